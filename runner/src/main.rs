@@ -1,1 +1,27 @@
-fn main() {}
+//! `runner`: the grader of the Rust concurrency course. See `runner --help`.
+
+mod app;
+mod check;
+mod cli;
+mod dev;
+mod exercise;
+mod harness;
+mod manifest;
+mod process;
+mod reset;
+mod state;
+mod ui;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    ui::init(cli.color);
+    app::run(cli).unwrap_or_else(|error| {
+        ui::error(&error);
+        ExitCode::from(2)
+    })
+}

@@ -1,0 +1,35 @@
+// threads2: a function that starts threads must also wait for them.
+//
+// `run_all` starts one thread per input and runs `job(input)` on it. It is
+// meant to return only once every job has finished, but it returns as soon as
+// the threads are started: whatever the jobs were still doing is abandoned.
+// (When `main` returns, the whole process ends and takes unfinished threads
+// with it: run this file and count the "done" lines.)
+//
+// Make `run_all` wait for all of its threads. The jobs must still run at the
+// same time, each on its own thread.
+//
+// `F: Copy` lets every thread get its own copy of `job`.
+
+use std::thread;
+use std::time::Duration;
+
+// Don't change this signature: the hidden tests call it.
+pub fn run_all<F>(inputs: Vec<u64>, job: F)
+where
+    F: Fn(u64) + Copy + Send + 'static,
+{
+    for input in inputs {
+        // TODO: `thread::spawn` returns a `JoinHandle`; keep every one of them.
+        thread::spawn(move || job(input));
+    }
+    // TODO: wait here until every thread has finished.
+}
+
+fn main() {
+    run_all(vec![1, 2, 3, 4], |n| {
+        thread::sleep(Duration::from_millis(10 * n));
+        println!("job {n} done");
+    });
+    println!("run_all returned");
+}

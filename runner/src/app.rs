@@ -1,0 +1,133 @@
+//! Dispatches a parsed command line to the code that carries it out, and
+//! turns the result into an exit code (0 success, 1 not passing, 2 error).
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use crate::check;
+use crate::cli::{Cli, Command, DevCommand};
+use crate::dev;
+use crate::exercise::Source;
+use crate::harness::Harness;
+use crate::manifest::{self, Course, Files};
+use crate::process::Cancel;
+use crate::reset::{self, Reset};
+use crate::state::Store;
+use crate::ui;
+use crate::verify;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let cwd = std::env::current_dir()?;
+    let root = manifest::find_root(&cwd)?;
+    let files = match cli.command {
+        Some(Command::Reset { .. }) => Files::AllButExercises,
+        // Creates the original copies.
+        Some(Command::Dev(DevCommand::Update)) => Files::NoOriginals,
+        _ => Files::All,
+    };
+    let course = manifest::load(&root, files)?;
+    let store = Store::new(&root);
+    match cli.command {
+        None | Some(Command::Watch(_)) => {
+            bail!(
+                "watch mode is not available yet; use `cargo runner run` or `cargo runner verify`"
+            )
+        }
+        Some(Command::Run { name }) => run_one(&course, &store, name),
+        Some(Command::Verify(args)) => {
+            let harness = prepare(&course)?;
+            let options = verify::Options {
+                keep_going: args.keep_going,
+                source: if args.solutions {
+                    Source::Solution
+                } else {
+                    Source::Exercise
+                },
+            };
+            Ok(exit(verify::verify(&course, &harness, options)?))
+        }
+        Some(Command::Hint { name }) => {
+            let (state, warnings) = store.load(&course)?;
+            warnings.iter().for_each(|w| ui::warn(w));
+            let name = name.unwrap_or_else(|| state.current(&course).to_string());
+            let exercise = course.get(&name)?;
+            println!("Hint for {}:\n\n{}", exercise.name, exercise.hint);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::List) => {
+            let (state, warnings) = store.load(&course)?;
+            warnings.iter().for_each(|w| ui::warn(w));
+            print!("{}", ui::list_text(&course, &state));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Reset { name }) => {
+            let exercise = course.get(&name)?;
+            match reset::reset(&course.root, exercise)? {
+                Reset::AlreadyOriginal => {
+                    println!(
+                        "{} already is in its original state.",
+                        exercise.display_path()
+                    )
+                }
+                Reset::Restored { backup } => {
+                    store.update(&course, |s| s.done.remove(&exercise.name))?;
+                    println!(
+                        "Restored {} to its original state.",
+                        exercise.display_path()
+                    );
+                    if let Some(backup) = backup {
+                        let shown = backup.strip_prefix(&course.root).unwrap_or(&backup);
+                        println!("Your version is saved as {}", shown.display());
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Dev(DevCommand::Check { repeat, jobs })) => {
+            let harness = prepare(&course)?;
+            Ok(exit(dev::check(&course, &harness, repeat, jobs)?))
+        }
+        Some(Command::Dev(DevCommand::Update)) => {
+            dev::update(&course)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn exit(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// The compiler settings, building the shared crates on first use.
+pub fn prepare(course: &Course) -> Result<Harness> {
+    Harness::prepare(&course.root, ui::color_enabled(), |crates| {
+        ui::info(&format!(
+            "Compiling the crates exercises may use ({crates}); this happens once."
+        ))
+    })
+}
+
+fn run_one(course: &Course, store: &Store, name: Option<String>) -> Result<ExitCode> {
+    let (state, warnings) = store.load(course)?;
+    warnings.iter().for_each(|w| ui::warn(w));
+    let name = name.unwrap_or_else(|| state.current(course).to_string());
+    let exercise = course.get(&name)?;
+    let harness = prepare(course)?;
+    let report = check::check(&harness, exercise, Source::Exercise, &Cancel::new())?;
+    print!("{}", ui::report_text(&report, exercise));
+    if !report.outcome.passed() {
+        return Ok(ExitCode::from(1));
+    }
+    let (next, state) = store.update(course, |s| s.complete(course, &exercise.name))?;
+    if state.done.len() == course.exercises.len() {
+        println!("\nEvery exercise is done!\n\n{}", course.final_message);
+    } else if let Some(next) = next.filter(|n| *n != exercise.name) {
+        println!("\nNext up: {next} (cargo runner run {next})");
+    }
+    Ok(ExitCode::SUCCESS)
+}

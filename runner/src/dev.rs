@@ -1,0 +1,191 @@
+//! `runner dev ...`: the course authors' tools. `dev check` proves the
+//! course is sound before it ships: the files match the manifest, every
+//! original exercise fails its hidden tests, and every solution passes them,
+//! repeatedly and pinned to one CPU. Exercises are checked in parallel: each
+//! check runs `rustc` directly, so no build lock serializes them.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::Result;
+
+use crate::check::{self, Outcome, Pin};
+use crate::exercise::{Exercise, Source};
+use crate::harness::Harness;
+use crate::manifest::Course;
+use crate::process::Cancel;
+use crate::ui;
+
+/// Checks the whole course; `Ok(true)` when nothing is wrong.
+pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize>) -> Result<bool> {
+    let mut problems = file_problems(course);
+    let jobs = jobs
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1)
+        .max(1);
+    let bar = ui::progress(course.exercises.len());
+    let next = AtomicUsize::new(0);
+    let found = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(course.exercises.len()) {
+            scope.spawn(|| {
+                while let Some(exercise) =
+                    course.exercises.get(next.fetch_add(1, Ordering::Relaxed))
+                {
+                    bar.set_message(exercise.name.clone());
+                    let result = check_exercise(harness, exercise, repeat);
+                    let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                    match result {
+                        Ok(mut list) => found.append(&mut list),
+                        Err(e) => found.push(format!("{}: {e:#}", exercise.name)),
+                    }
+                    bar.inc(1);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    problems.extend(found.into_inner().unwrap_or_else(|e| e.into_inner()));
+    for problem in &problems {
+        println!("{problem}");
+    }
+    let total = course.exercises.len();
+    if problems.is_empty() {
+        println!(
+            "The course is sound: {total} exercises checked, solutions passed {repeat}× each."
+        );
+    } else {
+        println!("{} problem(s) in {total} exercises", problems.len());
+    }
+    Ok(problems.is_empty())
+}
+
+fn check_exercise(harness: &Harness, exercise: &Exercise, repeat: u32) -> Result<Vec<String>> {
+    let cancel = Cancel::new();
+    let mut problems = Vec::new();
+    let original = check::check(harness, exercise, Source::Pristine, &cancel)?;
+    if original.outcome.passed() {
+        problems.push(format!(
+            "{}: the original exercise already passes its hidden tests",
+            exercise.name
+        ));
+    }
+    let runs = (0..repeat).map(|_| Pin::No).chain(pinned());
+    for (i, pin) in runs.enumerate() {
+        let report = check::check_with(harness, exercise, Source::Solution, pin, &cancel)?;
+        if report.outcome != Outcome::Passed {
+            let when = match pin {
+                Pin::OneCpu => "pinned to one CPU".to_string(),
+                Pin::No => format!("run {} of {repeat}", i + 1),
+            };
+            problems.push(format!(
+                "{}: the solution fails ({when}):\n{}",
+                exercise.name,
+                ui::report_text(&report, exercise)
+            ));
+            break;
+        }
+    }
+    Ok(problems)
+}
+
+/// One pinned run when the platform can pin (`taskset` is there).
+fn pinned() -> Option<Pin> {
+    let found = std::process::Command::new("taskset")
+        .args(["-c", "0", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    found.then_some(Pin::OneCpu)
+}
+
+/// Problems with the files themselves: the rust-analyzer target list and
+/// the original copies out of step with info.toml, or files nobody lists.
+fn file_problems(course: &Course) -> Vec<String> {
+    let root = &course.root;
+    let mut problems = Vec::new();
+    let mut listed = BTreeSet::new();
+    for exercise in &course.exercises {
+        for (_, path) in exercise.files(root) {
+            listed.insert(path);
+        }
+        let (live, original) = (
+            fs::read(exercise.path(root, Source::Exercise)).unwrap_or_default(),
+            fs::read(exercise.path(root, Source::Pristine)).unwrap_or_default(),
+        );
+        if live != original {
+            problems.push(format!(
+                "{}: {} differs from its original copy in {}: run `cargo runner dev update` \
+                 after changing an exercise",
+                exercise.name,
+                exercise.display_path(),
+                crate::exercise::PRISTINE_DIR
+            ));
+        }
+    }
+    for top in [
+        "exercises",
+        "solutions",
+        "tests",
+        crate::exercise::PRISTINE_DIR,
+    ] {
+        for file in rust_files(&root.join(top)) {
+            let support = file == root.join("tests").join("support.rs");
+            if !support && !listed.contains(&file) {
+                let shown = file.strip_prefix(root).unwrap_or(&file);
+                problems.push(format!("{}: not listed in info.toml", shown.display()));
+            }
+        }
+    }
+    problems
+}
+
+fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// `runner dev update`: after an author changed exercises or info.toml,
+/// lists every exercise as a binary target of `exercises/Cargo.toml` (for
+/// rust-analyzer) and records each exercise file as its original copy (what
+/// `reset` restores). Edits the manifest in place, keeping its comments.
+pub fn update(course: &Course) -> Result<()> {
+    let root = &course.root;
+    let manifest = root.join("exercises").join("Cargo.toml");
+    let text = fs::read_to_string(&manifest)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", manifest.display()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{} is not valid TOML: {e}", manifest.display()))?;
+    let mut bins = toml_edit::ArrayOfTables::new();
+    for exercise in &course.exercises {
+        let mut bin = toml_edit::Table::new();
+        bin["name"] = toml_edit::value(exercise.name.as_str());
+        bin["path"] = toml_edit::value(format!("{}/{}.rs", exercise.dir, exercise.name));
+        bins.push(bin);
+    }
+    doc["bin"] = toml_edit::Item::ArrayOfTables(bins);
+    crate::state::write_atomically(&manifest, doc.to_string().as_bytes())?;
+    for exercise in &course.exercises {
+        let code = fs::read(exercise.path(root, Source::Exercise))?;
+        crate::state::write_atomically(&exercise.path(root, Source::Pristine), &code)?;
+    }
+    println!(
+        "Updated exercises/Cargo.toml and the original copies of {} exercises.",
+        course.exercises.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,372 @@
+//! `info.toml`: the ordered list of exercises and the course's messages.
+//!
+//! The file is parsed into raw serde structs (unknown fields refused), then
+//! validated into the model, collecting every problem with its line and
+//! column so that a teacher can fix them all in one go.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::exercise::Exercise;
+
+pub const MANIFEST: &str = "info.toml";
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Per-test time limit when an exercise sets none.
+pub const DEFAULT_TIMEOUT_SECS: f64 = 5.0;
+/// Output kept per test (or compiler run) when an exercise sets none.
+pub const DEFAULT_OUTPUT_LIMIT_KIB: u64 = 64;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    format_version: Spanned<u32>,
+    welcome_message: Option<String>,
+    final_message: Option<String>,
+    #[serde(default)]
+    exercises: Vec<RawExercise>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExercise {
+    name: Spanned<String>,
+    dir: Spanned<String>,
+    hint: Spanned<String>,
+    timeout_secs: Option<Spanned<f64>>,
+    output_limit_kib: Option<Spanned<u64>>,
+}
+
+/// The validated course.
+#[derive(Debug, Clone)]
+pub struct Course {
+    pub root: PathBuf,
+    pub welcome_message: String,
+    pub final_message: String,
+    pub exercises: Vec<Exercise>,
+}
+
+impl Course {
+    pub fn find(&self, name: &str) -> Option<&Exercise> {
+        self.exercises.iter().find(|e| e.name == name)
+    }
+
+    /// The exercise called `name`, or an error listing what exists.
+    pub fn get(&self, name: &str) -> anyhow::Result<&Exercise> {
+        self.find(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "there is no exercise called `{name}` in {MANIFEST}\n\
+                 Run `cargo runner list` to see every exercise."
+            )
+        })
+    }
+}
+
+/// Every problem found in the manifest, each with its location.
+#[derive(Debug)]
+pub struct ManifestErrors {
+    pub path: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug)]
+pub struct Problem {
+    /// 1-based line and column, when the problem has a place in the file.
+    pub at: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl fmt::Display for ManifestErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.problems.len();
+        writeln!(
+            f,
+            "{} has {count} problem{}:",
+            self.path.display(),
+            if count == 1 { "" } else { "s" }
+        )?;
+        for problem in &self.problems {
+            match problem.at {
+                Some((line, col)) => {
+                    writeln!(f, "  {}:{line}:{col}: {}", MANIFEST, problem.message)?
+                }
+                None => writeln!(f, "  {}: {}", MANIFEST, problem.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ManifestErrors {}
+
+/// What `load` insists on besides a valid file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Files {
+    /// Every exercise, solution, hidden-test and pristine file must exist.
+    All,
+    /// As `All`, but the learner's exercise files may be missing (`reset`
+    /// is how they come back).
+    AllButExercises,
+    /// As `All`, but the original copies may be missing (`dev update`
+    /// creates them).
+    NoOriginals,
+}
+
+/// Finds the course root: the nearest folder at or above `start` holding
+/// `info.toml`.
+pub fn find_root(start: &Path) -> anyhow::Result<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join(MANIFEST).is_file())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "no {MANIFEST} in {} or any folder above it\n\
+                 Run the runner from inside the course folder (the one with {MANIFEST}).",
+                start.display()
+            )
+        })
+}
+
+/// Reads and validates `root/info.toml`.
+pub fn load(root: &Path, files: Files) -> anyhow::Result<Course> {
+    let path = root.join(MANIFEST);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    parse(root, &text, files).map_err(|problems| {
+        ManifestErrors {
+            path: path.clone(),
+            problems,
+        }
+        .into()
+    })
+}
+
+/// Parses and validates manifest text; `root` is where files are looked up.
+pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Problem>> {
+    let at = |span: Range<usize>| Some(line_col(text, span.start));
+    let raw: RawManifest = toml::from_str(text).map_err(|e| {
+        vec![Problem {
+            at: e.span().and_then(at),
+            message: e.message().trim().to_string(),
+        }]
+    })?;
+
+    let mut problems = Vec::new();
+    let mut problem = |span: Range<usize>, message: String| {
+        problems.push(Problem {
+            at: at(span),
+            message,
+        })
+    };
+    if *raw.format_version.get_ref() != FORMAT_VERSION {
+        problem(
+            raw.format_version.span(),
+            format!(
+                "format_version {} is not supported: this runner reads version {FORMAT_VERSION}",
+                raw.format_version.get_ref()
+            ),
+        );
+    }
+    if raw.exercises.is_empty() {
+        problem(0..0, "the course has no [[exercises]]".into());
+    }
+
+    let mut names = HashSet::new();
+    let mut exercises = Vec::with_capacity(raw.exercises.len());
+    for entry in raw.exercises {
+        let name = entry.name.get_ref();
+        if !is_identifier(name) {
+            problem(
+                entry.name.span(),
+                format!("exercise name `{name}` must be non-empty and use only a-z, 0-9 and _"),
+            );
+        } else if !names.insert(name.clone()) {
+            problem(
+                entry.name.span(),
+                format!("exercise name `{name}` is used twice"),
+            );
+        }
+        let dir = entry.dir.get_ref();
+        if !is_identifier(dir) {
+            problem(
+                entry.dir.span(),
+                format!(
+                    "dir `{dir}` of `{name}` must be one plain folder name (a-z, 0-9, _), \
+                     inside the course"
+                ),
+            );
+        }
+        if entry.hint.get_ref().trim().is_empty() {
+            problem(entry.hint.span(), format!("the hint of `{name}` is empty"));
+        }
+        let timeout = match entry.timeout_secs {
+            Some(t)
+                if !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 600.0) =>
+            {
+                problem(
+                    t.span(),
+                    format!("timeout_secs of `{name}` must be between 0 and 600 seconds"),
+                );
+                DEFAULT_TIMEOUT_SECS
+            }
+            Some(t) => *t.get_ref(),
+            None => DEFAULT_TIMEOUT_SECS,
+        };
+        let output_limit_kib = match entry.output_limit_kib {
+            Some(l) if !(1..=65_536).contains(l.get_ref()) => {
+                problem(
+                    l.span(),
+                    format!("output_limit_kib of `{name}` must be between 1 and 65536"),
+                );
+                DEFAULT_OUTPUT_LIMIT_KIB
+            }
+            Some(l) => *l.get_ref(),
+            None => DEFAULT_OUTPUT_LIMIT_KIB,
+        };
+        let exercise = Exercise {
+            name: name.clone(),
+            dir: dir.clone(),
+            hint: entry.hint.get_ref().trim().to_string(),
+            timeout: Duration::from_secs_f64(timeout),
+            output_limit: usize::try_from(output_limit_kib * 1024).unwrap_or(usize::MAX),
+        };
+        if is_identifier(name) && is_identifier(dir) {
+            for (kind, path) in exercise.files(root) {
+                let optional = match files {
+                    Files::All => false,
+                    Files::AllButExercises => kind == "exercise",
+                    Files::NoOriginals => kind == "pristine",
+                };
+                if optional {
+                    continue;
+                }
+                if !path.is_file() {
+                    let relative = path.strip_prefix(root).unwrap_or(&path);
+                    let fix = if kind == "exercise" {
+                        format!(" (run `cargo runner reset {name}` to restore it)")
+                    } else {
+                        String::new()
+                    };
+                    problem(
+                        entry.name.span(),
+                        format!(
+                            "the {kind} file of `{name}` is missing: {}{fix}",
+                            relative.display()
+                        ),
+                    );
+                }
+            }
+        }
+        exercises.push(exercise);
+    }
+
+    if problems.is_empty() {
+        Ok(Course {
+            root: root.to_path_buf(),
+            welcome_message: raw.welcome_message.unwrap_or_default().trim().to_string(),
+            final_message: raw.final_message.unwrap_or_default().trim().to_string(),
+            exercises,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Names and folders are plain identifiers: no `..`, no separators, no
+/// absolute paths, so nothing can point outside the course.
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        match parse(Path::new("/nonexistent"), text, Files::All) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems
+                .iter()
+                .map(|p| match p.at {
+                    Some((l, c)) => format!("{l}:{c}: {}", p.message),
+                    None => p.message.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn line_and_column_are_one_based() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_their_place() {
+        let found = problems(
+            "format_version = 1\n[[exercises]]\nname = \"a\"\ndir = \"d\"\nhint = \"h\"\ntimeout = 3\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].starts_with("6:1:"), "{found:?}");
+        assert!(found[0].contains("unknown field `timeout`"), "{found:?}");
+    }
+
+    #[test]
+    fn every_problem_is_collected() {
+        let found = problems(
+            "format_version = 2\n\
+             [[exercises]]\nname = \"a\"\ndir = \"../up\"\nhint = \"h\"\n\
+             [[exercises]]\nname = \"a\"\ndir = \"d\"\nhint = \"  \"\n\
+             [[exercises]]\nname = \"Bad-Name\"\ndir = \"/abs\"\nhint = \"h\"\ntimeout_secs = -1.0\n",
+        );
+        let joined = found.join("\n");
+        for expected in [
+            "1:18: format_version 2",
+            "4:7: dir `../up`",
+            "7:8: exercise name `a` is used twice",
+            "9:8: the hint of `a` is empty",
+            "10:8: exercise name `Bad-Name`",
+            "11:7: dir `/abs`",
+            "13:16: timeout_secs",
+        ] {
+            assert!(
+                joined.contains(expected),
+                "missing {expected:?} in:\n{joined}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_files_are_named() {
+        let found = problems(
+            "format_version = 1\n[[exercises]]\nname = \"a\"\ndir = \"d\"\nhint = \"h\"\n",
+        );
+        let joined = found.join("\n");
+        for file in [
+            "exercises/d/a.rs",
+            "solutions/d/a.rs",
+            "tests/d/a.rs",
+            ".course/pristine/d/a.rs",
+        ] {
+            assert!(joined.contains(file), "missing {file} in:\n{joined}");
+        }
+        assert!(joined.contains("cargo runner reset a"), "{joined}");
+    }
+}

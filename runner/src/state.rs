@@ -1,0 +1,282 @@
+//! The learner's progress (`.runner/state.toml`): the exercises done and the
+//! current one.
+//!
+//! Every change is a read-modify-write under an exclusive file lock, written
+//! to a temporary file and renamed over the old one, so a crash, a Ctrl-C or
+//! a second runner never leaves a half-written or stale file. A missing or
+//! unreadable file means a fresh start (the unreadable one is kept aside).
+
+use std::collections::BTreeSet;
+use std::fs::{self, File};
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use nix::fcntl::{Flock, FlockArg};
+use serde::{Deserialize, Serialize};
+
+use crate::manifest::Course;
+
+/// Folder of the learner's local data (progress, reset backups); ignored by
+/// git.
+pub const LOCAL_DIR: &str = ".runner";
+const STATE_FILE: &str = "state.toml";
+const LOCK_FILE: &str = "state.lock";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// The exercise the learner works on.
+    pub current: Option<String>,
+    /// Exercises whose hidden tests passed.
+    #[serde(default)]
+    pub done: BTreeSet<String>,
+}
+
+impl State {
+    pub fn is_done(&self, name: &str) -> bool {
+        self.done.contains(name)
+    }
+
+    /// The current exercise's name; the first not done when none is set.
+    pub fn current<'a>(&'a self, course: &'a Course) -> &'a str {
+        self.current
+            .as_deref()
+            .or_else(|| self.next_pending(course, None))
+            .unwrap_or_else(|| course.exercises.last().map_or("", |e| e.name.as_str()))
+    }
+
+    /// The first exercise not done, looking after `after` first, then from
+    /// the start.
+    pub fn next_pending<'a>(&self, course: &'a Course, after: Option<&str>) -> Option<&'a str> {
+        let start = after
+            .and_then(|name| course.exercises.iter().position(|e| e.name == name))
+            .map_or(0, |i| i + 1);
+        let (before, rest) = course.exercises.split_at(start.min(course.exercises.len()));
+        rest.iter()
+            .chain(before)
+            .map(|e| e.name.as_str())
+            .find(|name| !self.is_done(name))
+    }
+
+    /// Marks `name` done; when it was the current exercise, moves on to the
+    /// next one not done. Returns the new current exercise.
+    pub fn complete(&mut self, course: &Course, name: &str) -> Option<String> {
+        self.done.insert(name.to_string());
+        let was_current = self.current(course) == name;
+        if was_current {
+            if let Some(next) = self.next_pending(course, Some(name)) {
+                self.current = Some(next.to_string());
+            }
+        }
+        self.current.clone()
+    }
+
+    /// Drops names the manifest no longer has.
+    fn retain_known(&mut self, course: &Course) -> bool {
+        let before = self.clone();
+        self.done.retain(|name| course.find(name).is_some());
+        if self
+            .current
+            .as_deref()
+            .is_some_and(|c| course.find(c).is_none())
+        {
+            self.current = None;
+        }
+        *self != before
+    }
+}
+
+/// Where a course keeps its progress.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    pub fn new(root: &Path) -> Self {
+        Store {
+            dir: root.join(LOCAL_DIR),
+        }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(STATE_FILE)
+    }
+
+    /// Reads the progress. Warnings (a fresh start, a corrupt file set aside,
+    /// exercises that left the manifest) come back for the caller to show.
+    pub fn load(&self, course: &Course) -> Result<(State, Vec<String>)> {
+        let _lock = self.lock()?;
+        self.load_locked(course)
+    }
+
+    /// Applies `change` to the newest progress on disk and saves it.
+    pub fn update<T>(
+        &self,
+        course: &Course,
+        change: impl FnOnce(&mut State) -> T,
+    ) -> Result<(T, State)> {
+        let _lock = self.lock()?;
+        let (mut state, _) = self.load_locked(course)?;
+        let result = change(&mut state);
+        self.save_locked(&state)?;
+        Ok((result, state))
+    }
+
+    fn load_locked(&self, course: &Course) -> Result<(State, Vec<String>)> {
+        let path = self.path();
+        let mut warnings = Vec::new();
+        let mut state = match fs::read_to_string(&path) {
+            Ok(text) => match toml::from_str::<State>(&text) {
+                Ok(state) => state,
+                Err(e) => {
+                    let aside = path.with_extension("toml.corrupt");
+                    let _ = fs::rename(&path, &aside);
+                    warnings.push(format!(
+                        "the progress file {} could not be read ({}); starting fresh. \
+                         The old file was kept as {}",
+                        relative(&course.root, &path),
+                        e.message().trim(),
+                        relative(&course.root, &aside),
+                    ));
+                    State::default()
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            Err(e) => {
+                warnings.push(format!(
+                    "cannot read the progress file {} ({e}); starting fresh",
+                    relative(&course.root, &path)
+                ));
+                State::default()
+            }
+        };
+        if state.retain_known(course) {
+            warnings.push(
+                "exercises that are no longer in info.toml were dropped from the progress".into(),
+            );
+            self.save_locked(&state)?;
+        }
+        Ok((state, warnings))
+    }
+
+    fn save_locked(&self, state: &State) -> Result<()> {
+        let text = format!(
+            "# Your progress through the course, kept by the runner.\n{}",
+            toml::to_string(state).context("cannot encode the progress")?
+        );
+        write_atomically(&self.path(), text.as_bytes())
+    }
+
+    fn lock(&self) -> Result<Flock<File>> {
+        fs::create_dir_all(&self.dir)
+            .with_context(|| format!("cannot create {}", self.dir.display()))?;
+        let path = self.dir.join(LOCK_FILE);
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        Flock::lock(file, FlockArg::LockExclusive)
+            .map_err(|(_, e)| anyhow::anyhow!("cannot lock {}: {e}", path.display()))
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Replaces `path` with `bytes` all at once: readers see the old or the new
+/// file, never a part of it, even if we crash half-way.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    // Temporary files are private (0600); keep the mode the file had.
+    let mode = fs::metadata(path).map_or(0o644, |m| m.permissions().mode());
+    temp.write_all(bytes)
+        .and_then(|()| {
+            temp.as_file()
+                .set_permissions(fs::Permissions::from_mode(mode))
+        })
+        .and_then(|()| temp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exercise::Exercise;
+    use std::time::Duration;
+
+    fn course(root: &Path, names: &[&str]) -> Course {
+        Course {
+            root: root.to_path_buf(),
+            welcome_message: String::new(),
+            final_message: String::new(),
+            exercises: names
+                .iter()
+                .map(|name| Exercise {
+                    name: name.to_string(),
+                    dir: "d".into(),
+                    hint: "h".into(),
+                    timeout: Duration::from_secs(1),
+                    output_limit: 1024,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn completing_the_current_exercise_moves_to_the_next_pending() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let course = course(dir.path(), &["a", "b", "c"]);
+        let store = Store::new(dir.path());
+        store
+            .update(&course, |s| s.done.insert("b".into()))
+            .expect("update");
+        let (current, _) = store
+            .update(&course, |s| s.complete(&course, "a"))
+            .expect("update");
+        assert_eq!(current.as_deref(), Some("c"));
+        let (state, warnings) = store.load(&course).expect("load");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            state.done,
+            ["a", "b"].iter().map(|s| s.to_string()).collect()
+        );
+    }
+
+    #[test]
+    fn corrupt_file_is_set_aside_and_unknown_names_dropped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let course = course(dir.path(), &["a"]);
+        let store = Store::new(dir.path());
+        fs::create_dir_all(dir.path().join(LOCAL_DIR)).expect("dir");
+        fs::write(store.path(), "current = [").expect("write");
+        let (state, warnings) = store.load(&course).expect("load");
+        assert_eq!(state, State::default());
+        assert!(warnings[0].contains("starting fresh"), "{warnings:?}");
+        assert!(dir.path().join(".runner/state.toml.corrupt").is_file());
+
+        fs::write(
+            store.path(),
+            "current = \"gone\"\ndone = [\"a\", \"gone\"]\n",
+        )
+        .expect("write");
+        let (state, warnings) = store.load(&course).expect("load");
+        assert_eq!(state.current, None);
+        assert_eq!(state.done.len(), 1);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+    }
+}

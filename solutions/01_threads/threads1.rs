@@ -1,0 +1,34 @@
+// threads1: spawn a thread and get its result back.
+//
+// `run_on_new_thread` must run `job` on a brand-new thread, wait for that
+// thread to finish, and hand back what `job` returned, wrapped in `Some`.
+// If `job` panics, the panic stays on that thread: return `None` instead of
+// panicking yourself.
+//
+// `main` is only a demo; the hidden tests call `run_on_new_thread` directly.
+
+use std::thread;
+
+// Don't change this signature: the hidden tests call it.
+pub fn run_on_new_thread<T, F>(job: F) -> Option<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let handle = thread::spawn(job);
+    // `join` blocks until the thread ends; `Err` means it panicked.
+    handle.join().ok()
+}
+
+fn main() {
+    let caller = thread::current().id();
+    let answer = run_on_new_thread(move || {
+        let here = thread::current().id();
+        println!("job: running on {here:?}, main is {caller:?}");
+        6 * 7
+    });
+    println!("answer: {answer:?}");
+
+    let crashed = run_on_new_thread(|| -> u32 { panic!("this job fails on purpose") });
+    println!("a job that panicked gives: {crashed:?}");
+}

@@ -1,0 +1,48 @@
+// mutex2: a scoreboard, filled by player threads.
+//
+// `play_round` wipes the board, lets every player thread add its score, and
+// adds up the board once they are done. It never returns: the round's first
+// guard is still alive when the players try to lock the board, and the
+// function waits for the players before that guard goes away.
+//
+// A `MutexGuard` unlocks when it is dropped: at the end of its scope, or
+// earlier with `drop(guard)`. A temporary guard that is never bound to a name
+// (`board.lock().unwrap().clear();`) is dropped at the end of its statement.
+//
+// Make `play_round` return the right total, still using the player threads.
+
+use std::sync::Mutex;
+use std::thread;
+
+// Don't change this signature: the hidden tests call it.
+// Starts a new round on `board`: clears it, lets `players` threads each push
+// `score(i)` (i = 0..players), and returns the sum of the board once every
+// player has finished.
+pub fn play_round(
+    board: &Mutex<Vec<u32>>,
+    players: usize,
+    score: impl Fn(usize) -> u32 + Sync,
+) -> u32 {
+    let mut scores = board.lock().unwrap();
+    scores.clear();
+    // The players need the lock: give it back before waiting for them.
+    drop(scores);
+
+    let score = &score;
+    thread::scope(|s| {
+        for i in 0..players {
+            s.spawn(move || {
+                let points = score(i);
+                board.lock().unwrap().push(points);
+            });
+        }
+    });
+
+    board.lock().unwrap().iter().sum()
+}
+
+fn main() {
+    let board = Mutex::new(vec![99]);
+    let total = play_round(&board, 4, |i| (i as u32 + 1) * 10);
+    println!("total {total}, board {:?}", board.lock().unwrap());
+}

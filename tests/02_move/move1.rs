@@ -1,0 +1,107 @@
+use super::*;
+
+use super::support::{Gate, within};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, ThreadId};
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(2);
+const GATE_WAIT: Duration = Duration::from_secs(1);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[test]
+fn the_handle_gives_the_summary() {
+    let total = within(LIMIT, "joining the handle never finished", || {
+        spawn_summary(vec![1, 2, 3, 4], |numbers| numbers.iter().sum())
+            .join()
+            .expect("the summary thread panicked")
+    });
+    assert_eq!(
+        total, 10,
+        "summarize = sum of [1, 2, 3, 4]: expected 10 from the handle"
+    );
+}
+
+#[test]
+fn returns_while_the_summary_is_still_running() {
+    // The summary waits (up to 1 s) until the test, after spawn_summary has
+    // returned, reaches the same gate. Code that runs the summary before
+    // returning waits there alone.
+    let gate = Arc::new(Gate::new(2));
+    let summary_ran_on: Arc<Mutex<Option<ThreadId>>> = Arc::new(Mutex::new(None));
+    let waited_alone = Arc::new(Mutex::new(None));
+    let (caller, handle) = within(LIMIT, "spawn_summary did not return", {
+        let gate = Arc::clone(&gate);
+        let summary_ran_on = Arc::clone(&summary_ran_on);
+        let waited_alone = Arc::clone(&waited_alone);
+        move || {
+            let handle = spawn_summary(vec![5, 6], move |numbers| {
+                *lock(&summary_ran_on) = Some(thread::current().id());
+                if let Err(arrived) = gate.wait(GATE_WAIT) {
+                    *lock(&waited_alone) = Some(arrived);
+                }
+                numbers.iter().sum()
+            });
+            (thread::current().id(), handle)
+        }
+    });
+    let _ = gate.wait(GATE_WAIT);
+    let total = within(LIMIT, "joining the handle never finished", move || {
+        handle.join().expect("the summary thread panicked")
+    });
+    assert_eq!(
+        total, 11,
+        "summarize = sum of [5, 6]: expected 11 from the handle"
+    );
+    let ran_on = lock(&summary_ran_on).expect("summarize was never called");
+    assert_ne!(
+        ran_on, caller,
+        "summarize ran on the thread that called spawn_summary: run it inside the spawned \
+         thread, not before spawning"
+    );
+    assert!(
+        lock(&waited_alone).is_none(),
+        "summarize was still waiting for the caller after 1 s: spawn_summary should return \
+         the JoinHandle at once, while the thread works"
+    );
+}
+
+#[test]
+fn summarize_runs_on_the_thread_behind_the_handle() {
+    let (ran_on, handle_thread) = within(LIMIT, "joining the handle never finished", || {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let handle = spawn_summary(vec![1], move |_| {
+            let _ = tx.send(thread::current().id());
+            0
+        });
+        let handle_thread = handle.thread().id();
+        handle.join().expect("the summary thread panicked");
+        (
+            rx.recv().expect("summarize was never called"),
+            handle_thread,
+        )
+    });
+    assert_eq!(
+        ran_on, handle_thread,
+        "summarize did not run on the thread whose handle spawn_summary returned"
+    );
+}
+
+#[test]
+fn numbers_are_moved_not_copied() {
+    let numbers: Vec<u64> = (0..1000).collect();
+    let original = numbers.as_ptr() as usize;
+    let seen = within(LIMIT, "joining the handle never finished", move || {
+        spawn_summary(numbers, |numbers| numbers.as_ptr() as u64)
+            .join()
+            .expect("the summary thread panicked")
+    });
+    assert_eq!(
+        seen as usize, original,
+        "summarize got a copy of the numbers (a different buffer): move the Vec into the \
+         closure instead of cloning it"
+    );
+}

@@ -1,0 +1,307 @@
+use super::support::within;
+use super::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, ThreadId};
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(2);
+const WAIT: Duration = Duration::from_secs(1);
+// Long enough for a submit that does not block to return.
+const SETTLE: Duration = Duration::from_millis(20);
+const HANGS: &str = "the spooler got stuck: does try_submit wait (it must not), or does the \
+                     printer's loop never end after close?";
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+// A printer that records what it printed and where, announces each job as
+// it starts printing it, and holds job 0 until the test releases it.
+struct Printer {
+    printed: Arc<Mutex<Vec<(u32, ThreadId)>>>,
+    started: Receiver<u32>,
+    release: Sender<()>,
+    // Job 0 was never released: the test's thread was stuck somewhere.
+    held_in_vain: Arc<AtomicBool>,
+}
+
+impl Printer {
+    fn check_not_stuck(&self) {
+        assert!(
+            !self.held_in_vain.load(Ordering::SeqCst),
+            "the test could not release the printer for {WAIT:?}: it was stuck in try_submit, \
+             which must never wait. When the queue is full, hand the job back at once \
+             (try_send, TrySendError::Full)"
+        );
+    }
+}
+
+fn blocking_spooler(capacity: usize) -> (Spooler<u32>, Printer) {
+    let printed = Arc::new(Mutex::new(Vec::new()));
+    let (started_tx, started) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
+    let held_in_vain = Arc::new(AtomicBool::new(false));
+    let spooler = Spooler::new(capacity, {
+        let printed = Arc::clone(&printed);
+        let held_in_vain = Arc::clone(&held_in_vain);
+        move |job: u32| {
+            let _ = started_tx.send(job);
+            // Job 0 is held until the test releases it.
+            if job == 0 && released.recv_timeout(WAIT) == Err(RecvTimeoutError::Timeout) {
+                held_in_vain.store(true, Ordering::SeqCst);
+            }
+            lock(&printed).push((job, thread::current().id()));
+        }
+    });
+    (
+        spooler,
+        Printer {
+            printed,
+            started,
+            release,
+            held_in_vain,
+        },
+    )
+}
+
+fn jobs_printed(printer: &Printer) -> Vec<u32> {
+    lock(&printer.printed).iter().map(|(j, _)| *j).collect()
+}
+
+// Submits job 0 and waits until the printer is busy with it.
+fn keep_printer_busy(spooler: &Spooler<u32>, printer: &Printer) {
+    spooler.submit(0);
+    match printer.started.recv_timeout(WAIT) {
+        Ok(0) => {}
+        Ok(job) => panic!("the first job printed was {job}, not 0"),
+        Err(_) => panic!("job 0 was submitted, but print was not called within {WAIT:?}"),
+    }
+}
+
+#[test]
+fn prints_every_job_in_order_on_one_printer_thread() {
+    let (printed, closed, caller) = within(LIMIT, HANGS, || {
+        let printed = Arc::new(Mutex::new(Vec::new()));
+        let spooler = Spooler::new(2, {
+            let printed = Arc::clone(&printed);
+            move |job: u32| lock(&printed).push((job, thread::current().id()))
+        });
+        for job in 0..20 {
+            spooler.submit(job);
+        }
+        let closed = spooler.close();
+        let printed = lock(&printed).clone();
+        (printed, closed, thread::current().id())
+    });
+    let jobs: Vec<u32> = printed.iter().map(|(j, _)| *j).collect();
+    assert_eq!(
+        jobs,
+        (0..20).collect::<Vec<_>>(),
+        "close() returned, so every job should have been printed, once each, in order"
+    );
+    assert_eq!(
+        closed, 20,
+        "close() should return how many jobs were printed"
+    );
+    assert!(
+        printed.iter().all(|(_, t)| *t != caller),
+        "print ran on the thread that submitted the jobs: jobs go through the queue to the \
+         printer thread"
+    );
+    assert!(
+        printed.iter().all(|(_, t)| *t == printed[0].1),
+        "print ran on several threads: one printer thread prints every job"
+    );
+}
+
+#[test]
+fn close_with_nothing_submitted() {
+    let closed = within(LIMIT, HANGS, || {
+        Spooler::new(3, |_job: u32| panic!("nothing was submitted")).close()
+    });
+    assert_eq!(closed, 0, "nothing was submitted: close() should return 0");
+}
+
+#[test]
+fn the_queue_holds_exactly_capacity_jobs() {
+    for capacity in [1, 3, 5] {
+        let (accepted, refused, printed, closed) = within(LIMIT, HANGS, move || {
+            let (spooler, printer) = blocking_spooler(capacity);
+            keep_printer_busy(&spooler, &printer);
+            // The printer is busy with job 0, so nothing leaves the queue.
+            let mut accepted = 0;
+            let mut refused = None;
+            for job in 1..=capacity as u32 + 1 {
+                match spooler.try_submit(job) {
+                    Ok(()) => accepted += 1,
+                    Err(back) => {
+                        refused = Some((job, back));
+                        break;
+                    }
+                }
+            }
+            // Still full a little later: nothing took jobs out behind the
+            // busy printer's back.
+            if accepted == capacity {
+                thread::sleep(SETTLE);
+                if spooler.try_submit(100).is_ok() {
+                    accepted += 1;
+                }
+            }
+            let _ = printer.release.send(());
+            let closed = spooler.close();
+            printer.check_not_stuck();
+            (accepted, refused, jobs_printed(&printer), closed)
+        });
+        assert!(
+            accepted <= capacity,
+            "capacity {capacity}: with the printer busy, try_submit accepted {accepted} jobs: \
+             the queue must hold at most {capacity} waiting jobs (the job being printed does \
+             not count), and it stays full while the printer is busy. Is the queue bounded \
+             by `capacity`, with nothing else taking jobs out of it?"
+        );
+        assert_eq!(
+            accepted,
+            capacity,
+            "capacity {capacity}: with the printer busy, try_submit refused job {} after \
+             accepting only {accepted}: the queue should take {capacity} waiting jobs",
+            accepted + 1
+        );
+        let expected_refused = capacity as u32 + 1;
+        assert_eq!(
+            refused,
+            Some((expected_refused, expected_refused)),
+            "capacity {capacity}: try_submit should give the refused job back as Err(job)"
+        );
+        assert_eq!(
+            printed,
+            (0..=capacity as u32).collect::<Vec<_>>(),
+            "capacity {capacity}: every accepted job (and no refused one) should be printed, \
+             in order"
+        );
+        assert_eq!(closed, capacity + 1);
+    }
+}
+
+#[test]
+fn submit_waits_while_the_queue_is_full() {
+    let (returned_early, printed) = within(LIMIT, HANGS, || {
+        let (spooler, printer) = blocking_spooler(2);
+        let spooler = Arc::new(spooler);
+        keep_printer_busy(&spooler, &printer);
+        spooler.submit(1);
+        spooler.submit(2);
+        // The queue is full now; this submit must wait for the printer.
+        let (done_tx, done) = mpsc::channel();
+        let blocked = {
+            let spooler = Arc::clone(&spooler);
+            thread::spawn(move || {
+                spooler.submit(3);
+                let _ = done_tx.send(());
+            })
+        };
+        let returned_early = done.recv_timeout(SETTLE).is_ok();
+        let _ = printer.release.send(());
+        blocked.join().expect("the submitting thread panicked");
+        let spooler = Arc::into_inner(spooler).expect("the spooler is still shared");
+        spooler.close();
+        (returned_early, jobs_printed(&printer))
+    });
+    assert!(
+        !returned_early,
+        "submit returned while the printer was busy and the queue (capacity 2) already held 2 \
+         jobs: it should wait until there is room"
+    );
+    assert_eq!(
+        printed,
+        [0, 1, 2, 3],
+        "every job should be printed, in order"
+    );
+}
+
+#[test]
+fn capacity_zero_hands_over_directly() {
+    let (refused, returned_early, printed) = within(LIMIT, HANGS, || {
+        let (spooler, printer) = blocking_spooler(0);
+        let spooler = Arc::new(spooler);
+        keep_printer_busy(&spooler, &printer);
+        // The printer is busy: with no queue, nobody can take a job now.
+        let refused = spooler.try_submit(1);
+        let (done_tx, done) = mpsc::channel();
+        let blocked = {
+            let spooler = Arc::clone(&spooler);
+            thread::spawn(move || {
+                spooler.submit(2);
+                let _ = done_tx.send(());
+            })
+        };
+        let returned_early = done.recv_timeout(SETTLE).is_ok();
+        let _ = printer.release.send(());
+        blocked.join().expect("the submitting thread panicked");
+        let spooler = Arc::into_inner(spooler).expect("the spooler is still shared");
+        spooler.close();
+        printer.check_not_stuck();
+        (refused, returned_early, jobs_printed(&printer))
+    });
+    assert_eq!(
+        refused,
+        Err(1),
+        "capacity 0 and the printer busy: there is nowhere to put a job, so try_submit \
+         should give it back (Err(job)). Is the queue created with capacity 0?"
+    );
+    assert!(
+        !returned_early,
+        "capacity 0: submit returned while the printer was still busy with another job; it \
+         should wait until the printer takes the job itself"
+    );
+    assert_eq!(printed, [0, 2], "jobs 0 and 2 should be printed, in order");
+}
+
+#[test]
+fn close_waits_for_the_queue_to_drain() {
+    let (closed, printed) = within(LIMIT, HANGS, || {
+        let printed = Arc::new(Mutex::new(Vec::new()));
+        let spooler = Spooler::new(4, {
+            let printed = Arc::clone(&printed);
+            move |job: u32| {
+                thread::sleep(Duration::from_millis(2));
+                lock(&printed).push(job);
+            }
+        });
+        for job in 0..6 {
+            spooler.submit(job);
+        }
+        let closed = spooler.close();
+        let printed = lock(&printed).clone();
+        (closed, printed)
+    });
+    assert_eq!(
+        printed,
+        (0..6).collect::<Vec<_>>(),
+        "close() returned before every submitted job was printed"
+    );
+    assert_eq!(closed, 6);
+}
+
+#[test]
+fn never_waits_in_try_submit() {
+    // Whatever the state of the queue, try_submit returns at once.
+    let outcome = within(LIMIT, HANGS, || {
+        let (spooler, printer) = blocking_spooler(1);
+        keep_printer_busy(&spooler, &printer);
+        let first = spooler.try_submit(1);
+        let second = spooler.try_submit(2);
+        let _ = printer.release.send(());
+        spooler.close();
+        printer.check_not_stuck();
+        (first, second)
+    });
+    assert_eq!(
+        outcome,
+        (Ok(()), Err(2)),
+        "capacity 1 with the printer busy: the first try_submit fits, the second should come \
+         back as Err(job)"
+    );
+}

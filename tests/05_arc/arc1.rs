@@ -1,0 +1,89 @@
+use super::support::{Gate, within};
+use super::*;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(2);
+const HANGS: &str = "run_all did not return: does a thread wait for something that never comes?";
+
+#[test]
+fn returns_results_in_order() {
+    let (squares, none) = within(LIMIT, HANGS, || (run_all(6, |i| i * i), run_all(0, |i| i)));
+    assert_eq!(
+        squares,
+        [0, 1, 4, 9, 16, 25],
+        "run_all(6, |i| i * i) should return task(i) in order of i"
+    );
+    assert!(none.is_empty(), "run_all(0, ..) should return no results");
+}
+
+#[test]
+fn every_index_runs_on_its_own_thread_at_the_same_time() {
+    const COUNT: usize = 4;
+    let (caller, ids, blocked) = within(LIMIT, HANGS, || {
+        let gate = Arc::new(Gate::new(COUNT));
+        let gave_up = Arc::new(AtomicBool::new(false));
+        let ids = Arc::new(Mutex::new(Vec::new()));
+        let (g, i, gu) = (Arc::clone(&gate), Arc::clone(&ids), Arc::clone(&gave_up));
+        let arrived = run_all(COUNT, move |_| {
+            i.lock().unwrap().push(thread::current().id());
+            if gu.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            // Each task waits until all of them are running.
+            let waited = g.wait(Duration::from_secs(1));
+            if waited.is_err() {
+                gu.store(true, Ordering::SeqCst);
+            }
+            waited
+        });
+        let blocked = arrived.into_iter().find_map(Result::err);
+        let ids = ids.lock().unwrap().clone();
+        (thread::current().id(), ids, blocked)
+    });
+    assert!(
+        !ids.contains(&caller),
+        "the task ran on the thread that called run_all, not on a thread of its own"
+    );
+    if let Some(arrived) = blocked {
+        panic!(
+            "only {arrived} of {COUNT} tasks were running at the same time: are the threads joined one by one \
+             inside the loop that starts them? Start them all first, then join."
+        );
+    }
+    let distinct: HashSet<_> = ids.iter().collect();
+    assert_eq!(
+        distinct.len(),
+        COUNT,
+        "{COUNT} indexes should run on {COUNT} different threads"
+    );
+}
+
+struct CountsDrops(Arc<AtomicUsize>);
+
+impl Drop for CountsDrops {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn the_task_is_shared_and_freed_once() {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let probe = CountsDrops(Arc::clone(&drops));
+    let results = within(LIMIT, HANGS, move || {
+        run_all(3, move |i| {
+            let _ = &probe;
+            i + 1
+        })
+    });
+    assert_eq!(results, [1, 2, 3]);
+    let dropped = drops.load(Ordering::SeqCst);
+    assert_eq!(
+        dropped, 1,
+        "the task was dropped {dropped} times by the time run_all returned (expected exactly once): when the \
+         last Arc goes away the task should be freed, not leaked (Box::leak, mem::forget)"
+    );
+}
