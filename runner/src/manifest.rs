@@ -342,9 +342,9 @@ mod tests {
             "4:7: dir `../up`",
             "7:8: exercise name `a` is used twice",
             "9:8: the hint of `a` is empty",
-            "10:8: exercise name `Bad-Name`",
-            "11:7: dir `/abs`",
-            "13:16: timeout_secs",
+            "11:8: exercise name `Bad-Name`",
+            "12:7: dir `/abs`",
+            "14:16: timeout_secs",
         ] {
             assert!(
                 joined.contains(expected),

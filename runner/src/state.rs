@@ -63,8 +63,8 @@ impl State {
     /// Marks `name` done; when it was the current exercise, moves on to the
     /// next one not done. Returns the new current exercise.
     pub fn complete(&mut self, course: &Course, name: &str) -> Option<String> {
-        self.done.insert(name.to_string());
         let was_current = self.current(course) == name;
+        self.done.insert(name.to_string());
         if was_current {
             if let Some(next) = self.next_pending(course, Some(name)) {
                 self.current = Some(next.to_string());

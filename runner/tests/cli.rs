@@ -1,0 +1,296 @@
+//! The real `runner` binary against the tiny fixture course in
+//! `tests/fixtures/course`, each test on its own temporary copy.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Course {
+    dir: tempfile::TempDir,
+}
+
+impl Course {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course");
+        copy_dir(&fixture, dir.path());
+        Course { dir }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.root().join(relative)
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_runner"));
+        command
+            .args(args)
+            .current_dir(self.root())
+            .env_remove("NO_COLOR")
+            .env("FIXTURE_TOKEN", self.token());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let output = self.command(args).output().expect("runner starts");
+        Run(output)
+    }
+
+    /// Marks processes started by this course's learner code.
+    fn token(&self) -> String {
+        format!("fixture-token-{}", self.root().display())
+    }
+}
+
+struct Run(Output);
+
+impl Run {
+    fn code(&self) -> i32 {
+        self.0.status.code().expect("runner exited normally")
+    }
+
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+
+    fn all(&self) -> String {
+        format!("{}{}", self.stdout(), self.stderr())
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read fixture") {
+        let entry = entry.expect("fixture entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy fixture file");
+        }
+    }
+}
+
+#[test]
+fn passing_exercise_passes_and_is_recorded() {
+    let course = Course::new();
+    let run = course.run(&["run", "passing"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    assert!(run.stdout().contains("passing passed"), "{}", run.all());
+    assert!(run.stdout().contains("Next up: compile_error"), "{}", run.all());
+    let list = course.run(&["list"]);
+    assert!(list.stdout().contains("passing        basics  done"), "{}", list.all());
+    assert!(list.stdout().contains("> "), "{}", list.all());
+}
+
+#[test]
+fn compile_error_points_at_the_learners_file() {
+    let course = Course::new();
+    let run = course.run(&["run", "compile_error"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let out = run.stdout();
+    assert!(out.contains("does not compile"), "{out}");
+    assert!(out.contains("--> exercises/basics/compile_error.rs:2:20"), "{out}");
+    assert!(!out.contains("\u{1b}["), "no colour when not a terminal: {out}");
+    let coloured = course.run(&["--color", "always", "run", "compile_error"]);
+    assert!(coloured.stdout().contains("\u{1b}["), "{}", coloured.all());
+    // The learner's file is never touched by a build.
+    assert_eq!(
+        fs::read(course.path("exercises/basics/compile_error.rs")).expect("read"),
+        fs::read(course.path(".course/pristine/basics/compile_error.rs")).expect("read")
+    );
+}
+
+#[test]
+fn failing_test_shows_its_message_and_output() {
+    let course = Course::new();
+    let run = course.run(&["run", "failing"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let out = run.stdout();
+    assert!(out.contains("1 of 2 hidden tests failed"), "{out}");
+    assert!(out.contains("✗ adds\n"), "{out}");
+    assert!(!out.contains("adds_zero"), "passing tests stay quiet: {out}");
+    assert!(out.contains("add(2, 3) should be 5"), "{out}");
+    assert!(out.contains("adding 2 and 3"), "the learner's own output: {out}");
+    assert!(out.contains("tests/basics/failing.rs:"), "{out}");
+    assert!(!out.contains("test result:"), "libtest noise is removed: {out}");
+    assert!(out.contains("cargo runner hint failing"), "{out}");
+}
+
+fn marked_processes(token: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").expect("/proc").flatten() {
+        if let Ok(cmdline) = fs::read(entry.path().join("cmdline")) {
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if cmdline.contains(token) && !cmdline.contains("runner") {
+                found.push(format!("{}: {cmdline}", entry.file_name().to_string_lossy()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn deadlock_times_out_and_leaves_no_process_behind() {
+    let course = Course::new();
+    let started = Instant::now();
+    let run = course.run(&["run", "deadlock"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let out = run.stdout();
+    assert!(out.contains("deadlock timed out"), "{out}");
+    assert!(out.contains("⏱ sums"), "names the test that timed out: {out}");
+    assert!(out.contains("deadlocked"), "suggests the cause: {out}");
+    assert!(out.contains("Sender"), "suggests the cause: {out}");
+    assert!(out.contains("not run after a timeout"), "{out}");
+    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    let left = marked_processes(&course.token());
+    assert!(left.is_empty(), "processes outlived the check: {left:?}");
+}
+
+#[test]
+fn endless_output_is_cut_with_a_notice() {
+    let course = Course::new();
+    let run = course.run(&["run", "endless"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let out = run.stdout();
+    assert!(out.contains("timed out"), "{out}");
+    assert!(out.contains("output limit was reached"), "{out}");
+    assert!(out.len() < 32 * 1024, "output is bounded: {} bytes", out.len());
+}
+
+#[test]
+fn crash_is_its_own_outcome() {
+    let course = Course::new();
+    let run = course.run(&["run", "crash"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    assert!(run.stdout().contains("crash crashed"), "{}", run.all());
+    assert!(run.stdout().contains("SIGABRT"), "{}", run.all());
+}
+
+#[test]
+fn verify_stops_at_the_first_failure_unless_asked_to_go_on() {
+    let course = Course::new();
+    let run = course.run(&["verify"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let out = run.stdout();
+    assert!(out.contains("✓ passing"), "{out}");
+    assert!(out.contains("✗ compile_error"), "{out}");
+    assert!(!out.contains("failing"), "stopped at the first failure: {out}");
+    assert!(out.contains("1/6 exercises passed"), "{out}");
+
+    let all = course.run(&["verify", "--keep-going"]);
+    assert_eq!(all.code(), 1);
+    assert!(all.stdout().contains("1/6 exercises passed"), "{}", all.all());
+    assert!(all.stdout().contains("✗ crash"), "{}", all.all());
+
+    let solutions = course.run(&["verify", "--solutions"]);
+    assert_eq!(solutions.code(), 0, "{}", solutions.all());
+    assert!(solutions.stdout().contains("6/6 solutions passed"), "{}", solutions.all());
+}
+
+#[test]
+fn bad_manifest_lists_every_problem_with_its_place() {
+    let course = Course::new();
+    let text = fs::read_to_string(course.path("info.toml")).expect("read");
+    let text = text
+        .replacen("name = \"failing\"", "name = \"passing\"", 1)
+        .replacen("dir = \"basics\"", "dir = \"../outside\"", 1);
+    fs::write(course.path("info.toml"), text).expect("write");
+    let run = course.run(&["list"]);
+    assert_eq!(run.code(), 2, "{}", run.all());
+    let err = run.stderr();
+    assert!(err.contains("info.toml:8:7: dir `../outside`"), "{err}");
+    assert!(err.contains("info.toml:17:8: exercise name `passing` is used twice"), "{err}");
+
+    fs::write(course.path("info.toml"), "format_version = 1\n[[exercises]]\nnam = \"x\"\n")
+        .expect("write");
+    let run = course.run(&["list"]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("info.toml:3:1: unknown field `nam`"), "{}", run.stderr());
+}
+
+#[test]
+fn missing_files_are_reported_by_name() {
+    let course = Course::new();
+    fs::remove_file(course.path("tests/basics/failing.rs")).expect("remove");
+    fs::remove_file(course.path("solutions/basics/crash.rs")).expect("remove");
+    let run = course.run(&["verify"]);
+    assert_eq!(run.code(), 2, "{}", run.all());
+    let err = run.stderr();
+    assert!(err.contains("hidden-test file of `failing` is missing: tests/basics/failing.rs"), "{err}");
+    assert!(err.contains("solution file of `crash` is missing: solutions/basics/crash.rs"), "{err}");
+}
+
+#[test]
+fn reset_restores_the_original_and_keeps_a_backup() {
+    let course = Course::new();
+    let file = course.path("exercises/basics/failing.rs");
+    let original = fs::read(&file).expect("read");
+    let solved = fs::read(course.path("solutions/basics/failing.rs")).expect("read");
+    fs::write(&file, &solved).expect("edit");
+    assert_eq!(course.run(&["run", "failing"]).code(), 0);
+
+    let run = course.run(&["reset", "failing"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    assert_eq!(fs::read(&file).expect("read"), original, "restored byte for byte");
+    let line = run
+        .stdout()
+        .lines()
+        .find_map(|l| l.strip_prefix("Your version is saved as ").map(str::to_string))
+        .unwrap_or_else(|| panic!("no backup named in: {}", run.all()));
+    assert_eq!(fs::read(course.path(&line)).expect("backup"), solved);
+    let list = course.run(&["list"]);
+    assert!(list.stdout().contains("failing        basics  pending"), "{}", list.all());
+
+    // A deleted exercise comes back too.
+    fs::remove_file(&file).expect("remove");
+    let missing = course.run(&["run", "failing"]);
+    assert_eq!(missing.code(), 2);
+    assert!(missing.stderr().contains("cargo runner reset failing"), "{}", missing.all());
+    assert_eq!(course.run(&["reset", "failing"]).code(), 0);
+    assert_eq!(fs::read(&file).expect("read"), original);
+}
+
+#[test]
+fn corrupt_state_means_a_fresh_start_with_a_warning() {
+    let course = Course::new();
+    fs::create_dir_all(course.path(".runner")).expect("dir");
+    fs::write(course.path(".runner/state.toml"), "done = [[[").expect("write");
+    let run = course.run(&["list"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    assert!(run.stderr().contains("starting fresh"), "{}", run.all());
+    assert!(run.stdout().contains("0/6 done; current: passing"), "{}", run.all());
+    assert!(course.path(".runner/state.toml.corrupt").is_file());
+}
+
+#[test]
+fn hint_and_unknown_names() {
+    let course = Course::new();
+    let run = course.run(&["hint", "failing"]);
+    assert_eq!(run.code(), 0);
+    assert!(run.stdout().contains("Return the sum"), "{}", run.all());
+    let run = course.run(&["hint", "nope"]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("no exercise called `nope`"), "{}", run.all());
+}
+
+#[test]
+fn outside_a_course_says_where_to_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = Command::new(env!("CARGO_BIN_EXE_runner"))
+        .arg("list")
+        .current_dir(dir.path())
+        .output()
+        .expect("runner starts");
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("no info.toml"));
+}
