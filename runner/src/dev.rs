@@ -66,12 +66,27 @@ pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize
 fn check_exercise(harness: &Harness, exercise: &Exercise, repeat: u32) -> Result<Vec<String>> {
     let cancel = Cancel::new();
     let mut problems = Vec::new();
-    let original = check::check(harness, exercise, Source::Pristine, &cancel)?;
-    if original.outcome.passed() {
-        problems.push(format!(
-            "{}: the original exercise already passes its hidden tests",
-            exercise.name
-        ));
+    // The original must fail, and the same way every time: a pass "by luck"
+    // would hand a learner a free exercise. (At most 20 runs: hanging
+    // originals cost a timeout each.)
+    let mut first = None;
+    for _ in 0..repeat.min(20) {
+        let original = check::check(harness, exercise, Source::Pristine, &cancel)?;
+        let expected = *first.get_or_insert(original.outcome);
+        if original.outcome.passed() {
+            problems.push(format!(
+                "{}: the original exercise passes its hidden tests",
+                exercise.name
+            ));
+            break;
+        }
+        if original.outcome != expected {
+            problems.push(format!(
+                "{}: the original exercise fails in different ways ({expected:?}, then {:?})",
+                exercise.name, original.outcome
+            ));
+            break;
+        }
     }
     let runs = (0..repeat).map(|_| Pin::No).chain(pinned());
     for (i, pin) in runs.enumerate() {
