@@ -61,7 +61,6 @@ pub struct TestRun {
 #[derive(Debug, Clone)]
 pub struct Report {
     pub exercise: String,
-    pub source: Source,
     pub outcome: Outcome,
     /// Compiler errors (on `CompileError`) or warnings.
     pub compiler_output: String,
@@ -113,7 +112,6 @@ pub fn check_with(
     let (compiled, digest) = harness.compile(exercise, source, cancel)?;
     let mut report = Report {
         exercise: exercise.name.clone(),
-        source,
         outcome: Outcome::Passed,
         compiler_output: String::new(),
         tests: Vec::new(),

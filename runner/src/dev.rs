@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::Duration;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
@@ -18,6 +19,10 @@ use crate::harness::Harness;
 use crate::manifest::Course;
 use crate::process::Cancel;
 use crate::ui;
+
+/// A solution's test slower than this is flagged: it makes the course slow
+/// and usually means a long sleep.
+const SLOW_TEST: Duration = Duration::from_secs(1);
 
 /// Checks the whole course; `Ok(true)` when nothing is wrong.
 pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize>) -> Result<bool> {
@@ -100,6 +105,16 @@ fn check_exercise(harness: &Harness, exercise: &Exercise, repeat: u32) -> Result
                 "{}: the solution fails ({when}):\n{}",
                 exercise.name,
                 ui::report_text(&report, exercise)
+            ));
+            break;
+        }
+        if let Some(slow) = report.tests.iter().find(|t| t.elapsed > SLOW_TEST) {
+            problems.push(format!(
+                "{}: hidden test `{}` took {} with the solution; tests should take \
+                 milliseconds (sleep a few ms, bound hangs with `within`)",
+                exercise.name,
+                slow.name,
+                ui::seconds(slow.elapsed)
             ));
             break;
         }

@@ -27,6 +27,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
 use crate::exercise::{Exercise, Source};
@@ -159,19 +160,31 @@ impl Harness {
             ));
         }
 
-        // A private folder per build: parallel checks never share files.
-        let work = tempfile::Builder::new()
-            .prefix("work-")
-            .tempdir_in(&build_dir)
-            .with_context(|| format!("cannot create a build folder in {}", build_dir.display()))?;
-        let snapshot = work.path().join(format!("{}.rs", exercise.name));
+        // One build of this exercise at a time (watch mode and a manual
+        // `run` may overlap); other exercises build in parallel. The paths
+        // stay the same from build to build, so rustc's incremental cache
+        // makes a one-line edit cheap.
+        let _lock = lock(&build_dir.join("lock"))?;
+        if binary.is_file() {
+            let warnings = fs::read_to_string(&warnings_path).unwrap_or_default();
+            return Ok((
+                Compiled::Binary {
+                    path: binary,
+                    warnings,
+                },
+                code_digest,
+            ));
+        }
+        let work = build_dir.join("src");
+        fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
+        let snapshot = work.join(format!("{}.rs", exercise.name));
         fs::write(&snapshot, &code)?;
-        let root_file = work.path().join("main.rs");
+        let root_file = work.join("main.rs");
         fs::write(
             &root_file,
             crate_root.replace(SNAPSHOT, &snapshot.display().to_string()),
         )?;
-        let output = work.path().join("test");
+        let output = build_dir.join("test.partial");
 
         let mut command = Command::new(&self.rustc);
         command
@@ -179,6 +192,11 @@ impl Harness {
             .args(["--edition", EDITION, "--test", "--crate-name"])
             .arg(crate_name(&exercise.name))
             .args(RUSTC_FLAGS)
+            .arg("-C")
+            .arg(format!(
+                "incremental={}",
+                build_dir.join("incremental").display()
+            ))
             .arg("--color")
             .arg(if self.color { "always" } else { "never" })
             .arg("--remap-path-prefix")
@@ -187,7 +205,7 @@ impl Harness {
             .arg("--remap-path-prefix")
             .arg(format!(
                 "{}={}",
-                work.path().display(),
+                work.display(),
                 Path::new("exercises").join(&exercise.dir).display()
             ))
             .arg("-L")
@@ -238,7 +256,7 @@ impl Harness {
 }
 
 /// Stands for the snapshot path in the crate root while its digest is
-/// computed (the snapshot folder is new for every build).
+/// computed (keeps the key independent of where the course lives).
 const SNAPSHOT: &str = "@SNAPSHOT@";
 
 fn crate_name(name: &str) -> String {
@@ -247,6 +265,17 @@ fn crate_name(name: &str) -> String {
     } else {
         name.to_string()
     }
+}
+
+fn lock(path: &Path) -> Result<Flock<fs::File>> {
+    let file = fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    Flock::lock(file, FlockArg::LockExclusive)
+        .map_err(|(_, e)| anyhow::anyhow!("cannot lock {}: {e}", path.display()))
 }
 
 /// Removes binaries of older versions of this exercise (best effort).

@@ -86,9 +86,17 @@ fn passing_exercise_passes_and_is_recorded() {
     let run = course.run(&["run", "passing"]);
     assert_eq!(run.code(), 0, "{}", run.all());
     assert!(run.stdout().contains("passing passed"), "{}", run.all());
-    assert!(run.stdout().contains("Next up: compile_error"), "{}", run.all());
+    assert!(
+        run.stdout().contains("Next up: compile_error"),
+        "{}",
+        run.all()
+    );
     let list = course.run(&["list"]);
-    assert!(list.stdout().contains("passing        basics  done"), "{}", list.all());
+    assert!(
+        list.stdout().contains("passing        basics  done"),
+        "{}",
+        list.all()
+    );
     assert!(list.stdout().contains("> "), "{}", list.all());
 }
 
@@ -99,8 +107,14 @@ fn compile_error_points_at_the_learners_file() {
     assert_eq!(run.code(), 1, "{}", run.all());
     let out = run.stdout();
     assert!(out.contains("does not compile"), "{out}");
-    assert!(out.contains("--> exercises/basics/compile_error.rs:2:20"), "{out}");
-    assert!(!out.contains("\u{1b}["), "no colour when not a terminal: {out}");
+    assert!(
+        out.contains("--> exercises/basics/compile_error.rs:2:20"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("\u{1b}["),
+        "no colour when not a terminal: {out}"
+    );
     let coloured = course.run(&["--color", "always", "run", "compile_error"]);
     assert!(coloured.stdout().contains("\u{1b}["), "{}", coloured.all());
     // The learner's file is never touched by a build.
@@ -118,11 +132,20 @@ fn failing_test_shows_its_message_and_output() {
     let out = run.stdout();
     assert!(out.contains("1 of 2 hidden tests failed"), "{out}");
     assert!(out.contains("✗ adds\n"), "{out}");
-    assert!(!out.contains("adds_zero"), "passing tests stay quiet: {out}");
+    assert!(
+        !out.contains("adds_zero"),
+        "passing tests stay quiet: {out}"
+    );
     assert!(out.contains("add(2, 3) should be 5"), "{out}");
-    assert!(out.contains("adding 2 and 3"), "the learner's own output: {out}");
+    assert!(
+        out.contains("adding 2 and 3"),
+        "the learner's own output: {out}"
+    );
     assert!(out.contains("tests/basics/failing.rs:"), "{out}");
-    assert!(!out.contains("test result:"), "libtest noise is removed: {out}");
+    assert!(
+        !out.contains("test result:"),
+        "libtest noise is removed: {out}"
+    );
     assert!(out.contains("cargo runner hint failing"), "{out}");
 }
 
@@ -132,7 +155,10 @@ fn marked_processes(token: &str) -> Vec<String> {
         if let Ok(cmdline) = fs::read(entry.path().join("cmdline")) {
             let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
             if cmdline.contains(token) && !cmdline.contains("runner") {
-                found.push(format!("{}: {cmdline}", entry.file_name().to_string_lossy()));
+                found.push(format!(
+                    "{}: {cmdline}",
+                    entry.file_name().to_string_lossy()
+                ));
             }
         }
     }
@@ -147,11 +173,18 @@ fn deadlock_times_out_and_leaves_no_process_behind() {
     assert_eq!(run.code(), 1, "{}", run.all());
     let out = run.stdout();
     assert!(out.contains("deadlock timed out"), "{out}");
-    assert!(out.contains("⏱ sums"), "names the test that timed out: {out}");
+    assert!(
+        out.contains("⏱ sums"),
+        "names the test that timed out: {out}"
+    );
     assert!(out.contains("deadlocked"), "suggests the cause: {out}");
     assert!(out.contains("Sender"), "suggests the cause: {out}");
     assert!(out.contains("not run after a timeout"), "{out}");
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     let left = marked_processes(&course.token());
     assert!(left.is_empty(), "processes outlived the check: {left:?}");
 }
@@ -164,7 +197,11 @@ fn endless_output_is_cut_with_a_notice() {
     let out = run.stdout();
     assert!(out.contains("timed out"), "{out}");
     assert!(out.contains("output limit was reached"), "{out}");
-    assert!(out.len() < 32 * 1024, "output is bounded: {} bytes", out.len());
+    assert!(
+        out.len() < 32 * 1024,
+        "output is bounded: {} bytes",
+        out.len()
+    );
 }
 
 #[test]
@@ -184,17 +221,28 @@ fn verify_stops_at_the_first_failure_unless_asked_to_go_on() {
     let out = run.stdout();
     assert!(out.contains("✓ passing"), "{out}");
     assert!(out.contains("✗ compile_error"), "{out}");
-    assert!(!out.contains("failing"), "stopped at the first failure: {out}");
+    assert!(
+        !out.contains("failing"),
+        "stopped at the first failure: {out}"
+    );
     assert!(out.contains("1/6 exercises passed"), "{out}");
 
     let all = course.run(&["verify", "--keep-going"]);
     assert_eq!(all.code(), 1);
-    assert!(all.stdout().contains("1/6 exercises passed"), "{}", all.all());
+    assert!(
+        all.stdout().contains("1/6 exercises passed"),
+        "{}",
+        all.all()
+    );
     assert!(all.stdout().contains("✗ crash"), "{}", all.all());
 
     let solutions = course.run(&["verify", "--solutions"]);
     assert_eq!(solutions.code(), 0, "{}", solutions.all());
-    assert!(solutions.stdout().contains("6/6 solutions passed"), "{}", solutions.all());
+    assert!(
+        solutions.stdout().contains("6/6 solutions passed"),
+        "{}",
+        solutions.all()
+    );
 }
 
 #[test]
@@ -209,13 +257,23 @@ fn bad_manifest_lists_every_problem_with_its_place() {
     assert_eq!(run.code(), 2, "{}", run.all());
     let err = run.stderr();
     assert!(err.contains("info.toml:8:7: dir `../outside`"), "{err}");
-    assert!(err.contains("info.toml:17:8: exercise name `passing` is used twice"), "{err}");
+    assert!(
+        err.contains("info.toml:17:8: exercise name `passing` is used twice"),
+        "{err}"
+    );
 
-    fs::write(course.path("info.toml"), "format_version = 1\n[[exercises]]\nnam = \"x\"\n")
-        .expect("write");
+    fs::write(
+        course.path("info.toml"),
+        "format_version = 1\n[[exercises]]\nnam = \"x\"\n",
+    )
+    .expect("write");
     let run = course.run(&["list"]);
     assert_eq!(run.code(), 2);
-    assert!(run.stderr().contains("info.toml:3:1: unknown field `nam`"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("info.toml:3:1: unknown field `nam`"),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
@@ -226,8 +284,14 @@ fn missing_files_are_reported_by_name() {
     let run = course.run(&["verify"]);
     assert_eq!(run.code(), 2, "{}", run.all());
     let err = run.stderr();
-    assert!(err.contains("hidden-test file of `failing` is missing: tests/basics/failing.rs"), "{err}");
-    assert!(err.contains("solution file of `crash` is missing: solutions/basics/crash.rs"), "{err}");
+    assert!(
+        err.contains("hidden-test file of `failing` is missing: tests/basics/failing.rs"),
+        "{err}"
+    );
+    assert!(
+        err.contains("solution file of `crash` is missing: solutions/basics/crash.rs"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -241,21 +305,36 @@ fn reset_restores_the_original_and_keeps_a_backup() {
 
     let run = course.run(&["reset", "failing"]);
     assert_eq!(run.code(), 0, "{}", run.all());
-    assert_eq!(fs::read(&file).expect("read"), original, "restored byte for byte");
+    assert_eq!(
+        fs::read(&file).expect("read"),
+        original,
+        "restored byte for byte"
+    );
     let line = run
         .stdout()
         .lines()
-        .find_map(|l| l.strip_prefix("Your version is saved as ").map(str::to_string))
+        .find_map(|l| {
+            l.strip_prefix("Your version is saved as ")
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| panic!("no backup named in: {}", run.all()));
     assert_eq!(fs::read(course.path(&line)).expect("backup"), solved);
     let list = course.run(&["list"]);
-    assert!(list.stdout().contains("failing        basics  pending"), "{}", list.all());
+    assert!(
+        list.stdout().contains("failing        basics  pending"),
+        "{}",
+        list.all()
+    );
 
     // A deleted exercise comes back too.
     fs::remove_file(&file).expect("remove");
     let missing = course.run(&["run", "failing"]);
     assert_eq!(missing.code(), 2);
-    assert!(missing.stderr().contains("cargo runner reset failing"), "{}", missing.all());
+    assert!(
+        missing.stderr().contains("cargo runner reset failing"),
+        "{}",
+        missing.all()
+    );
     assert_eq!(course.run(&["reset", "failing"]).code(), 0);
     assert_eq!(fs::read(&file).expect("read"), original);
 }
@@ -268,7 +347,11 @@ fn corrupt_state_means_a_fresh_start_with_a_warning() {
     let run = course.run(&["list"]);
     assert_eq!(run.code(), 0, "{}", run.all());
     assert!(run.stderr().contains("starting fresh"), "{}", run.all());
-    assert!(run.stdout().contains("0/6 done; current: passing"), "{}", run.all());
+    assert!(
+        run.stdout().contains("0/6 done; current: passing"),
+        "{}",
+        run.all()
+    );
     assert!(course.path(".runner/state.toml.corrupt").is_file());
 }
 
@@ -280,7 +363,11 @@ fn hint_and_unknown_names() {
     assert!(run.stdout().contains("Return the sum"), "{}", run.all());
     let run = course.run(&["hint", "nope"]);
     assert_eq!(run.code(), 2);
-    assert!(run.stderr().contains("no exercise called `nope`"), "{}", run.all());
+    assert!(
+        run.stderr().contains("no exercise called `nope`"),
+        "{}",
+        run.all()
+    );
 }
 
 #[test]
