@@ -46,7 +46,9 @@ impl EventLog {
         // TODO: the collector is waiting for more events as long as any
         // Sender lives. Make sure this function does not keep one alive
         // while it waits.
-        self.collector.join().expect("the collector thread panicked")
+        self.collector
+            .join()
+            .expect("the collector thread panicked")
     }
 }
 

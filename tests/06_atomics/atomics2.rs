@@ -1,0 +1,146 @@
+use super::support::within;
+use super::*;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Instant;
+
+const LIMIT: Duration = Duration::from_secs(2);
+const WAIT: Duration = Duration::from_secs(1);
+const STOP_HANGS: &str = "stop() did not return: the worker thread never saw the flag. Does the thread read \
+     the very same flag that stop() sets (not its own copy of a bool)?";
+
+// A tick for the tests: counts itself and takes about a millisecond.
+fn counting_tick(count: &Arc<AtomicU64>) -> impl FnMut() + Send + 'static {
+    let count = Arc::clone(count);
+    move || {
+        count.fetch_add(1, Ordering::SeqCst);
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+// Waits until `count` reaches `at_least`; false after a second without.
+fn wait_for(count: &AtomicU64, at_least: u64) -> bool {
+    let deadline = Instant::now() + WAIT;
+    while count.load(Ordering::SeqCst) < at_least {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    true
+}
+
+fn stop_within_limit(worker: Worker) -> u64 {
+    within(LIMIT, STOP_HANGS, move || worker.stop())
+}
+
+#[test]
+fn stop_ends_the_worker_and_counts_its_ticks() {
+    let count = Arc::new(AtomicU64::new(0));
+    let worker = start(counting_tick(&count));
+    assert!(
+        wait_for(&count, 3),
+        "the worker called tick only {} times in a second: should it not keep ticking until stopped?",
+        count.load(Ordering::SeqCst)
+    );
+    let ticks = stop_within_limit(worker);
+    let seen = count.load(Ordering::SeqCst);
+    assert_eq!(
+        ticks, seen,
+        "stop() returned {ticks}, but tick was called {seen} times: did stop() return before the worker \
+         thread had finished (join it), or count the ticks somewhere else?"
+    );
+    thread::sleep(Duration::from_millis(5));
+    let later = count.load(Ordering::SeqCst);
+    assert_eq!(
+        later, seen,
+        "tick was still being called after stop() returned ({seen} calls then, {later} now): \
+         the worker thread kept running"
+    );
+}
+
+#[test]
+fn ticks_run_on_one_worker_thread() {
+    let ids = Arc::new(Mutex::new(Vec::new()));
+    let count = Arc::new(AtomicU64::new(0));
+    let mut counted = counting_tick(&count);
+    let record = Arc::clone(&ids);
+    let worker = start(move || {
+        record.lock().unwrap().push(thread::current().id());
+        counted();
+    });
+    assert!(wait_for(&count, 3), "the worker did not tick 3 times within a second");
+    stop_within_limit(worker);
+    let ids = ids.lock().unwrap();
+    assert!(
+        !ids.contains(&thread::current().id()),
+        "tick ran on the thread that called start(): the ticks belong on the worker's own thread"
+    );
+    let distinct: HashSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), 1, "the ticks ran on {} different threads, expected one worker thread", distinct.len());
+}
+
+#[test]
+fn stop_waits_for_the_tick_in_progress() {
+    // The third tick blocks until the test lets it go. stop() is called
+    // while it blocks: it must not return before that tick has finished.
+    let count = Arc::new(AtomicU64::new(0));
+    let finished_third = Arc::new(AtomicBool::new(false));
+    let (inside_tx, inside_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let worker = {
+        let count = Arc::clone(&count);
+        let finished_third = Arc::clone(&finished_third);
+        start(move || {
+            let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+            if n == 3 {
+                let _ = inside_tx.send(());
+                let _ = release_rx.recv_timeout(WAIT);
+                finished_third.store(true, Ordering::SeqCst);
+            }
+        })
+    };
+    inside_rx.recv_timeout(WAIT).expect("the worker never reached its third tick within a second");
+    let (returned_tx, returned_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = returned_tx.send(worker.stop());
+    });
+    let early = returned_rx.recv_timeout(Duration::from_millis(50)).is_ok();
+    let _ = release_tx.send(());
+    assert!(
+        !early,
+        "stop() returned while the worker was still in the middle of a tick: \
+         stop() should wait for the worker thread to end (join it)"
+    );
+    let ticks = returned_rx
+        .recv_timeout(LIMIT)
+        .unwrap_or_else(|_| panic!("no result after {LIMIT:?}: {STOP_HANGS}"));
+    assert!(finished_third.load(Ordering::SeqCst), "stop() returned before the worker finished its tick");
+    assert_eq!(ticks, count.load(Ordering::SeqCst), "stop() should return the number of ticks made");
+}
+
+#[test]
+fn stopping_one_worker_leaves_the_others_running() {
+    let count_a = Arc::new(AtomicU64::new(0));
+    let count_b = Arc::new(AtomicU64::new(0));
+    let a = start(counting_tick(&count_a));
+    let b = start(counting_tick(&count_b));
+    assert!(wait_for(&count_a, 1) && wait_for(&count_b, 1), "the two workers did not both start ticking");
+    stop_within_limit(a);
+    let b_then = count_b.load(Ordering::SeqCst);
+    assert!(
+        wait_for(&count_b, b_then + 3),
+        "worker B stopped ticking when worker A was stopped: does every worker have a flag of its own \
+         (not one static flag for all of them)?"
+    );
+    stop_within_limit(b);
+
+    let count_c = Arc::new(AtomicU64::new(0));
+    let c = start(counting_tick(&count_c));
+    assert!(
+        wait_for(&count_c, 3),
+        "a worker started after the others were stopped did not keep ticking: is it reading an old stop flag?"
+    );
+    stop_within_limit(c);
+}

@@ -1,0 +1,198 @@
+use super::support::{Gate, within};
+use super::*;
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(2);
+const WAIT: Duration = Duration::from_secs(1);
+const HANGS: &str = "try_open did not return: is a retry loop spinning forever, or is it waiting for a lock?";
+
+#[test]
+fn opens_until_the_policy_says_no() {
+    let (results, open_after, reopened, open_end) = within(LIMIT, HANGS, || {
+        let limiter = Limiter::new();
+        let results: Vec<bool> = (0..5).map(|_| limiter.try_open(|open| open < 3)).collect();
+        let open_after = limiter.open_now();
+        limiter.close();
+        let reopened = limiter.try_open(|open| open < 3);
+        (results, open_after, reopened, limiter.open_now())
+    });
+    assert_eq!(
+        results,
+        [true, true, true, false, false],
+        "with the policy `open < 3`, five tries in a row should open 3 connections and refuse 2"
+    );
+    assert_eq!(open_after, 3, "after 3 successful opens, open_now() is {open_after}");
+    assert!(reopened, "after close(), there is room for one more connection, but try_open refused it");
+    assert_eq!(open_end, 3, "open 3, close 1, open 1: open_now() should be 3, is {open_end}");
+}
+
+#[test]
+fn the_policy_sees_the_current_count() {
+    let seen = within(LIMIT, HANGS, || {
+        let limiter = Limiter::new();
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let calls = Mutex::new(Vec::new());
+            limiter.try_open(|open| {
+                calls.lock().unwrap().push(open);
+                open < 3
+            });
+            seen.push(calls.into_inner().unwrap());
+        }
+        seen
+    });
+    for (i, calls) in seen.iter().enumerate() {
+        assert_eq!(
+            calls.last(),
+            Some(&i),
+            "try number {} (with {i} connections open) asked the policy with {calls:?}: \
+             `allow` should be called with the number of connections open right now",
+            i + 1
+        );
+    }
+}
+
+// Thread A asks the policy; while A's policy is still deciding, thread B
+// opens a connection. Returns (A opened, B opened, open count at the end,
+// counts seen by the policies, A's policy calls, the largest count observed
+// while the policies ran).
+fn a_decides_while_b_opens(limit: usize) -> (bool, bool, usize, Vec<usize>, usize, usize) {
+    within(LIMIT, HANGS, move || {
+        let limiter = Limiter::new();
+        let (a_asking_tx, a_asking_rx) = mpsc::channel();
+        let (b_done_tx, b_done_rx) = mpsc::channel::<()>();
+        let a_calls = Mutex::new(Vec::new());
+        let most_open = Mutex::new(0);
+        let observe = || {
+            let mut most = most_open.lock().unwrap();
+            *most = (*most).max(limiter.open_now());
+        };
+        let (limiter, a_calls, observe) = (&limiter, &a_calls, &observe);
+        let (a_opened, b_opened) = thread::scope(|s| {
+            let a = s.spawn(move || {
+                limiter.try_open(|open| {
+                    observe();
+                    let first = {
+                        let mut calls = a_calls.lock().unwrap();
+                        calls.push(open);
+                        calls.len() == 1
+                    };
+                    if first {
+                        // Let B in, and wait until B has finished.
+                        let _ = a_asking_tx.send(());
+                        let _ = b_done_rx.recv_timeout(WAIT);
+                    }
+                    open < limit
+                })
+            });
+            let b = s.spawn(move || {
+                a_asking_rx.recv_timeout(WAIT).expect("thread A never asked its policy");
+                let opened = limiter.try_open(|open| {
+                    observe();
+                    open < limit
+                });
+                let _ = b_done_tx.send(());
+                opened
+            });
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        observe();
+        let a_calls = a_calls.lock().unwrap().clone();
+        let calls = a_calls.len();
+        let most = *most_open.lock().unwrap();
+        (a_opened, b_opened, limiter.open_now(), a_calls, calls, most)
+    })
+}
+
+#[test]
+fn two_threads_at_the_limit_never_both_get_in() {
+    // Room for one connection. A's policy approves it for 0 open, but by the
+    // time A acts, B has taken it.
+    let (a_opened, b_opened, open_end, a_saw, _, most) = a_decides_while_b_opens(1);
+    assert!(
+        open_end <= 1 && !(a_opened && b_opened),
+        "with room for one connection, thread A and thread B both reported a connection opened (open_now() is {open_end}). \
+         A's policy said yes to 0 open, but B had opened one before A added its own. \
+         Checking and then adding are two steps; only swap in the new count if the count is \
+         still the one the policy approved (compare_exchange or fetch_update)"
+    );
+    assert!(
+        most <= 1,
+        "the count reached {most} with a limit of 1: was a connection added before the policy \
+         approved it (add first, check later)?"
+    );
+    assert!(b_opened, "thread B found no connection open, but try_open refused it");
+    assert_eq!(open_end, 1, "thread B opened a connection, but open_now() is {open_end}: was an open or a close lost?");
+    assert!(
+        !a_opened,
+        "thread A reported a connection opened, but there was no room for it (A's policy saw {a_saw:?})"
+    );
+}
+
+#[test]
+fn a_thread_that_lost_the_race_tries_again() {
+    // Room for two. A's policy approves 0 open, B opens one meanwhile, so A
+    // must ask again with 1 open, and get in.
+    let (a_opened, b_opened, open_end, a_saw, calls, _) = a_decides_while_b_opens(2);
+    assert!(b_opened, "thread B found no connection open, but try_open refused it");
+    assert!(
+        a_opened,
+        "with room for two, thread A was refused after B opened the first connection while A's policy \
+         was deciding (A's policy saw {a_saw:?}). When the swap fails because the count changed, \
+         ask the policy again with the new count instead of giving up"
+    );
+    assert_eq!(
+        open_end, 2,
+        "A and B both reported a connection opened, but open_now() is {open_end}: \
+         was one addition overwritten (a load, then a store)?"
+    );
+    assert!(
+        calls >= 2 && a_saw.last() == Some(&1),
+        "A's policy was asked with {a_saw:?}: after B got in, A should have asked again with 1 open"
+    );
+}
+
+#[test]
+fn never_over_the_limit_under_contention() {
+    const THREADS: usize = 4;
+    const TRIES: usize = 300;
+    const MAX: usize = 2;
+    let (most, open_end, admitted) = within(LIMIT, HANGS, || {
+        let limiter = Limiter::new();
+        let gate = Gate::new(THREADS);
+        let most = Mutex::new(0);
+        let admitted = Mutex::new(0);
+        thread::scope(|s| {
+            for _ in 0..THREADS {
+                s.spawn(|| {
+                    let _ = gate.wait(WAIT);
+                    for _ in 0..TRIES {
+                        let opened = limiter.try_open(|open| {
+                            thread::yield_now(); // the policy takes a moment
+                            open < MAX
+                        });
+                        if opened {
+                            let now = limiter.open_now();
+                            let mut m = most.lock().unwrap();
+                            *m = (*m).max(now);
+                            drop(m);
+                            *admitted.lock().unwrap() += 1;
+                            thread::yield_now();
+                            limiter.close();
+                        }
+                    }
+                });
+            }
+        });
+        (most.into_inner().unwrap(), limiter.open_now(), admitted.into_inner().unwrap())
+    });
+    assert!(
+        most <= MAX,
+        "{THREADS} threads opened and closed connections with a limit of {MAX}, and {most} were open at \
+         once: check-then-add lets two threads in on the same approval"
+    );
+    assert_eq!(open_end, 0, "every opened connection was closed again, but open_now() is {open_end}: was an open or a close lost?");
+    assert!(admitted > 0, "no connection was ever opened");
+}
