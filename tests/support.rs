@@ -2,11 +2,25 @@
 //! into each exercise's test build as `support` (reach it with
 //! `use super::support::*;` or `crate::support`). Keep it small and generic:
 //! tests must not depend on anything an exercise could be solved with.
+//!
+//! What is here:
+//! - [`within`]: bound a call that may hang, with a message saying what hangs.
+//! - [`Gate`]: a barrier with a deadline, to prove that work overlaps.
+//! - [`Latch`]: wait (with a deadline) until a condition on shared state holds.
+//! - [`ThreadIds`]: record which threads ran a callback; the standard checks
+//!   "N distinct threads" and "not the caller's thread".
+//! - [`Counted`]: a value that counts its clones and drops (shared, not
+//!   deep-copied; freed exactly once).
+//! - [`lock`]: lock a test's own `Mutex`, ignoring poison.
+//! - [`panic_message`]: the text of a caught panic.
 
+use std::any::Any;
+use std::collections::HashSet;
+use std::ops::Deref;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc;
-use std::sync::{Condvar, Mutex};
-use std::thread;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
+use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 /// Runs `f` on a helper thread and waits at most `limit` for it to finish.
@@ -31,6 +45,28 @@ where
     }
 }
 
+/// Locks a `Mutex` the test owns, even if a thread panicked while holding it
+/// (the panic is reported on its own; a `PoisonError` would only hide it).
+/// For the learner's own locks, prefer `lock().unwrap()` where poison is news.
+pub fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The message of a caught panic (from `catch_unwind` or `JoinHandle::join`):
+/// the `&str` or `String` given to `panic!`, or a placeholder for any other
+/// payload. Takes the `Box` itself: a `&dyn Any` made from `&payload` would
+/// be the box, and never downcast to a string.
+#[allow(clippy::borrowed_box)]
+pub fn panic_message(payload: &Box<dyn Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        String::from("<a panic payload that is not a string>")
+    }
+}
+
 /// A barrier with a deadline: `wait` returns once `parties` threads have
 /// arrived, or reports how many had arrived when `limit` ran out.
 ///
@@ -38,43 +74,273 @@ where
 /// learner's code runs the workers one after another (say, joining inside
 /// the spawn loop), the first worker waits alone and the gate never fills.
 /// It works on one pinned CPU too, because waiting threads block.
+///
+/// The gate gives up after its first timeout: from then on every wait, the
+/// ones already waiting included, returns `Err` at once. So a serialized
+/// solution costs one `limit` in all (not one per party), and the test can
+/// report "not concurrent" (see [`Gate::timed_out`]) well inside its
+/// [`within`] bound. Arrivals still count after a timeout, and the arrival
+/// that fills the gate still gets `Ok`.
 #[derive(Debug)]
 pub struct Gate {
     parties: usize,
-    arrived: Mutex<usize>,
-    all_here: Condvar,
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Debug)]
+struct GateState {
+    arrived: usize,
+    // How many had arrived when the first wait timed out.
+    timed_out: Option<usize>,
 }
 
 impl Gate {
-    pub fn new(parties: usize) -> Self {
+    pub const fn new(parties: usize) -> Self {
         Gate {
             parties,
-            arrived: Mutex::new(0),
-            all_here: Condvar::new(),
+            state: Mutex::new(GateState {
+                arrived: 0,
+                timed_out: None,
+            }),
+            changed: Condvar::new(),
         }
     }
 
-    /// Waits until every party has arrived. `Err(n)`: only `n` of them
-    /// arrived within `limit`.
+    /// Arrives, then waits until every party has arrived. `Err(n)`: `n`
+    /// parties had arrived when `limit` ran out, or when this call found
+    /// that an earlier wait had already run out of time.
     pub fn wait(&self, limit: Duration) -> Result<(), usize> {
         let deadline = Instant::now() + limit;
-        let mut arrived = self.arrived.lock().unwrap_or_else(|e| e.into_inner());
-        *arrived += 1;
-        if *arrived >= self.parties {
-            self.all_here.notify_all();
+        let mut state = lock(&self.state);
+        state.arrived += 1;
+        if state.arrived >= self.parties {
+            self.changed.notify_all();
             return Ok(());
         }
-        while *arrived < self.parties {
+        loop {
+            if state.arrived >= self.parties {
+                return Ok(());
+            }
+            if state.timed_out.is_some() {
+                return Err(state.arrived);
+            }
             let now = Instant::now();
             if now >= deadline {
-                return Err(*arrived);
+                state.timed_out = Some(state.arrived);
+                // Those still waiting give up too.
+                self.changed.notify_all();
+                return Err(state.arrived);
             }
-            arrived = self
-                .all_here
-                .wait_timeout(arrived, deadline - now)
+            state = self
+                .changed
+                .wait_timeout(state, deadline - now)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-        Ok(())
+    }
+
+    /// `Some(n)`: a wait ran out of time, when only `n` parties had arrived
+    /// (the first such wait: later ones report nothing new). `None`: no wait
+    /// has timed out.
+    pub fn timed_out(&self) -> Option<usize> {
+        lock(&self.state).timed_out
+    }
+}
+
+/// Shared state plus a way to wait, with a deadline, until a condition on it
+/// holds (a `Mutex` and a `Condvar`). Probes use it for "do not go on until
+/// the code under test has done X": the test's callbacks [`update`] the
+/// state, a probe [`wait_until`] a condition holds.
+///
+/// Like [`Gate`], it gives up after its first timeout: later waits only check
+/// the condition and return at once, so one failure costs one `limit`.
+///
+/// [`update`]: Latch::update
+/// [`wait_until`]: Latch::wait_until
+#[derive(Debug, Default)]
+pub struct Latch<T> {
+    state: Mutex<(T, bool)>,
+    changed: Condvar,
+}
+
+impl<T> Latch<T> {
+    pub const fn new(state: T) -> Self {
+        Latch {
+            state: Mutex::new((state, false)),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Changes the state with `f` and wakes every waiter.
+    pub fn update<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let result = f(&mut lock(&self.state).0);
+        self.changed.notify_all();
+        result
+    }
+
+    /// Waits at most `limit` until `holds(&state)`; returns whether it holds.
+    /// After one wait has timed out, returns at once.
+    pub fn wait_until(&self, limit: Duration, mut holds: impl FnMut(&T) -> bool) -> bool {
+        let mut state = lock(&self.state);
+        if !state.1 {
+            state = self
+                .changed
+                .wait_timeout_while(state, limit, |s| !s.1 && !holds(&s.0))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        let held = holds(&state.0);
+        if !held && !state.1 {
+            state.1 = true;
+            // Those still waiting give up too.
+            self.changed.notify_all();
+        }
+        held
+    }
+}
+
+/// Records which threads ran a test's callback, for the standard checks:
+/// "ran on N distinct threads" and "never on the caller's thread". Thread ids
+/// are never reused, so the set of ids proves how many threads did the work.
+///
+/// Call [`record`] inside the callback; or `collect()` ids gathered some
+/// other way (with other data, say) into a `ThreadIds` to check them.
+///
+/// [`record`]: ThreadIds::record
+#[derive(Debug, Default)]
+pub struct ThreadIds {
+    ids: Mutex<Vec<ThreadId>>,
+}
+
+impl ThreadIds {
+    pub const fn new() -> Self {
+        ThreadIds {
+            ids: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Records the id of the thread that calls it.
+    pub fn record(&self) {
+        lock(&self.ids).push(thread::current().id());
+    }
+
+    /// Every id recorded, in order, one per `record`.
+    pub fn ids(&self) -> Vec<ThreadId> {
+        lock(&self.ids).clone()
+    }
+
+    /// How many ids were recorded (how often the callback ran).
+    pub fn len(&self) -> usize {
+        lock(&self.ids).len()
+    }
+
+    /// How many different threads recorded.
+    pub fn distinct(&self) -> usize {
+        lock(&self.ids).iter().collect::<HashSet<_>>().len()
+    }
+
+    pub fn contains(&self, id: ThreadId) -> bool {
+        lock(&self.ids).contains(&id)
+    }
+
+    /// Fails with `msg` (and how often it happened) if `caller`, the id of
+    /// the thread that called the code under test, was recorded.
+    pub fn assert_caller_absent(&self, caller: ThreadId, msg: &str) {
+        let ids = lock(&self.ids);
+        let on_caller = ids.iter().filter(|&&id| id == caller).count();
+        assert!(
+            on_caller == 0,
+            "{msg} ({on_caller} of {} calls ran on the caller's thread)",
+            ids.len()
+        );
+    }
+
+    /// Fails unless exactly `expected` distinct threads recorded, with the
+    /// message "`what` ran on <n> distinct threads, expected `expected`:
+    /// `hint`".
+    pub fn assert_distinct(&self, expected: usize, what: &str, hint: &str) {
+        let seen = self.distinct();
+        let threads = if seen == 1 { "thread" } else { "threads" };
+        assert!(
+            seen == expected,
+            "{what} ran on {seen} distinct {threads}, expected {expected}: {hint}"
+        );
+    }
+}
+
+impl FromIterator<ThreadId> for ThreadIds {
+    fn from_iter<I: IntoIterator<Item = ThreadId>>(iter: I) -> Self {
+        ThreadIds {
+            ids: Mutex::new(iter.into_iter().collect()),
+        }
+    }
+}
+
+/// A value that counts how often it, or any clone of it, was cloned and
+/// dropped. Hand it to the code under test and keep [`counts`] to read the
+/// numbers afterwards: a clone of shared data is a deep copy (use `Arc`),
+/// and data shared through `Arc` is dropped exactly once (0: leaked).
+/// Reads through to the value with `Deref`; its address (`&counted as *const
+/// _`) tells whether two readers saw the same one.
+///
+/// [`counts`]: Counted::counts
+#[derive(Debug)]
+pub struct Counted<T> {
+    value: T,
+    counts: Arc<Counts>,
+}
+
+/// The numbers behind a [`Counted`] value and all its clones.
+#[derive(Debug, Default)]
+pub struct Counts {
+    clones: AtomicUsize,
+    drops: AtomicUsize,
+}
+
+impl Counts {
+    pub fn clones(&self) -> usize {
+        self.clones.load(Ordering::SeqCst)
+    }
+
+    pub fn drops(&self) -> usize {
+        self.drops.load(Ordering::SeqCst)
+    }
+}
+
+impl<T> Counted<T> {
+    pub fn new(value: T) -> Self {
+        Counted {
+            value,
+            counts: Arc::new(Counts::default()),
+        }
+    }
+
+    /// The counters, shared with every clone; they outlive the values.
+    pub fn counts(&self) -> Arc<Counts> {
+        Arc::clone(&self.counts)
+    }
+}
+
+impl<T> Deref for Counted<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: Clone> Clone for Counted<T> {
+    fn clone(&self) -> Self {
+        self.counts.clones.fetch_add(1, Ordering::SeqCst);
+        Counted {
+            value: self.value.clone(),
+            counts: Arc::clone(&self.counts),
+        }
+    }
+}
+
+impl<T> Drop for Counted<T> {
+    fn drop(&mut self) {
+        self.counts.drops.fetch_add(1, Ordering::SeqCst);
     }
 }

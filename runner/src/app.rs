@@ -3,50 +3,42 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::check;
-use crate::cli::{Cli, Command, DevCommand};
+use crate::cli::{Cli, Command, DevCommand, WatchArgs};
 use crate::dev;
 use crate::exercise::Source;
 use crate::harness::Harness;
 use crate::manifest::{self, Course, Files};
 use crate::process::Cancel;
-use crate::reset::{self, Reset};
+use crate::reset;
+use crate::scaffold;
 use crate::state::Store;
 use crate::ui;
 use crate::verify;
+use crate::watch;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let root = manifest::find_root(&cwd)?;
-    let files = match cli.command {
+    let files = match &cli.command {
+        // Loads the manifest itself (the course's, or a git revision's with
+        // --pristine) and reports even a broken one in the chosen format.
+        Some(Command::Verify(args)) => return verify::command(&root, args),
         Some(Command::Reset { .. }) => Files::AllButExercises,
-        // Creates the original copies.
-        Some(Command::Dev(DevCommand::Update)) => Files::NoOriginals,
+        // Create the original copies.
+        Some(Command::Dev(DevCommand::Update | DevCommand::New { .. })) => Files::NoOriginals,
         _ => Files::All,
     };
     let course = manifest::load(&root, files)?;
     let store = Store::new(&root);
     match cli.command {
-        None | Some(Command::Watch(_)) => {
-            bail!(
-                "watch mode is not available yet; use `cargo runner run` or `cargo runner verify`"
-            )
-        }
+        None => watch::run(course, &store, &WatchArgs::default()),
+        Some(Command::Watch(args)) => watch::run(course, &store, &args),
         Some(Command::Run { name }) => run_one(&course, &store, name),
-        Some(Command::Verify(args)) => {
-            let harness = prepare(&course)?;
-            let options = verify::Options {
-                keep_going: args.keep_going,
-                source: if args.solutions {
-                    Source::Solution
-                } else {
-                    Source::Exercise
-                },
-            };
-            Ok(exit(verify::verify(&course, &harness, options)?))
-        }
+        // (Returned above, before the manifest was loaded.)
+        Some(Command::Verify(args)) => verify::command(&root, &args),
         Some(Command::Hint { name }) => {
             let (state, warnings) = store.load(&course)?;
             warnings.iter().for_each(|w| ui::warn(w));
@@ -61,28 +53,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", ui::list_text(&course, &state));
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Reset { name }) => {
-            let exercise = course.get(&name)?;
-            match reset::reset(&course.root, exercise)? {
-                Reset::AlreadyOriginal => {
-                    println!(
-                        "{} already is in its original state.",
-                        exercise.display_path()
-                    )
-                }
-                Reset::Restored { backup } => {
-                    store.update(&course, |s| s.done.remove(&exercise.name))?;
-                    println!(
-                        "Restored {} to its original state.",
-                        exercise.display_path()
-                    );
-                    if let Some(backup) = backup {
-                        let shown = backup.strip_prefix(&course.root).unwrap_or(&backup);
-                        println!("Your version is saved as {}", shown.display());
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+        Some(Command::Reset { name, all, yes }) => {
+            reset::command(&course, &store, name.as_deref(), all, yes)
         }
         Some(Command::Dev(DevCommand::Check { repeat, jobs })) => {
             let harness = prepare(&course)?;
@@ -90,6 +62,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Dev(DevCommand::Update)) => {
             dev::update(&course)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Dev(DevCommand::New { name, dir, after })) => {
+            scaffold::new(&course, &name, &dir, after.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -1,7 +1,10 @@
 //! The command line: what a learner, a teacher or CI can ask for.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
+use crate::report::Format;
 use crate::ui::ColorChoice;
 
 const EXIT_CODES: &str = "\
@@ -40,10 +43,19 @@ pub enum Command {
     Hint { name: Option<String> },
     /// List every exercise with its topic and status.
     List,
-    /// Restore an exercise's original text; your version is kept as a backup.
+    /// Restore an exercise's original text (or every exercise's, with
+    /// `--all`); your versions are kept as backups.
     Reset {
         /// The exercise's name, as in `runner list`.
-        name: String,
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        name: Option<String>,
+        /// Restore every exercise that differs from its original.
+        #[arg(long)]
+        all: bool,
+        /// Do not ask before restoring every exercise (needed with `--all`
+        /// when not on a terminal).
+        #[arg(long)]
+        yes: bool,
     },
     /// Commands for the course's authors.
     #[command(subcommand)]
@@ -68,6 +80,22 @@ pub struct VerifyArgs {
     /// Check the reference solutions instead of the exercises.
     #[arg(long)]
     pub solutions: bool,
+    /// The report's format: lines for people, or a report for CI (JSON or
+    /// JUnit XML). With a report on stdout, the lines for people go to stderr.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Run each exercise's tests N times: one that passes only some of them
+    /// is `flaky`, which counts as a failure.
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
+    /// Grade with the hidden tests and info.toml of git revision REV (the
+    /// course as published), and name the hidden files that differ from it.
+    #[arg(long, value_name = "REV")]
+    pub pristine: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,4 +113,17 @@ pub enum DevCommand {
     /// After changing exercises or info.toml: refresh the exercise list of
     /// exercises/Cargo.toml and the original copies `reset` restores.
     Update,
+    /// Add an exercise: its exercise, solution and hidden-test files from
+    /// templates that follow the course guide, and its info.toml entry.
+    New {
+        /// The new exercise's name ([a-z0-9_]+, unique in the course).
+        name: String,
+        /// Its topic folder, e.g. `03_channels` (created when new).
+        #[arg(long)]
+        dir: String,
+        /// Place it right after this exercise (default: at the end of its
+        /// topic, or of the course for a new topic).
+        #[arg(long, value_name = "NAME")]
+        after: Option<String>,
+    },
 }

@@ -1,21 +1,24 @@
 //! `runner dev ...`: the course authors' tools. `dev check` proves the
 //! course is sound before it ships: the files match the manifest, every
 //! original exercise fails its hidden tests, and every solution passes them,
-//! repeatedly and pinned to one CPU. Exercises are checked in parallel: each
-//! check runs `rustc` directly, so no build lock serializes them.
+//! repeatedly and pinned to one CPU; the static checks (TODO markers,
+//! rustfmt, clippy, the `[[bin]]` list) are in `lint`. Exercises are checked
+//! in parallel: each check runs `rustc` directly, so no build lock
+//! serializes them.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::Duration;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use anyhow::Result;
 
 use crate::check::{self, Outcome, Pin};
 use crate::exercise::{Exercise, Source};
 use crate::harness::Harness;
+use crate::lint::{self, Tools};
 use crate::manifest::Course;
 use crate::process::Cancel;
 use crate::ui;
@@ -26,7 +29,13 @@ const SLOW_TEST: Duration = Duration::from_secs(1);
 
 /// Checks the whole course; `Ok(true)` when nothing is wrong.
 pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize>) -> Result<bool> {
+    let tools = Tools::detect();
     let mut problems = file_problems(course);
+    problems.extend(lint::bin_problems(course));
+    problems.extend(lint::todo_problems(course));
+    if let Some(rustfmt) = &tools.rustfmt {
+        problems.extend(lint::rustfmt_problems(course, rustfmt)?);
+    }
     let jobs = jobs
         .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
         .unwrap_or(1)
@@ -41,7 +50,7 @@ pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize
                     course.exercises.get(next.fetch_add(1, Ordering::Relaxed))
                 {
                     bar.set_message(exercise.name.clone());
-                    let result = check_exercise(harness, exercise, repeat);
+                    let result = check_exercise(harness, exercise, repeat, tools.clippy.as_deref());
                     let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
                     match result {
                         Ok(mut list) => found.append(&mut list),
@@ -57,6 +66,9 @@ pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize
     for problem in &problems {
         println!("{problem}");
     }
+    for note in tools.notes() {
+        println!("note: {note}");
+    }
     let total = course.exercises.len();
     if problems.is_empty() {
         println!(
@@ -68,9 +80,17 @@ pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize
     Ok(problems.is_empty())
 }
 
-fn check_exercise(harness: &Harness, exercise: &Exercise, repeat: u32) -> Result<Vec<String>> {
+fn check_exercise(
+    harness: &Harness,
+    exercise: &Exercise,
+    repeat: u32,
+    clippy: Option<&Path>,
+) -> Result<Vec<String>> {
     let cancel = Cancel::new();
     let mut problems = Vec::new();
+    if let Some(clippy) = clippy {
+        problems.extend(lint::clippy_problem(harness, exercise, clippy)?);
+    }
     // The original must fail, and the same way every time: a pass "by luck"
     // would hand a learner a free exercise. (At most 20 runs: hanging
     // originals cost a timeout each.)
@@ -99,7 +119,11 @@ fn check_exercise(harness: &Harness, exercise: &Exercise, repeat: u32) -> Result
         if report.outcome != Outcome::Passed {
             let when = match pin {
                 Pin::OneCpu => "pinned to one CPU".to_string(),
-                Pin::No => format!("run {} of {repeat}", i + 1),
+                Pin::No if i > 0 => format!(
+                    "run {} of {repeat}, after passing {i}: the solution or its tests are flaky",
+                    i + 1
+                ),
+                Pin::No => format!("run 1 of {repeat}"),
             };
             problems.push(format!(
                 "{}: the solution fails ({when}):\n{}",

@@ -47,6 +47,9 @@ const DEPS_FILE: &str = "deps.json";
 #[derive(Debug)]
 pub struct Harness {
     root: PathBuf,
+    /// Where `tests/` (the hidden tests and `support.rs`) is read from: the
+    /// course root, or a revision's copy with `verify --pristine`.
+    tests_root: PathBuf,
     /// `target/runner` under the course root.
     dir: PathBuf,
     rustc: PathBuf,
@@ -106,11 +109,39 @@ impl Harness {
         let deps = Deps::ensure(root, &dir, &toolchain, announce)?;
         Ok(Harness {
             root: root.to_path_buf(),
+            tests_root: root.to_path_buf(),
             dir,
             rustc,
             deps,
             color,
         })
+    }
+
+    /// The course root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Reads the hidden tests (and `tests/support.rs`) from `dir/tests/`
+    /// instead of the course's own. Messages still name them
+    /// `tests/<dir>/<name>.rs`.
+    pub fn with_hidden_tests_from(mut self, dir: &Path) -> Self {
+        self.tests_root = dir.to_path_buf();
+        self
+    }
+
+    /// The `-L`/`--extern` arguments that make the crates exercises may use
+    /// available to a compiler (as `clippy-driver` for `dev check`).
+    pub fn extern_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args = vec![
+            "-L".into(),
+            format!("dependency={}", self.deps.libdir.display()).into(),
+        ];
+        for (name, rlib) in &self.deps.externs {
+            args.push("--extern".into());
+            args.push(format!("{name}={}", rlib.display()).into());
+        }
+        args
     }
 
     /// Compiles `source` of `exercise` with its hidden tests. Returns the
@@ -124,10 +155,10 @@ impl Harness {
         let source_path = exercise.path(&self.root, source);
         let code = fs::read(&source_path)
             .with_context(|| format!("cannot read {}", source_path.display()))?;
-        let test_path = exercise.test_path(&self.root);
+        let test_path = exercise.test_path(&self.tests_root);
         let tests = fs::read(&test_path)
             .with_context(|| format!("cannot read the hidden tests {}", test_path.display()))?;
-        let support_path = self.root.join("tests").join("support.rs");
+        let support_path = self.tests_root.join("tests").join("support.rs");
         let support = fs::read(&support_path).unwrap_or_default();
         let code_digest = digest(&[&code]);
 
@@ -201,6 +232,8 @@ impl Harness {
             .arg(if self.color { "always" } else { "never" })
             .arg("--remap-path-prefix")
             .arg(format!("{}/=", self.root.display()))
+            .arg("--remap-path-prefix")
+            .arg(format!("{}/=", self.tests_root.display()))
             // Later mappings win: the snapshot reads as the learner's file.
             .arg("--remap-path-prefix")
             .arg(format!(
@@ -208,13 +241,7 @@ impl Harness {
                 work.display(),
                 Path::new("exercises").join(&exercise.dir).display()
             ))
-            .arg("-L")
-            .arg(format!("dependency={}", self.deps.libdir.display()));
-        for (name, rlib) in &self.deps.externs {
-            command
-                .arg("--extern")
-                .arg(format!("{name}={}", rlib.display()));
-        }
+            .args(self.extern_args());
         command.arg("-o").arg(&output).arg(&root_file);
         let ran = process::run(command, COMPILE_LIMITS, cancel)
             .with_context(|| format!("cannot run `{}`", self.rustc.display()))?;
@@ -239,11 +266,11 @@ impl Harness {
     }
 
     fn crate_root(&self, exercise: &Exercise, support: bool) -> String {
-        let tests = exercise.test_path(&self.root);
+        let tests = exercise.test_path(&self.tests_root);
         let support_module = if support {
             format!(
                 "#[path = {:?}]\nmod support;\n",
-                self.root.join("tests").join("support.rs")
+                self.tests_root.join("tests").join("support.rs")
             )
         } else {
             String::new()

@@ -6,12 +6,17 @@ mod cli;
 mod dev;
 mod exercise;
 mod harness;
+mod lint;
 mod manifest;
+mod pristine;
 mod process;
+mod report;
 mod reset;
+mod scaffold;
 mod state;
 mod ui;
 mod verify;
+mod watch;
 
 use std::process::ExitCode;
 

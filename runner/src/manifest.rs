@@ -116,6 +116,9 @@ pub enum Files {
     /// As `All`, but the original copies may be missing (`dev update`
     /// creates them).
     NoOriginals,
+    /// Only the hidden tests must exist (a revision's manifest, whose
+    /// exercises are looked up elsewhere: `verify --pristine`).
+    HiddenTestsOnly,
 }
 
 /// Finds the course root: the nearest folder at or above `start` holding
@@ -243,6 +246,7 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
                     Files::All => false,
                     Files::AllButExercises => kind == "exercise",
                     Files::NoOriginals => kind == "pristine",
+                    Files::HiddenTestsOnly => kind != "hidden-test",
                 };
                 if optional {
                     continue;
@@ -281,7 +285,7 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
 
 /// Names and folders are plain identifiers: no `..`, no separators, no
 /// absolute paths, so nothing can point outside the course.
-fn is_identifier(s: &str) -> bool {
+pub fn is_identifier(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')

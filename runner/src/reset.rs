@@ -1,14 +1,135 @@
-//! Restoring an exercise to its original text, byte for byte, from the
-//! course's pristine copy, after keeping the learner's version as a backup.
+//! `runner reset`: restoring an exercise (or, with `--all`, every changed
+//! one) to its original text, byte for byte, from the course's pristine
+//! copy, after keeping the learner's version as a backup.
 
 use std::fs;
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::SystemTime;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use crate::exercise::{Exercise, Source};
-use crate::state::{LOCAL_DIR, write_atomically};
+use crate::manifest::Course;
+use crate::state::{LOCAL_DIR, Store, write_atomically};
+
+/// `runner reset NAME`, or `runner reset --all [--yes]`.
+pub fn command(
+    course: &Course,
+    store: &Store,
+    name: Option<&str>,
+    all: bool,
+    yes: bool,
+) -> Result<ExitCode> {
+    let exercises: Vec<&Exercise> = match name {
+        Some(name) if !all => vec![course.get(name)?],
+        _ => {
+            let changed = changed(course)?;
+            if changed.is_empty() {
+                println!("Every exercise already is in its original state.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "{} exercise{} differ{} from the original:",
+                changed.len(),
+                if changed.len() == 1 { "" } else { "s" },
+                if changed.len() == 1 { "s" } else { "" }
+            );
+            for exercise in &changed {
+                println!("  {}", exercise.display_path());
+            }
+            if !yes {
+                let stdin = io::stdin();
+                if !stdin.is_terminal() {
+                    bail!(
+                        "not resetting the exercises listed above without a confirmation, and \
+                         there is no terminal to ask on\n\
+                         Run `cargo runner reset --all --yes` to reset them."
+                    );
+                }
+                let question = if changed.len() == 1 {
+                    format!(
+                        "Restore it to the original? Your version is kept in \
+                         {LOCAL_DIR}/backups/. [y/N] "
+                    )
+                } else {
+                    format!(
+                        "Restore them to the originals? Your versions are kept in \
+                         {LOCAL_DIR}/backups/. [y/N] "
+                    )
+                };
+                if !confirm(&question, &mut stdin.lock(), &mut io::stdout())? {
+                    println!("Nothing was reset.");
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            changed
+        }
+    };
+    let mut restored = Vec::new();
+    for exercise in exercises {
+        match reset(&course.root, exercise)? {
+            Reset::AlreadyOriginal => println!(
+                "{} already is in its original state.",
+                exercise.display_path()
+            ),
+            Reset::Restored { backup } => {
+                println!(
+                    "Restored {} to its original state.",
+                    exercise.display_path()
+                );
+                if let Some(backup) = backup {
+                    let shown = backup.strip_prefix(&course.root).unwrap_or(&backup);
+                    println!("Your version is saved as {}", shown.display());
+                }
+                restored.push(exercise.name.clone());
+            }
+        }
+    }
+    if !restored.is_empty() {
+        store.update(course, |state| {
+            for name in &restored {
+                state.done.remove(name);
+            }
+        })?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The exercises whose file differs from the original (or is missing).
+fn changed(course: &Course) -> Result<Vec<&Exercise>> {
+    let mut changed = Vec::new();
+    for exercise in &course.exercises {
+        let original_path = exercise.path(&course.root, Source::Pristine);
+        let original = fs::read(&original_path).with_context(|| {
+            format!(
+                "cannot read the original of `{}` ({})",
+                exercise.name,
+                original_path.display()
+            )
+        })?;
+        let current = fs::read(exercise.path(&course.root, Source::Exercise)).ok();
+        if current.as_deref() != Some(original.as_slice()) {
+            changed.push(exercise);
+        }
+    }
+    Ok(changed)
+}
+
+/// Asks a yes/no question; only `y` or `yes` is a yes.
+fn confirm(question: &str, input: &mut impl BufRead, output: &mut impl Write) -> Result<bool> {
+    write!(output, "{question}")?;
+    output.flush()?;
+    let mut answer = String::new();
+    input
+        .read_line(&mut answer)
+        .context("cannot read the answer")?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Reset {
@@ -54,4 +175,26 @@ fn backup(root: &Path, exercise: &Exercise, content: &[u8]) -> Result<PathBuf> {
     }
     write_atomically(&path, content)?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_yes_confirms() {
+        for (answer, expected) in [
+            ("y\n", true),
+            ("YES\n", true),
+            ("\n", false),
+            ("n\n", false),
+            ("", false),
+            ("yep\n", false),
+        ] {
+            let mut shown = Vec::new();
+            let got = confirm("Go? ", &mut answer.as_bytes(), &mut shown).expect("answer read");
+            assert_eq!(got, expected, "answer {answer:?}");
+            assert_eq!(shown, b"Go? ");
+        }
+    }
 }

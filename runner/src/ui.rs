@@ -51,7 +51,11 @@ pub fn error(error: &anyhow::Error) {
 }
 
 pub fn warn(message: &str) {
-    eprintln!("{} {message}", "warning:".yellow().bold());
+    eprintln!("{} {message}", warning_label());
+}
+
+pub fn warning_label() -> colored::ColoredString {
+    "warning:".yellow().bold()
 }
 
 pub fn info(message: &str) {
@@ -89,6 +93,21 @@ pub fn seconds(d: Duration) -> String {
 
 /// The full verdict on one exercise: what failed and why.
 pub fn report_text(report: &Report, exercise: &Exercise) -> String {
+    let mut out = report_details(report);
+    if !report.outcome.passed() && report.outcome != Outcome::Cancelled {
+        out.push_str(&format!(
+            "\n{} {}  ·  hint: {}\n",
+            "Edit".dimmed(),
+            exercise.display_path().underline(),
+            format!("cargo runner hint {}", exercise.name).bold()
+        ));
+    }
+    out
+}
+
+/// The verdict line and what failed (compiler errors or the failing tests),
+/// without the advice that follows it in `report_text`.
+pub fn report_details(report: &Report) -> String {
     let mut out = outcome_line(report);
     out.push('\n');
     match report.outcome {
@@ -116,14 +135,6 @@ pub fn report_text(report: &Report, exercise: &Exercise) -> String {
             }
         }
     }
-    if !report.outcome.passed() && report.outcome != Outcome::Cancelled {
-        out.push_str(&format!(
-            "\n{} {}  ·  hint: {}\n",
-            "Edit".dimmed(),
-            exercise.display_path().underline(),
-            format!("cargo runner hint {}", exercise.name).bold()
-        ));
-    }
     out
 }
 
@@ -131,15 +142,7 @@ fn test_text(out: &mut String, test: &TestRun) {
     let (mark, note) = match &test.verdict {
         Verdict::Passed | Verdict::NotRun => return,
         Verdict::Failed => ("✗".red(), String::new()),
-        Verdict::TimedOut(limit) => (
-            "⏱".red(),
-            format!(
-                "no result after {}: a thread may be deadlocked (two locks taken in \
-                 opposite orders, a guard that is never dropped), or a receiver may be \
-                 waiting on a Sender that is still alive",
-                seconds(*limit)
-            ),
-        ),
+        Verdict::TimedOut(limit) => ("⏱".red(), timeout_note(*limit)),
         Verdict::Crashed(why) => ("✗".red(), why.clone()),
     };
     out.push_str(&format!("  {mark} {}\n", test.name.bold()));
@@ -149,6 +152,37 @@ fn test_text(out: &mut String, test: &TestRun) {
     for line in test.output.lines() {
         out.push_str(&format!("    {line}\n"));
     }
+}
+
+/// What a test that timed out probably means.
+pub fn timeout_note(limit: Duration) -> String {
+    format!(
+        "no result after {}: a thread may be deadlocked (two locks taken in \
+         opposite orders, a guard that is never dropped), or a receiver may be \
+         waiting on a Sender that is still alive",
+        seconds(limit)
+    )
+}
+
+/// The line of an exercise that passed only some of its runs.
+pub fn flaky_line(report: &Report, passed: u32, runs: u32) -> String {
+    format!(
+        "{} {} {} {}",
+        "✗".red(),
+        report.exercise.bold(),
+        format!("flaky: passed {passed} of {runs} runs").red(),
+        format!("({})", seconds(report.elapsed)).dimmed()
+    )
+}
+
+/// The line of an exercise `verify` did not get to.
+pub fn not_run_line(name: &str) -> String {
+    format!(
+        "{} {} {}",
+        "-".dimmed(),
+        name.bold(),
+        "not checked".dimmed()
+    )
 }
 
 /// `runner list`: every exercise with its topic and status.

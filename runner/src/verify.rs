@@ -1,51 +1,398 @@
-//! `runner verify`: every exercise (or solution) in course order, with a
-//! progress bar on a terminal, one line per exercise for logs, the first
-//! failure in full, and a summary.
+//! `runner verify`: every exercise (or solution) in course order, graded.
+//!
+//! Each exercise is checked (N times with `--repeat`) and summed up as one
+//! `Status`; people see a progress bar on a terminal, one line per exercise
+//! for logs, the first failure in full, and a summary. The finished `Grade`
+//! goes to `report` for the CI formats (JSON, JUnit, GitHub annotations).
+//! With `--pristine REV` the hidden tests and limits come from a git
+//! revision (see `pristine`).
 
-use anyhow::Result;
+use std::fs;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-use crate::check::{self, Report};
-use crate::exercise::Source;
+use anyhow::{Context, Result};
+
+use crate::app;
+use crate::check::{self, Outcome, Report};
+use crate::cli::VerifyArgs;
+use crate::exercise::{Exercise, Source};
 use crate::harness::Harness;
-use crate::manifest::Course;
+use crate::manifest::{self, Course, Files};
+use crate::pristine::{Original, Pristine};
 use crate::process::Cancel;
+use crate::report::{self, Format};
 use crate::ui;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     pub keep_going: bool,
     pub source: Source,
+    /// How many times each exercise's tests run.
+    pub repeat: u32,
 }
 
-/// Checks the course; `Ok(true)` when every exercise passed.
-pub fn verify(course: &Course, harness: &Harness, options: Options) -> Result<bool> {
-    let total = course.exercises.len();
-    let bar = ui::progress(total);
-    let cancel = Cancel::new();
-    let mut passed = 0;
-    let mut first_failure: Option<(Report, usize)> = None;
-    for (i, exercise) in course.exercises.iter().enumerate() {
-        bar.set_message(exercise.name.clone());
-        let report = check::check(harness, exercise, options.source, &cancel)?;
-        bar.suspend(|| println!("{}", ui::outcome_line(&report)));
-        bar.inc(1);
-        if report.outcome.passed() {
-            passed += 1;
-        } else if first_failure.is_none() {
-            first_failure = Some((report, i));
-            if !options.keep_going {
-                break;
+/// The verdict on one exercise over all its runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail,
+    CompileError,
+    Timeout,
+    Crash,
+    /// Passed some runs and failed others: a failure.
+    Flaky,
+    /// Not checked (verify stopped at an earlier failure).
+    NotRun,
+}
+
+impl Status {
+    /// The name used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::CompileError => "compile_error",
+            Status::Timeout => "timeout",
+            Status::Crash => "crash",
+            Status::Flaky => "flaky",
+            Status::NotRun => "not_run",
+        }
+    }
+
+    fn of(outcome: Outcome) -> Status {
+        match outcome {
+            Outcome::Passed => Status::Pass,
+            Outcome::CompileError => Status::CompileError,
+            Outcome::TestFailed => Status::Fail,
+            Outcome::TimedOut => Status::Timeout,
+            Outcome::Crashed => Status::Crash,
+            Outcome::Cancelled => Status::NotRun,
+        }
+    }
+}
+
+/// One exercise, graded.
+#[derive(Debug)]
+pub struct Graded<'a> {
+    pub exercise: &'a Exercise,
+    pub status: Status,
+    /// The run the status is about: the first failing one, else the last
+    /// passing one; `None` when not run.
+    pub report: Option<Report>,
+    pub runs: u32,
+    pub passed_runs: u32,
+    /// All runs together.
+    pub elapsed: Duration,
+}
+
+/// The whole course, graded.
+#[derive(Debug)]
+pub struct Grade<'a> {
+    pub exercises: Vec<Graded<'a>>,
+    pub source: Source,
+    pub repeat: u32,
+    /// The revision the hidden tests came from (`--pristine`).
+    pub pristine: Option<Pristine>,
+    pub elapsed: Duration,
+}
+
+impl Grade<'_> {
+    pub fn passed(&self) -> usize {
+        self.exercises
+            .iter()
+            .filter(|g| g.status == Status::Pass)
+            .count()
+    }
+
+    pub fn all_passed(&self) -> bool {
+        self.passed() == self.exercises.len()
+    }
+}
+
+/// Where the lines for people go: stdout, or stderr when the machine
+/// report takes stdout, or a file (`--format human --output FILE`).
+#[derive(Debug)]
+enum Sink {
+    Stdout,
+    Stderr,
+    Text(String),
+}
+
+impl Sink {
+    fn line(&mut self, text: &str) {
+        match self {
+            Sink::Stdout => println!("{text}"),
+            Sink::Stderr => eprintln!("{text}"),
+            Sink::Text(buffer) => {
+                buffer.push_str(&report::strip_ansi(text));
+                buffer.push('\n');
             }
         }
     }
-    bar.finish_and_clear();
-    if let Some((report, i)) = &first_failure {
-        println!("\n{}", ui::report_text(report, &course.exercises[*i]));
+}
+
+/// `runner verify` with its options: grades, prints, writes the report.
+/// Loads the manifest itself (the course's, or the revision's with
+/// `--pristine`), so that a broken one is still reported in the chosen
+/// format.
+pub fn command(root: &Path, args: &VerifyArgs) -> Result<ExitCode> {
+    let source = if args.solutions {
+        Source::Solution
+    } else {
+        Source::Exercise
+    };
+    let options = Options {
+        keep_going: args.keep_going,
+        source,
+        repeat: args.repeat,
+    };
+    let mut sink = match (args.format, &args.output) {
+        (Format::Human, Some(_)) => Sink::Text(String::new()),
+        (Format::Human, None) | (_, Some(_)) => Sink::Stdout,
+        (_, None) => Sink::Stderr,
+    };
+    let github = report::in_github_actions();
+    let outcome = (|| -> Result<bool> {
+        let original = match &args.pristine {
+            Some(revision) => Some(Original::extract(root, revision)?),
+            None => None,
+        };
+        let course = match &original {
+            Some(original) => original.course(root, source)?,
+            None => manifest::load(root, Files::All)?,
+        };
+        let mut harness = app::prepare(&course)?;
+        if let Some(original) = &original {
+            harness = harness.with_hidden_tests_from(original.dir());
+        }
+        let pristine = original.as_ref().map(|o| o.pristine.clone());
+        let grade = grade(&course, &harness, options, pristine, &mut sink)?;
+        deliver(&grade, args, sink, root, github)?;
+        Ok(grade.all_passed())
+    })();
+    match outcome {
+        Ok(true) => Ok(ExitCode::SUCCESS),
+        Ok(false) => Ok(ExitCode::from(1)),
+        Err(error) => {
+            let message = format!("{error:#}");
+            let text = match args.format {
+                Format::Human => None,
+                Format::Json => report::json_error(&message, source, args.repeat).ok(),
+                Format::Junit => report::junit_error(&message).ok(),
+            };
+            if let Some(text) = text {
+                // Best effort: the error itself is what the caller sees.
+                let _ = write_report(args.output.as_deref(), &text);
+            }
+            if github {
+                let line = format!(
+                    "::error title=runner verify could not run::{}",
+                    message.replace('%', "%25").replace('\n', "%0A")
+                );
+                annotate(args, &line);
+            }
+            Err(error)
+        }
     }
+}
+
+/// Writes the report and, in GitHub Actions, annotations and the summary.
+fn deliver(grade: &Grade, args: &VerifyArgs, sink: Sink, root: &Path, github: bool) -> Result<()> {
+    let text = match (args.format, sink) {
+        (Format::Human, Sink::Text(text)) => Some(text),
+        (Format::Human, _) => None,
+        (Format::Json, _) => Some(report::json(grade)?),
+        (Format::Junit, _) => Some(report::junit(grade)?),
+    };
+    if let Some(text) = text {
+        write_report(args.output.as_deref(), &text)?;
+    }
+    if github {
+        for line in report::github_annotations(grade, root) {
+            annotate(args, &line);
+        }
+        if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+            use std::io::Write;
+            let path = Path::new(&path);
+            fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut file| file.write_all(report::step_summary(grade).as_bytes()))
+                .with_context(|| {
+                    format!(
+                        "cannot append the job summary to {} ($GITHUB_STEP_SUMMARY)",
+                        path.display()
+                    )
+                })?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints a GitHub workflow command: to stdout, unless the report is there.
+fn annotate(args: &VerifyArgs, line: &str) {
+    if args.format == Format::Human || args.output.is_some() {
+        println!("{line}");
+    } else {
+        eprintln!("{line}");
+    }
+}
+
+fn write_report(output: Option<&Path>, text: &str) -> Result<()> {
+    match output {
+        Some(path) => fs::write(path, text)
+            .with_context(|| format!("cannot write the report to {}", path.display())),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// Checks the course in order, printing a line per exercise to `sink`.
+fn grade<'a>(
+    course: &'a Course,
+    harness: &Harness,
+    options: Options,
+    pristine: Option<Pristine>,
+    sink: &mut Sink,
+) -> Result<Grade<'a>> {
+    let started = Instant::now();
+    if let Some(pristine) = &pristine {
+        sink.line(&format!(
+            "Grading with the hidden tests and {} of {} ({}).",
+            manifest::MANIFEST,
+            pristine.revision,
+            &pristine.commit[..pristine.commit.len().min(12)]
+        ));
+        for difference in &pristine.differences {
+            sink.line(&format!(
+                "{} {}",
+                ui::warning_label(),
+                difference.describe(&pristine.revision)
+            ));
+        }
+    }
+    let total = course.exercises.len();
+    let bar = ui::progress(total);
+    let cancel = Cancel::new();
+    let mut graded = Vec::with_capacity(total);
+    let mut stopped = false;
+    for exercise in &course.exercises {
+        if stopped {
+            graded.push(Graded {
+                exercise,
+                status: Status::NotRun,
+                report: None,
+                runs: 0,
+                passed_runs: 0,
+                elapsed: Duration::ZERO,
+            });
+            continue;
+        }
+        bar.set_message(exercise.name.clone());
+        let result = grade_one(harness, exercise, options, &cancel)?;
+        let line = match (result.status, &result.report) {
+            (Status::Flaky, Some(report)) => {
+                ui::flaky_line(report, result.passed_runs, result.runs)
+            }
+            (_, Some(report)) => ui::outcome_line(report),
+            (_, None) => ui::not_run_line(&exercise.name),
+        };
+        bar.suspend(|| sink.line(&line));
+        bar.inc(1);
+        if result.status != Status::Pass && !options.keep_going {
+            stopped = true;
+        }
+        graded.push(result);
+    }
+    bar.finish_and_clear();
+    let first_failure = graded
+        .iter()
+        .find(|g| !matches!(g.status, Status::Pass | Status::NotRun));
+    if let Some(failure) = first_failure {
+        if let Some(report) = &failure.report {
+            sink.line("");
+            if failure.status == Status::Flaky {
+                sink.line(&format!(
+                    "{} passed {} of {} runs: a race that passes by luck is not solved. \
+                     The first failing run:",
+                    failure.exercise.name, failure.passed_runs, failure.runs
+                ));
+            }
+            sink.line(ui::report_text(report, failure.exercise).trim_end());
+        }
+    }
+    let grade = Grade {
+        exercises: graded,
+        source: options.source,
+        repeat: options.repeat,
+        pristine,
+        elapsed: started.elapsed(),
+    };
     let what = match options.source {
         Source::Solution => "solutions",
         _ => "exercises",
     };
-    println!("{passed}/{total} {what} passed");
-    Ok(passed == total)
+    let repeated = if options.repeat > 1 {
+        format!(" ({} runs each)", options.repeat)
+    } else {
+        String::new()
+    };
+    sink.line(&format!(
+        "{}/{total} {what} passed{repeated}",
+        grade.passed()
+    ));
+    Ok(grade)
+}
+
+/// Runs one exercise up to `repeat` times. Stops early once the verdict is
+/// settled: a compile error or a time-out (they would only repeat, slowly),
+/// or a failure after a pass (flaky).
+fn grade_one<'a>(
+    harness: &Harness,
+    exercise: &'a Exercise,
+    options: Options,
+    cancel: &Cancel,
+) -> Result<Graded<'a>> {
+    let mut graded = Graded {
+        exercise,
+        status: Status::Pass,
+        report: None,
+        runs: 0,
+        passed_runs: 0,
+        elapsed: Duration::ZERO,
+    };
+    let mut first_failure: Option<Report> = None;
+    for _ in 0..options.repeat {
+        let report = check::check(harness, exercise, options.source, cancel)?;
+        graded.runs += 1;
+        graded.elapsed += report.elapsed;
+        let outcome = report.outcome;
+        if outcome.passed() {
+            graded.passed_runs += 1;
+            graded.report = Some(report);
+        } else if first_failure.is_none() {
+            first_failure = Some(report);
+        }
+        let settled = matches!(
+            outcome,
+            Outcome::CompileError | Outcome::TimedOut | Outcome::Cancelled
+        ) || (first_failure.is_some() && graded.passed_runs > 0);
+        if settled {
+            break;
+        }
+    }
+    if let Some(failure) = first_failure {
+        graded.status = if graded.passed_runs > 0 {
+            Status::Flaky
+        } else {
+            Status::of(failure.outcome)
+        };
+        graded.report = Some(failure);
+    }
+    Ok(graded)
 }

@@ -1,6 +1,6 @@
 use super::*;
 
-use super::support::within;
+use super::support::{panic_message, within};
 use std::panic;
 use std::thread;
 use std::time::Duration;
@@ -60,18 +60,11 @@ fn panicking_job_gives_none() {
     match outcome {
         Ok(None) => {}
         Ok(Some(v)) => panic!("the job panicked, yet run_on_new_thread returned Some({v})"),
-        Err(payload) => {
-            let msg = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            panic!(
-                "run_on_new_thread panicked itself ({msg:?}) when the job panicked: join() \
-                 returns Err for a thread that panicked; turn that Err into None instead of \
-                 unwrapping it"
-            )
-        }
+        Err(payload) => panic!(
+            "run_on_new_thread panicked itself ({:?}) when the job panicked: join() returns \
+             Err for a thread that panicked; turn that Err into None instead of unwrapping it",
+            panic_message(&payload)
+        ),
     }
 }
 

@@ -1,8 +1,7 @@
 use super::*;
 
-use super::support::{Gate, within};
-use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard};
+use super::support::{Gate, ThreadIds, lock, within};
+use std::sync::Mutex;
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
@@ -14,22 +13,16 @@ const HANGS: &str = "run_all did not return: is every thread joined exactly once
 // `Copy + 'static`, can reach it through a plain `&'static` reference.
 struct Log {
     finished: Mutex<Vec<u64>>,
-    ran_on: Mutex<Vec<ThreadId>>,
+    ran_on: ThreadIds,
     gate: Gate,
-    gate_errors: Mutex<Vec<usize>>,
 }
 
 fn new_log(parties: usize) -> &'static Log {
     Box::leak(Box::new(Log {
         finished: Mutex::new(Vec::new()),
-        ran_on: Mutex::new(Vec::new()),
+        ran_on: ThreadIds::new(),
         gate: Gate::new(parties),
-        gate_errors: Mutex::new(Vec::new()),
     }))
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 // Calls `run_all` and, on the same thread, right after it returns, takes a
@@ -98,24 +91,20 @@ fn each_job_runs_on_its_own_thread() {
     let log = new_log(1);
     let inputs: Vec<u64> = (1..=5).collect();
     let job = move |n| {
-        lock(&log.ran_on).push(thread::current().id());
+        log.ran_on.record();
         thread::sleep(Duration::from_millis(15));
         lock(&log.finished).push(n);
     };
     let (caller, finished) = run_and_snapshot(log, &inputs, job, HANGS);
     assert_all_finished(finished, &inputs);
-    let ran_on = lock(&log.ran_on).clone();
-    assert!(
-        !ran_on.contains(&caller),
-        "a job ran on the thread that called run_all: every job belongs on a thread of its own"
+    log.ran_on.assert_caller_absent(
+        caller,
+        "a job ran on the thread that called run_all: every job belongs on a thread of its own",
     );
-    let distinct: HashSet<ThreadId> = ran_on.iter().copied().collect();
-    assert_eq!(
-        distinct.len(),
+    log.ran_on.assert_distinct(
         inputs.len(),
-        "{} jobs ran on {} distinct threads: start one thread per input",
-        inputs.len(),
-        distinct.len()
+        &format!("{} jobs", inputs.len()),
+        "start one thread per input",
     );
 }
 
@@ -125,9 +114,7 @@ fn jobs_run_at_the_same_time() {
     let log = new_log(4);
     let inputs: Vec<u64> = (1..=4).collect();
     let job = move |n| {
-        if let Err(arrived) = log.gate.wait(GATE_WAIT) {
-            lock(&log.gate_errors).push(arrived);
-        }
+        let _ = log.gate.wait(GATE_WAIT);
         thread::sleep(Duration::from_millis(15));
         lock(&log.finished).push(n);
     };
@@ -136,10 +123,10 @@ fn jobs_run_at_the_same_time() {
                  spawning it, or running the jobs yourself?";
     let (_, finished) = run_and_snapshot(log, &inputs, job, hangs);
     assert_all_finished(finished, &inputs);
-    let errors = lock(&log.gate_errors).clone();
-    assert!(
-        errors.is_empty(),
-        "the jobs did not all run at the same time: jobs that waited 1 s for the others saw \
-         only {errors:?} of 4 running. Spawn every thread first, then join them"
-    );
+    if let Some(arrived) = log.gate.timed_out() {
+        panic!(
+            "the jobs did not all run at the same time: a job that waited 1 s for the others \
+             saw only {arrived} of 4 running. Spawn every thread first, then join them"
+        );
+    }
 }

@@ -1,34 +1,13 @@
 use super::*;
 
-use super::support::{Gate, within};
-use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard};
-use std::thread::{self, ThreadId};
+use super::support::{Gate, ThreadIds, lock, within};
+use std::sync::Mutex;
+use std::thread;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "sum_chunks did not return: is every thread joined exactly once?";
-
-// What the test's `chunk_sum` records. Leaked so that the closure, which must
-// be `Copy + 'static`, can reach it through a plain `&'static` reference.
-struct Log {
-    calls: Mutex<Vec<(ThreadId, Vec<u64>)>>,
-    gate: Gate,
-    gate_errors: Mutex<Vec<usize>>,
-}
-
-fn new_log(parties: usize) -> &'static Log {
-    Box::leak(Box::new(Log {
-        calls: Mutex::new(Vec::new()),
-        gate: Gate::new(parties),
-        gate_errors: Mutex::new(Vec::new()),
-    }))
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn sum_of_squares(chunk: &[u64]) -> u64 {
     chunk.iter().map(|x| x * x).sum()
@@ -53,18 +32,20 @@ fn adds_up_what_chunk_sum_returned() {
 #[test]
 fn chunks_are_contiguous_balanced_and_one_per_worker() {
     for (len, workers) in [(10, 4), (9, 4), (8, 4), (5, 5), (13, 3)] {
-        let log = new_log(1);
+        // Leaked, fresh for every case, so that the closure (`Copy + 'static`)
+        // can reach it.
+        let calls: &'static Mutex<Vec<Vec<u64>>> = Box::leak(Box::default());
         let numbers: Vec<u64> = (100..100 + len).collect();
         within(LIMIT, HANGS, {
             let numbers = numbers.clone();
             move || {
                 sum_chunks(numbers, workers, move |chunk| {
-                    lock(&log.calls).push((thread::current().id(), chunk.to_vec()));
+                    lock(calls).push(chunk.to_vec());
                     0
                 })
             }
         });
-        let mut chunks: Vec<Vec<u64>> = lock(&log.calls).iter().map(|(_, c)| c.clone()).collect();
+        let mut chunks = lock(calls).clone();
         assert_eq!(
             chunks.len(),
             workers,
@@ -91,49 +72,46 @@ fn chunks_are_contiguous_balanced_and_one_per_worker() {
 
 #[test]
 fn one_thread_per_chunk_not_the_callers() {
-    let log = new_log(1);
+    // A static, so that the closure (`Copy + 'static`) can reach it.
+    static RAN_ON: ThreadIds = ThreadIds::new();
     let caller = within(LIMIT, HANGS, move || {
-        sum_chunks((0..40).collect(), 4, move |chunk| {
-            lock(&log.calls).push((thread::current().id(), chunk.to_vec()));
+        sum_chunks((0..40).collect(), 4, move |_| {
+            RAN_ON.record();
             0
         });
         thread::current().id()
     });
-    let ran_on: Vec<ThreadId> = lock(&log.calls).iter().map(|(id, _)| *id).collect();
-    assert!(
-        !ran_on.contains(&caller),
+    RAN_ON.assert_caller_absent(
+        caller,
         "chunk_sum ran on the thread that called sum_chunks: each chunk belongs on a thread of \
-         its own"
+         its own",
     );
-    let distinct: HashSet<ThreadId> = ran_on.iter().copied().collect();
-    assert_eq!(
-        distinct.len(),
+    RAN_ON.assert_distinct(
         4,
-        "4 workers, but chunk_sum ran on {} distinct threads: spawn one thread per chunk",
-        distinct.len()
+        "chunk_sum, with 4 workers,",
+        "spawn one thread per chunk",
     );
 }
 
 #[test]
 fn workers_run_at_the_same_time() {
     // Each chunk_sum call waits (up to 1 s) at a barrier until all 4 have reached it.
-    let log = new_log(4);
+    // A static, so that the closure (`Copy + 'static`) can reach it.
+    static GATE: Gate = Gate::new(4);
     let hangs = "sum_chunks took over 2 s although each worker waits at most 1 s for the others: \
                  the workers ran one after another. Are you joining each thread right after \
                  spawning it, or calling chunk_sum yourself?";
     let total = within(LIMIT, hangs, move || {
         sum_chunks((1..=40).collect(), 4, move |chunk| {
-            if let Err(arrived) = log.gate.wait(GATE_WAIT) {
-                lock(&log.gate_errors).push(arrived);
-            }
+            let _ = GATE.wait(GATE_WAIT);
             chunk.iter().sum()
         })
     });
-    let errors = lock(&log.gate_errors).clone();
-    assert!(
-        errors.is_empty(),
-        "the workers did not all run at the same time: workers that waited 1 s for the others \
-         saw only {errors:?} of 4 running. Spawn every thread first, then join them"
-    );
+    if let Some(arrived) = GATE.timed_out() {
+        panic!(
+            "the workers did not all run at the same time: a worker that waited 1 s for the \
+             others saw only {arrived} of 4 running. Spawn every thread first, then join them"
+        );
+    }
     assert_eq!(total, 820, "1..=40 in 4 chunks: expected a total of 820");
 }

@@ -1,16 +1,12 @@
 use super::*;
 
-use super::support::{Gate, within};
-use std::sync::{Arc, Mutex, MutexGuard};
+use super::support::{Gate, lock, within};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 #[test]
 fn the_handle_gives_the_summary() {

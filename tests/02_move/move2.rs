@@ -1,34 +1,12 @@
 use super::*;
 
-use super::support::{Gate, within};
-use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard};
-use std::thread::{self, ThreadId};
+use super::support::{Gate, ThreadIds, within};
+use std::thread;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "greet_all did not return: is every thread joined exactly once?";
-
-// What the test's `render` records. Leaked so that the closure, which must
-// be `Copy + 'static`, can reach it through a plain `&'static` reference.
-struct Log {
-    calls: Mutex<Vec<(ThreadId, usize)>>,
-    gate: Gate,
-    gate_errors: Mutex<Vec<usize>>,
-}
-
-fn new_log(parties: usize) -> &'static Log {
-    Box::leak(Box::new(Log {
-        calls: Mutex::new(Vec::new()),
-        gate: Gate::new(parties),
-        gate_errors: Mutex::new(Vec::new()),
-    }))
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -80,37 +58,32 @@ fn each_name_is_moved_to_its_thread_not_copied() {
 
 #[test]
 fn each_greeting_runs_on_its_own_thread() {
-    let log = new_log(1);
+    // A static, so that the closure (`Copy + 'static`) can reach it.
+    static RAN_ON: ThreadIds = ThreadIds::new();
     let caller = within(LIMIT, HANGS, move || {
         greet_all(
             "Hi".to_string(),
             names(&["Ann", "Bo", "Cy", "Di", "Ed"]),
             move |g, n| {
-                lock(&log.calls).push((thread::current().id(), n.len()));
+                RAN_ON.record();
                 comma(g, n)
             },
         );
         thread::current().id()
     });
-    let ran_on: Vec<ThreadId> = lock(&log.calls).iter().map(|(id, _)| *id).collect();
-    assert!(
-        !ran_on.contains(&caller),
+    RAN_ON.assert_caller_absent(
+        caller,
         "render ran on the thread that called greet_all: every name belongs on a thread of its \
-         own"
+         own",
     );
-    let distinct: HashSet<ThreadId> = ran_on.iter().copied().collect();
-    assert_eq!(
-        distinct.len(),
-        5,
-        "5 names, but render ran on {} distinct threads: start one thread per name",
-        distinct.len()
-    );
+    RAN_ON.assert_distinct(5, "render, with 5 names,", "start one thread per name");
 }
 
 #[test]
 fn greetings_run_at_the_same_time() {
     // Each render call waits (up to 1 s) at a barrier until all 4 have reached it.
-    let log = new_log(4);
+    // A static, so that the closure (`Copy + 'static`) can reach it.
+    static GATE: Gate = Gate::new(4);
     let hangs = "greet_all took over 2 s although each thread waits at most 1 s for the others: \
                  the threads ran one after another. Are you joining each thread right after \
                  spawning it?";
@@ -119,18 +92,16 @@ fn greetings_run_at_the_same_time() {
             "Yo".to_string(),
             names(&["A", "B", "C", "D"]),
             move |g, n| {
-                if let Err(arrived) = log.gate.wait(GATE_WAIT) {
-                    lock(&log.gate_errors).push(arrived);
-                }
+                let _ = GATE.wait(GATE_WAIT);
                 comma(g, n)
             },
         )
     });
-    let errors = lock(&log.gate_errors).clone();
-    assert!(
-        errors.is_empty(),
-        "the threads did not all run at the same time: threads that waited 1 s for the others \
-         saw only {errors:?} of 4 running. Spawn every thread first, then join them"
-    );
+    if let Some(arrived) = GATE.timed_out() {
+        panic!(
+            "the threads did not all run at the same time: a thread that waited 1 s for the \
+             others saw only {arrived} of 4 running. Spawn every thread first, then join them"
+        );
+    }
     assert_eq!(got, names(&["Yo, A!", "Yo, B!", "Yo, C!", "Yo, D!"]));
 }

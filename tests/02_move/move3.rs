@@ -1,9 +1,7 @@
 use super::*;
 
-use super::support::{Gate, within};
-use std::collections::HashSet;
-use std::sync::{Mutex, MutexGuard};
-use std::thread::{self, ThreadId};
+use super::support::{Gate, ThreadIds, within};
+use std::thread;
 use std::time::Duration;
 
 // Everything a test needs lives inside the `within` closure, as plain locals
@@ -12,10 +10,6 @@ use std::time::Duration;
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "map_chunks did not return: is every scoped thread joined exactly once?";
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 #[test]
 fn results_come_back_in_chunk_order() {
@@ -73,22 +67,16 @@ fn chunks_are_borrowed_from_data_not_copied() {
 fn each_chunk_runs_on_its_own_thread() {
     let (caller, ran_on) = within(LIMIT, HANGS, || {
         let data: Vec<u64> = (0..50).collect();
-        let ran_on = Mutex::new(Vec::new());
-        map_chunks(&data, 5, |_| lock(&ran_on).push(thread::current().id()));
-        (thread::current().id(), lock(&ran_on).clone())
+        let ran_on = ThreadIds::new();
+        map_chunks(&data, 5, |_| ran_on.record());
+        (thread::current().id(), ran_on)
     });
-    assert!(
-        !ran_on.contains(&caller),
+    ran_on.assert_caller_absent(
+        caller,
         "f ran on the thread that called map_chunks: each chunk belongs on a scoped thread of \
-         its own"
+         its own",
     );
-    let distinct: HashSet<ThreadId> = ran_on.iter().copied().collect();
-    assert_eq!(
-        distinct.len(),
-        5,
-        "5 chunks, but f ran on {} distinct threads: spawn one scoped thread per chunk",
-        distinct.len()
-    );
+    ran_on.assert_distinct(5, "f, with 5 chunks,", "spawn one scoped thread per chunk");
 }
 
 #[test]
@@ -97,22 +85,21 @@ fn chunks_run_at_the_same_time() {
     let hangs = "map_chunks took over 2 s although each thread waits at most 1 s for the \
                  others: the threads ran one after another. Are you joining each scoped thread \
                  right after spawning it?";
-    let (sums, errors) = within(LIMIT, hangs, || {
+    let (sums, timed_out) = within(LIMIT, hangs, || {
         let data: Vec<u64> = (1..=40).collect();
         let gate = Gate::new(4);
-        let errors = Mutex::new(Vec::new());
         let sums = map_chunks(&data, 4, |chunk| {
-            if let Err(arrived) = gate.wait(GATE_WAIT) {
-                lock(&errors).push(arrived);
-            }
+            let _ = gate.wait(GATE_WAIT);
             chunk.iter().sum::<u64>()
         });
-        (sums, errors.into_inner().unwrap_or_else(|e| e.into_inner()))
+        (sums, gate.timed_out())
     });
-    assert!(
-        errors.is_empty(),
-        "the threads did not all run at the same time: threads that waited 1 s for the others \
-         saw only {errors:?} of 4 running. Spawn every scoped thread first, then join them"
-    );
+    if let Some(arrived) = timed_out {
+        panic!(
+            "the threads did not all run at the same time: a thread that waited 1 s for the \
+             others saw only {arrived} of 4 running. Spawn every scoped thread first, then join \
+             them"
+        );
+    }
     assert_eq!(sums, [55, 155, 255, 355], "1..=40 in 4 chunks: wrong sums");
 }

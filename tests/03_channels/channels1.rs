@@ -1,17 +1,13 @@
-use super::support::within;
+use super::support::{ThreadIds, lock, within};
 use super::*;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const ACK_WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "ship did not return: does the writer's loop end (is every Sender dropped)?";
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn batch(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| w.to_string()).collect()
@@ -21,7 +17,7 @@ fn batch(words: &[&str]) -> Vec<String> {
 struct Seen {
     batches: Vec<Vec<String>>,
     buffers: Vec<usize>,
-    threads: Vec<ThreadId>,
+    threads: ThreadIds,
 }
 
 // Calls `ship` on a helper thread with a `write` that records what it got,
@@ -37,7 +33,7 @@ where
             let lines = ship(batches, move |b| {
                 let mut seen = lock(&seen);
                 seen.buffers.push(b.as_ptr() as usize);
-                seen.threads.push(thread::current().id());
+                seen.threads.record();
                 seen.batches.push(b);
             });
             (lines, thread::current().id())
@@ -100,15 +96,13 @@ fn write_runs_on_one_writer_thread() {
         4,
         "write should be called once per batch"
     );
-    assert!(
-        !seen.threads.contains(&caller),
+    seen.threads.assert_caller_absent(
+        caller,
         "write ran on the thread that called ship: batches go to the writer thread through \
-         the channel"
+         the channel",
     );
-    assert!(
-        seen.threads.iter().all(|t| *t == seen.threads[0]),
-        "write ran on several threads: every batch goes to the one writer thread"
-    );
+    seen.threads
+        .assert_distinct(1, "write", "every batch goes to the one writer thread");
 }
 
 // Yields batch k + 1 only once `write` has received batch k (or a second

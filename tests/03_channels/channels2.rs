@@ -1,7 +1,7 @@
-use super::support::{Gate, within};
+use super::support::{Gate, Latch, ThreadIds, lock, within};
 use super::*;
 use std::collections::HashSet;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
@@ -9,10 +9,6 @@ const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "fan_in did not return: does the loop over the Receiver end, that is, is \
                      every Sender dropped (the original one too) once the readers are done?";
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 // Runs fan_in on a helper thread; returns what on_item got, in order.
 fn run<I>(sources: Vec<I>) -> Vec<I::Item>
@@ -89,12 +85,10 @@ fn no_sources() {
 struct Shared {
     // Every reader waits here before yielding its first item.
     gate: Gate,
-    gate_failed: Mutex<Option<usize>>,
     // Which thread pulled items from which source.
     pulled_on: Mutex<Vec<(usize, ThreadId)>>,
     // Sources whose first item has reached on_item.
-    first_seen: Mutex<HashSet<usize>>,
-    first_seen_changed: Condvar,
+    first_seen: Latch<HashSet<usize>>,
     // A source asked for its second item while on_item had not got its
     // first one after WAIT.
     stalled: Mutex<Option<usize>>,
@@ -112,23 +106,19 @@ impl Iterator for Probe {
     fn next(&mut self) -> Option<(usize, usize)> {
         let shared = &self.shared;
         lock(&shared.pulled_on).push((self.source, thread::current().id()));
-        // After one failed wait, waiting again only delays the report.
-        let failed = lock(&shared.gate_failed).is_some() || lock(&shared.stalled).is_some();
-        if self.next_index == 0 && !failed {
-            if let Err(arrived) = shared.gate.wait(WAIT) {
-                lock(&shared.gate_failed).get_or_insert(arrived);
-            }
+        // After one failed wait, waiting again only delays the report: the
+        // gate and the latch each give up after their first timeout, and
+        // after the gate's there is no need to wait on the latch.
+        if self.next_index == 0 {
+            let _ = shared.gate.wait(WAIT);
         }
-        if self.next_index == 1 && !failed {
-            let seen = lock(&shared.first_seen);
-            let (seen, _) = shared
-                .first_seen_changed
-                .wait_timeout_while(seen, WAIT, |seen| !seen.contains(&self.source))
-                .unwrap_or_else(|e| e.into_inner());
-            if !seen.contains(&self.source) {
-                drop(seen);
-                lock(&shared.stalled).get_or_insert(self.source);
-            }
+        if self.next_index == 1
+            && shared.gate.timed_out().is_none()
+            && !shared
+                .first_seen
+                .wait_until(WAIT, |seen| seen.contains(&self.source))
+        {
+            lock(&shared.stalled).get_or_insert(self.source);
         }
         if self.next_index == self.len {
             return None;
@@ -142,10 +132,8 @@ impl Iterator for Probe {
 fn run_probed(lens: &[usize]) -> (Vec<(usize, usize)>, Arc<Shared>, ThreadId) {
     let shared = Arc::new(Shared {
         gate: Gate::new(lens.len()),
-        gate_failed: Mutex::new(None),
         pulled_on: Mutex::new(Vec::new()),
-        first_seen: Mutex::new(HashSet::new()),
-        first_seen_changed: Condvar::new(),
+        first_seen: Latch::new(HashSet::new()),
         stalled: Mutex::new(None),
     });
     let probes: Vec<Probe> = lens
@@ -164,8 +152,7 @@ fn run_probed(lens: &[usize]) -> (Vec<(usize, usize)>, Arc<Shared>, ThreadId) {
             let mut got = Vec::new();
             fan_in(probes, |item: (usize, usize)| {
                 if item.1 == 0 {
-                    lock(&shared.first_seen).insert(item.0);
-                    shared.first_seen_changed.notify_all();
+                    shared.first_seen.update(|seen| seen.insert(item.0));
                 }
                 got.push(item);
             });
@@ -181,31 +168,28 @@ fn each_source_is_read_on_its_own_thread() {
     let (got, shared, caller) = run_probed(&lens);
     check_complete(&got, &lens);
     let pulled_on = lock(&shared.pulled_on).clone();
-    assert!(
-        pulled_on.iter().all(|(_, t)| *t != caller),
+    let readers: ThreadIds = pulled_on.iter().map(|(_, t)| *t).collect();
+    readers.assert_caller_absent(
+        caller,
         "a source was read on the thread that called fan_in: every source gets a reader \
-         thread of its own"
+         thread of its own",
     );
     for source in 0..lens.len() {
-        let threads: HashSet<ThreadId> = pulled_on
+        let threads: ThreadIds = pulled_on
             .iter()
             .filter(|(s, _)| *s == source)
             .map(|(_, t)| *t)
             .collect();
-        assert_eq!(
-            threads.len(),
+        threads.assert_distinct(
             1,
-            "source {source} was read on {} different threads: one reader thread per source",
-            threads.len()
+            &format!("the reads of source {source}"),
+            "one reader thread per source",
         );
     }
-    let readers: HashSet<ThreadId> = pulled_on.iter().map(|(_, t)| *t).collect();
-    assert_eq!(
-        readers.len(),
+    readers.assert_distinct(
         lens.len(),
-        "{} sources were read on only {} threads: start one reader thread per source",
-        lens.len(),
-        readers.len()
+        &format!("the reads of {} sources", lens.len()),
+        "start one reader thread per source",
     );
 }
 
@@ -213,7 +197,7 @@ fn each_source_is_read_on_its_own_thread() {
 fn readers_run_at_the_same_time() {
     let lens = [3, 3, 3, 3];
     let (got, shared, _) = run_probed(&lens);
-    if let Some(arrived) = *lock(&shared.gate_failed) {
+    if let Some(arrived) = shared.gate.timed_out() {
         panic!(
             "the sources wait for each other before their first item, but after {WAIT:?} only \
              {arrived} of {} readers had started: do the readers run one after another \

@@ -1,7 +1,7 @@
-use super::support::within;
+use super::support::{lock, within};
 use super::*;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -9,10 +9,6 @@ const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "write_lines did not return although every Sender was dropped: \
                      Disconnected is the one error that means the end, so return then";
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Event {
@@ -70,6 +66,14 @@ fn writes(log: &Log) -> Vec<u32> {
         .collect()
 }
 
+fn assert_ends_with_flush(log: &Log) {
+    assert_eq!(
+        lock(log).last().map(|(e, _)| *e),
+        Some(Event::Flush),
+        "flush once more after the last line, before returning"
+    );
+}
+
 // Sends `lines`, then waits until the writer flushes. Returns how the wait
 // ended and which sends failed.
 fn send_then_await_flush(
@@ -103,11 +107,7 @@ fn keeps_writing_after_a_quiet_spell() {
          Did write_lines return at the first quiet spell? A Timeout only means nothing has \
          come yet, not that nothing more will come"
     );
-    assert_eq!(
-        lock(&log).last().map(|(e, _)| *e),
-        Some(Event::Flush),
-        "flush once more after the last line, before returning"
-    );
+    assert_ends_with_flush(&log);
 }
 
 #[test]
@@ -198,11 +198,7 @@ fn returns_when_every_sender_is_gone() {
         "with quiet = {quiet:?} and the lines coming in one go, flush should run once, at the \
          end, but it ran {flushes} times: flush only after a whole quiet spell"
     );
-    assert_eq!(
-        lock(&log).last().map(|(e, _)| *e),
-        Some(Event::Flush),
-        "flush once more after the last line, before returning"
-    );
+    assert_ends_with_flush(&log);
 }
 
 #[test]

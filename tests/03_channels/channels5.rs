@@ -1,8 +1,8 @@
-use super::support::within;
+use super::support::{ThreadIds, lock, within};
 use super::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
@@ -12,10 +12,6 @@ const WAIT: Duration = Duration::from_secs(1);
 const SETTLE: Duration = Duration::from_millis(20);
 const HANGS: &str = "the spooler got stuck: does try_submit wait (it must not), or does the \
                      printer's loop never end after close?";
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 // A printer that records what it printed and where, announces each job as
 // it starts printing it, and holds job 0 until the test releases it.
@@ -80,6 +76,24 @@ fn keep_printer_busy(spooler: &Spooler<u32>, printer: &Printer) {
     }
 }
 
+// Calls `submit(job)` on another thread while job 0 holds the printer.
+// Returns whether that submit returned within SETTLE, then releases the
+// printer and waits for the submit to finish.
+fn submit_returns_early(spooler: &Arc<Spooler<u32>>, printer: &Printer, job: u32) -> bool {
+    let (done_tx, done) = mpsc::channel();
+    let blocked = {
+        let spooler = Arc::clone(spooler);
+        thread::spawn(move || {
+            spooler.submit(job);
+            let _ = done_tx.send(());
+        })
+    };
+    let returned_early = done.recv_timeout(SETTLE).is_ok();
+    let _ = printer.release.send(());
+    blocked.join().expect("the submitting thread panicked");
+    returned_early
+}
+
 #[test]
 fn prints_every_job_in_order_on_one_printer_thread() {
     let (printed, closed, caller) = within(LIMIT, HANGS, || {
@@ -105,15 +119,13 @@ fn prints_every_job_in_order_on_one_printer_thread() {
         closed, 20,
         "close() should return how many jobs were printed"
     );
-    assert!(
-        printed.iter().all(|(_, t)| *t != caller),
+    let printers: ThreadIds = printed.iter().map(|(_, t)| *t).collect();
+    printers.assert_caller_absent(
+        caller,
         "print ran on the thread that submitted the jobs: jobs go through the queue to the \
-         printer thread"
+         printer thread",
     );
-    assert!(
-        printed.iter().all(|(_, t)| *t == printed[0].1),
-        "print ran on several threads: one printer thread prints every job"
-    );
+    printers.assert_distinct(1, "print", "one printer thread prints every job");
 }
 
 #[test]
@@ -194,17 +206,7 @@ fn submit_waits_while_the_queue_is_full() {
         spooler.submit(1);
         spooler.submit(2);
         // The queue is full now; this submit must wait for the printer.
-        let (done_tx, done) = mpsc::channel();
-        let blocked = {
-            let spooler = Arc::clone(&spooler);
-            thread::spawn(move || {
-                spooler.submit(3);
-                let _ = done_tx.send(());
-            })
-        };
-        let returned_early = done.recv_timeout(SETTLE).is_ok();
-        let _ = printer.release.send(());
-        blocked.join().expect("the submitting thread panicked");
+        let returned_early = submit_returns_early(&spooler, &printer, 3);
         let spooler = Arc::into_inner(spooler).expect("the spooler is still shared");
         spooler.close();
         (returned_early, jobs_printed(&printer))
@@ -229,17 +231,7 @@ fn capacity_zero_hands_over_directly() {
         keep_printer_busy(&spooler, &printer);
         // The printer is busy: with no queue, nobody can take a job now.
         let refused = spooler.try_submit(1);
-        let (done_tx, done) = mpsc::channel();
-        let blocked = {
-            let spooler = Arc::clone(&spooler);
-            thread::spawn(move || {
-                spooler.submit(2);
-                let _ = done_tx.send(());
-            })
-        };
-        let returned_early = done.recv_timeout(SETTLE).is_ok();
-        let _ = printer.release.send(());
-        blocked.join().expect("the submitting thread panicked");
+        let returned_early = submit_returns_early(&spooler, &printer, 2);
         let spooler = Arc::into_inner(spooler).expect("the spooler is still shared");
         spooler.close();
         printer.check_not_stuck();

@@ -1,7 +1,7 @@
-use super::support::{Gate, within};
+use super::support::{Gate, Latch, ThreadIds, lock, within};
 use super::*;
 use std::collections::HashSet;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
@@ -10,10 +10,6 @@ const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "process_logs did not return. Each stage's loop ends only when every \
                      Sender into its channel is gone: are the original Senders dropped, and \
                      does each stage drop its Sender to the next when it ends?";
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 // A line is "s<source>:<index>", with " skip" added to those parse drops.
 fn line(source: usize, index: usize, skip: bool) -> String {
@@ -133,23 +129,15 @@ fn nothing_to_process() {
 struct Shared {
     // Every reader waits here before yielding its first line.
     gate: Gate,
-    gate_failed: Mutex<Option<usize>>,
     // Sources whose first line has been rendered.
-    rendered_first: Mutex<HashSet<usize>>,
-    rendered_first_changed: Condvar,
+    rendered_first: Latch<HashSet<usize>>,
     // A source asked for its second line while its first had not been
     // rendered after WAIT.
     stalled: Mutex<Option<usize>>,
     // Where each stage ran.
     read_on: Mutex<Vec<(usize, ThreadId)>>,
-    parsed_on: Mutex<Vec<ThreadId>>,
-    rendered_on: Mutex<Vec<ThreadId>>,
-}
-
-impl Shared {
-    fn failed(&self) -> bool {
-        lock(&self.gate_failed).is_some() || lock(&self.stalled).is_some()
-    }
+    parsed_on: ThreadIds,
+    rendered_on: ThreadIds,
 }
 
 struct Probe {
@@ -164,22 +152,19 @@ impl Iterator for Probe {
     fn next(&mut self) -> Option<String> {
         let shared = &self.shared;
         lock(&shared.read_on).push((self.source, thread::current().id()));
-        // After one failed wait, waiting again only delays the report.
-        if self.pulled == 0 && !shared.failed() {
-            if let Err(arrived) = shared.gate.wait(WAIT) {
-                lock(&shared.gate_failed).get_or_insert(arrived);
-            }
+        // After one failed wait, waiting again only delays the report: the
+        // gate and the latch each give up after their first timeout, and
+        // after the gate's there is no need to wait on the latch.
+        if self.pulled == 0 {
+            let _ = shared.gate.wait(WAIT);
         }
-        if self.pulled == 1 && !shared.failed() {
-            let done = lock(&shared.rendered_first);
-            let (done, _) = shared
-                .rendered_first_changed
-                .wait_timeout_while(done, WAIT, |done| !done.contains(&self.source))
-                .unwrap_or_else(|e| e.into_inner());
-            if !done.contains(&self.source) {
-                drop(done);
-                lock(&shared.stalled).get_or_insert(self.source);
-            }
+        if self.pulled == 1
+            && shared.gate.timed_out().is_none()
+            && !shared
+                .rendered_first
+                .wait_until(WAIT, |done| done.contains(&self.source))
+        {
+            lock(&shared.stalled).get_or_insert(self.source);
         }
         self.pulled += 1;
         self.lines.next()
@@ -191,13 +176,11 @@ impl Iterator for Probe {
 fn run_probed(lens: &[usize]) -> (Vec<String>, Arc<Shared>, ThreadId) {
     let shared = Arc::new(Shared {
         gate: Gate::new(lens.len()),
-        gate_failed: Mutex::new(None),
-        rendered_first: Mutex::new(HashSet::new()),
-        rendered_first_changed: Condvar::new(),
+        rendered_first: Latch::new(HashSet::new()),
         stalled: Mutex::new(None),
         read_on: Mutex::new(Vec::new()),
-        parsed_on: Mutex::new(Vec::new()),
-        rendered_on: Mutex::new(Vec::new()),
+        parsed_on: ThreadIds::new(),
+        rendered_on: ThreadIds::new(),
     });
     let probes: Vec<Probe> = lens
         .iter()
@@ -212,17 +195,16 @@ fn run_probed(lens: &[usize]) -> (Vec<String>, Arc<Shared>, ThreadId) {
     let parse = {
         let shared = Arc::clone(&shared);
         move |l: String| {
-            lock(&shared.parsed_on).push(thread::current().id());
+            shared.parsed_on.record();
             parse_line(&l)
         }
     };
     let render = {
         let shared = Arc::clone(&shared);
         move |r: Rec| {
-            lock(&shared.rendered_on).push(thread::current().id());
+            shared.rendered_on.record();
             if r.index == 0 {
-                lock(&shared.rendered_first).insert(r.source);
-                shared.rendered_first_changed.notify_all();
+                shared.rendered_first.update(|done| done.insert(r.source));
             }
             render_rec(&r)
         }
@@ -241,51 +223,39 @@ fn each_stage_runs_on_its_own_thread() {
     check_complete(&out, &expected_of(&lens, 0));
 
     let read_on = lock(&shared.read_on).clone();
-    let mut readers = HashSet::new();
     for source in 0..lens.len() {
-        let threads: HashSet<ThreadId> = read_on
+        let threads: ThreadIds = read_on
             .iter()
             .filter(|(s, _)| *s == source)
             .map(|(_, t)| *t)
             .collect();
-        assert_eq!(
-            threads.len(),
+        threads.assert_distinct(
             1,
-            "source {source} was read on {} threads: one reader thread per source",
-            threads.len()
+            &format!("the reads of source {source}"),
+            "one reader thread per source",
         );
-        readers.extend(threads);
     }
-    assert_eq!(
-        readers.len(),
+    let readers: ThreadIds = read_on.iter().map(|(_, t)| *t).collect();
+    readers.assert_distinct(
         lens.len(),
-        "{} sources were read on only {} threads: start one reader thread per source",
-        lens.len(),
-        readers.len()
+        &format!("the reads of {} sources", lens.len()),
+        "start one reader thread per source",
     );
-    let parsers: HashSet<ThreadId> = lock(&shared.parsed_on).iter().copied().collect();
-    let renderers: HashSet<ThreadId> = lock(&shared.rendered_on).iter().copied().collect();
-    assert_eq!(
-        parsers.len(),
-        1,
-        "parse ran on {} threads: one parse thread takes every line",
-        parsers.len()
-    );
-    assert_eq!(
-        renderers.len(),
-        1,
-        "render ran on {} threads: one render thread takes every record",
-        renderers.len()
-    );
-    let parser = *parsers.iter().next().expect("checked above");
-    let renderer = *renderers.iter().next().expect("checked above");
+    shared
+        .parsed_on
+        .assert_distinct(1, "parse", "one parse thread takes every line");
+    shared
+        .rendered_on
+        .assert_distinct(1, "render", "one render thread takes every record");
+    let parser = shared.parsed_on.ids()[0];
+    let renderer = shared.rendered_on.ids()[0];
     for (stage, thread) in [("parse", parser), ("render", renderer)] {
         assert!(
             thread != caller,
             "{stage} ran on the thread that called process_logs: give it a thread of its own"
         );
         assert!(
-            !readers.contains(&thread),
+            !readers.contains(thread),
             "{stage} ran on a reader thread: give it a thread of its own"
         );
     }
@@ -293,9 +263,9 @@ fn each_stage_runs_on_its_own_thread() {
         parser != renderer,
         "parse and render ran on the same thread: each stage gets a thread of its own"
     );
-    assert!(
-        !readers.contains(&caller),
-        "a source was read on the thread that called process_logs"
+    readers.assert_caller_absent(
+        caller,
+        "a source was read on the thread that called process_logs",
     );
 }
 
@@ -303,7 +273,7 @@ fn each_stage_runs_on_its_own_thread() {
 fn readers_run_at_the_same_time() {
     let lens = [3, 3, 3, 3];
     let (out, shared, _) = run_probed(&lens);
-    if let Some(arrived) = *lock(&shared.gate_failed) {
+    if let Some(arrived) = shared.gate.timed_out() {
         panic!(
             "the sources wait for each other before their first line, but after {WAIT:?} only \
              {arrived} of {} readers had started: do the readers run one after another?",

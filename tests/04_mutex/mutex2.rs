@@ -1,6 +1,5 @@
-use super::support::within;
+use super::support::{ThreadIds, within};
 use super::*;
-use std::collections::HashSet;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
@@ -54,28 +53,26 @@ fn rounds_start_fresh() {
 fn every_player_is_its_own_thread() {
     const PLAYERS: usize = 4;
     let (caller, ids) = within(LIMIT, HANGS, || {
-        let ids = Mutex::new(Vec::new());
+        let ids = ThreadIds::new();
         let board = Mutex::new(Vec::new());
         play_round(&board, PLAYERS, |i| {
-            ids.lock().unwrap().push(thread::current().id());
+            ids.record();
             i as u32
         });
-        (thread::current().id(), ids.into_inner().unwrap())
+        (thread::current().id(), ids)
     });
     assert_eq!(
         ids.len(),
         PLAYERS,
         "score() should be called once per player"
     );
-    assert!(
-        !ids.contains(&caller),
-        "score() ran on the thread that called play_round: each player should run on its own thread"
+    ids.assert_caller_absent(
+        caller,
+        "score() ran on the thread that called play_round: each player should run on its own thread",
     );
-    let distinct: HashSet<_> = ids.iter().collect();
-    assert_eq!(
-        distinct.len(),
+    ids.assert_distinct(
         PLAYERS,
-        "{PLAYERS} players ran on only {} distinct threads: each player needs its own thread",
-        distinct.len()
+        &format!("{PLAYERS} players"),
+        "each player needs its own thread",
     );
 }

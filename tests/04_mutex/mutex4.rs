@@ -1,6 +1,5 @@
-use super::support::{Gate, within};
+use super::support::{Gate, ThreadIds, within};
 use super::*;
-use std::collections::HashSet;
 use std::sync::TryLockError;
 use std::time::Duration;
 
@@ -69,25 +68,15 @@ fn workers_work_side_by_side() {
     let (caller, ids, blocked) = within(LIMIT, HANGS, || {
         let inbox = Mutex::new((0..WORKERS as u64).collect());
         let results = Mutex::new(Vec::new());
+        // `timed_out()`: how many workers were inside work at once when the gate gave up.
         let gate = Gate::new(WORKERS);
-        // (thread ids seen in work, most workers that were inside work at once when the gate gave up)
-        let seen = Mutex::new((Vec::new(), None));
+        let ids = ThreadIds::new();
         process_all(&inbox, &results, WORKERS, |job| {
-            let gave_up = seen.lock().unwrap().1.is_some();
-            let waited = if gave_up {
-                Ok(())
-            } else {
-                gate.wait(Duration::from_secs(1))
-            };
-            let mut seen = seen.lock().unwrap();
-            seen.0.push(thread::current().id());
-            if let Err(arrived) = waited {
-                seen.1 = Some(arrived);
-            }
+            let _ = gate.wait(Duration::from_secs(1));
+            ids.record();
             job
         });
-        let (ids, blocked) = seen.into_inner().unwrap();
-        (thread::current().id(), ids, blocked)
+        (thread::current().id(), ids, gate.timed_out())
     });
     if let Some(arrived) = blocked {
         panic!(
@@ -96,14 +85,13 @@ fn workers_work_side_by_side() {
              another (joined inside the spawn loop)?"
         );
     }
-    assert!(
-        !ids.contains(&caller),
-        "work() ran on the thread that called process_all, not on a worker"
+    ids.assert_caller_absent(
+        caller,
+        "work() ran on the thread that called process_all, not on a worker",
     );
-    let distinct: HashSet<_> = ids.iter().collect();
-    assert_eq!(
-        distinct.len(),
+    ids.assert_distinct(
         WORKERS,
-        "the {WORKERS} jobs should run on {WORKERS} different worker threads"
+        &format!("the {WORKERS} jobs"),
+        "each should run on a worker thread of its own",
     );
 }

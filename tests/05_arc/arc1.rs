@@ -1,8 +1,6 @@
-use super::support::{Gate, within};
+use super::support::{Counted, Gate, ThreadIds, within};
 use super::*;
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
@@ -24,28 +22,18 @@ fn every_index_runs_on_its_own_thread_at_the_same_time() {
     const COUNT: usize = 4;
     let (caller, ids, blocked) = within(LIMIT, HANGS, || {
         let gate = Arc::new(Gate::new(COUNT));
-        let gave_up = Arc::new(AtomicBool::new(false));
-        let ids = Arc::new(Mutex::new(Vec::new()));
-        let (g, i, gu) = (Arc::clone(&gate), Arc::clone(&ids), Arc::clone(&gave_up));
-        let arrived = run_all(COUNT, move |_| {
-            i.lock().unwrap().push(thread::current().id());
-            if gu.load(Ordering::SeqCst) {
-                return Ok(());
-            }
+        let ids = Arc::new(ThreadIds::new());
+        let (g, i) = (Arc::clone(&gate), Arc::clone(&ids));
+        run_all(COUNT, move |_| {
+            i.record();
             // Each task waits until all of them are running.
-            let waited = g.wait(Duration::from_secs(1));
-            if waited.is_err() {
-                gu.store(true, Ordering::SeqCst);
-            }
-            waited
+            let _ = g.wait(Duration::from_secs(1));
         });
-        let blocked = arrived.into_iter().find_map(Result::err);
-        let ids = ids.lock().unwrap().clone();
-        (thread::current().id(), ids, blocked)
+        (thread::current().id(), ids, gate.timed_out())
     });
-    assert!(
-        !ids.contains(&caller),
-        "the task ran on the thread that called run_all, not on a thread of its own"
+    ids.assert_caller_absent(
+        caller,
+        "the task ran on the thread that called run_all, not on a thread of its own",
     );
     if let Some(arrived) = blocked {
         panic!(
@@ -53,26 +41,17 @@ fn every_index_runs_on_its_own_thread_at_the_same_time() {
              inside the loop that starts them? Start them all first, then join."
         );
     }
-    let distinct: HashSet<_> = ids.iter().collect();
-    assert_eq!(
-        distinct.len(),
+    ids.assert_distinct(
         COUNT,
-        "{COUNT} indexes should run on {COUNT} different threads"
+        &format!("{COUNT} indexes"),
+        "each should run on a thread of its own",
     );
-}
-
-struct CountsDrops(Arc<AtomicUsize>);
-
-impl Drop for CountsDrops {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
 }
 
 #[test]
 fn the_task_is_shared_and_freed_once() {
-    let drops = Arc::new(AtomicUsize::new(0));
-    let probe = CountsDrops(Arc::clone(&drops));
+    let probe = Counted::new(());
+    let counts = probe.counts();
     let results = within(LIMIT, HANGS, move || {
         run_all(3, move |i| {
             let _ = &probe;
@@ -80,7 +59,7 @@ fn the_task_is_shared_and_freed_once() {
         })
     });
     assert_eq!(results, [1, 2, 3]);
-    let dropped = drops.load(Ordering::SeqCst);
+    let dropped = counts.drops();
     assert_eq!(
         dropped, 1,
         "the task was dropped {dropped} times by the time run_all returned (expected exactly once): when the \

@@ -1,7 +1,6 @@
-use super::support::within;
+use super::support::{Counted, ThreadIds, lock, within};
 use super::*;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::Duration;
@@ -10,30 +9,12 @@ const LIMIT: Duration = Duration::from_secs(2);
 const HANGS: &str =
     "the readers did not finish: does a reader wait for something that never comes?";
 
-// Test data that counts its clones and drops, and where it was read.
+// Test data that records where it was read. Handed out as a `Counted`,
+// which counts its clones and drops.
+#[derive(Clone)]
 struct Shelf {
     books: Vec<u32>,
-    clones: Arc<AtomicUsize>,
-    drops: Arc<AtomicUsize>,
     seen: Arc<Mutex<Vec<(usize, ThreadId)>>>,
-}
-
-impl Clone for Shelf {
-    fn clone(&self) -> Self {
-        self.clones.fetch_add(1, Ordering::SeqCst);
-        Shelf {
-            books: self.books.clone(),
-            clones: Arc::clone(&self.clones),
-            drops: Arc::clone(&self.drops),
-            seen: Arc::clone(&self.seen),
-        }
-    }
-}
-
-impl Drop for Shelf {
-    fn drop(&mut self) {
-        self.drops.fetch_add(1, Ordering::SeqCst);
-    }
 }
 
 struct Run {
@@ -44,34 +25,27 @@ struct Run {
     caller: ThreadId,
 }
 
-fn read_book(shelf: &Shelf, i: usize) -> u32 {
-    let here = shelf as *const Shelf as usize;
-    shelf
-        .seen
-        .lock()
-        .unwrap()
-        .push((here, thread::current().id()));
+fn read_book(shelf: &Counted<Shelf>, i: usize) -> u32 {
+    let here = shelf as *const Counted<Shelf> as usize;
+    lock(&shelf.seen).push((here, thread::current().id()));
     shelf.books[i]
 }
 
 fn run(readers: usize) -> Run {
     within(LIMIT, HANGS, move || {
-        let clones = Arc::new(AtomicUsize::new(0));
-        let drops = Arc::new(AtomicUsize::new(0));
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let shelf = Shelf {
+        let shelf = Counted::new(Shelf {
             books: (0..100).map(|n| n * 10).collect(),
-            clones: Arc::clone(&clones),
-            drops: Arc::clone(&drops),
             seen: Arc::clone(&seen),
-        };
+        });
+        let counts = shelf.counts();
         let handles = start_readers(shelf, readers, read_book);
         let results = handles.into_iter().map(|h| h.join().unwrap()).collect();
-        let seen = seen.lock().unwrap().clone();
+        let seen = lock(&seen).clone();
         Run {
             results,
-            clones: clones.load(Ordering::SeqCst),
-            drops: drops.load(Ordering::SeqCst),
+            clones: counts.clones(),
+            drops: counts.drops(),
             seen,
             caller: thread::current().id(),
         }
@@ -120,16 +94,11 @@ fn the_data_is_freed_once_when_the_readers_are_done() {
 #[test]
 fn every_reader_is_its_own_thread() {
     let run = run(4);
-    let ids: Vec<ThreadId> = run.seen.iter().map(|&(_, id)| id).collect();
+    let ids: ThreadIds = run.seen.iter().map(|&(_, id)| id).collect();
     assert_eq!(ids.len(), 4, "read should be called once per reader");
-    assert!(
-        !ids.contains(&run.caller),
-        "read ran on the thread that called start_readers, not on a reader thread"
+    ids.assert_caller_absent(
+        run.caller,
+        "read ran on the thread that called start_readers, not on a reader thread",
     );
-    let distinct: HashSet<_> = ids.iter().collect();
-    assert_eq!(
-        distinct.len(),
-        4,
-        "4 readers should run on 4 different threads"
-    );
+    ids.assert_distinct(4, "4 readers", "each should run on a thread of its own");
 }

@@ -1,7 +1,5 @@
-use super::support::{Gate, within};
+use super::support::{Gate, ThreadIds, within};
 use super::*;
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -15,34 +13,27 @@ struct Item(usize);
 #[test]
 fn start_returns_while_the_producers_still_run() {
     const WORKERS: usize = 3;
-    let (blocked, caller_waited) = within(LIMIT, HANGS, || {
+    let timed_out = within(LIMIT, HANGS, || {
         // The producers and this thread meet here: only possible if
         // start_producers returned while the producers were still running.
         let gate = Arc::new(Gate::new(WORKERS + 1));
-        let gave_up = Arc::new(AtomicBool::new(false));
-        let (g, gu) = (Arc::clone(&gate), Arc::clone(&gave_up));
+        let g = Arc::clone(&gate);
         let sink = Arc::new(Mutex::new(Vec::new()));
         let producers = start_producers(&sink, WORKERS, move |i| {
-            if !gu.load(Ordering::SeqCst) && g.wait(Duration::from_secs(1)).is_err() {
-                gu.store(true, Ordering::SeqCst);
-            }
+            let _ = g.wait(Duration::from_secs(1));
             Item(i)
         });
-        let caller_waited = if gave_up.load(Ordering::SeqCst) {
-            Err(0)
-        } else {
-            gate.wait(Duration::from_secs(1))
-        };
+        let _ = gate.wait(Duration::from_secs(1));
         let items = finish(sink, producers);
         assert_eq!(
             items.len(),
             WORKERS,
             "finish should return one item per producer"
         );
-        (gave_up.load(Ordering::SeqCst), caller_waited)
+        gate.timed_out()
     });
     assert!(
-        !blocked && caller_waited.is_ok(),
+        timed_out.is_none(),
         "the producers never ran while the caller went on after start_producers: does start_producers wait for \
          them (join) or run make() itself? It should start the threads and return their handles at once."
     );
@@ -52,15 +43,14 @@ fn start_returns_while_the_producers_still_run() {
 fn every_producer_is_its_own_thread() {
     const WORKERS: usize = 4;
     let (caller, ids) = within(LIMIT, HANGS, || {
-        let ids = Arc::new(Mutex::new(Vec::new()));
+        let ids = Arc::new(ThreadIds::new());
         let i2 = Arc::clone(&ids);
         let sink = Arc::new(Mutex::new(Vec::new()));
         let producers = start_producers(&sink, WORKERS, move |i| {
-            i2.lock().unwrap().push(thread::current().id());
+            i2.record();
             Item(i)
         });
         finish(sink, producers);
-        let ids = ids.lock().unwrap().clone();
         (thread::current().id(), ids)
     });
     assert_eq!(
@@ -68,15 +58,14 @@ fn every_producer_is_its_own_thread() {
         WORKERS,
         "make should be called once per producer"
     );
-    assert!(
-        !ids.contains(&caller),
-        "make ran on the caller's thread, not on a producer thread"
+    ids.assert_caller_absent(
+        caller,
+        "make ran on the caller's thread, not on a producer thread",
     );
-    let distinct: HashSet<_> = ids.iter().collect();
-    assert_eq!(
-        distinct.len(),
+    ids.assert_distinct(
         WORKERS,
-        "{WORKERS} producers should run on {WORKERS} different threads"
+        &format!("{WORKERS} producers"),
+        "each should run on a thread of its own",
     );
 }
 

@@ -1,7 +1,6 @@
-use super::support::{Gate, within};
+use super::support::{Gate, ThreadIds, lock, within};
 use super::*;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
@@ -12,7 +11,6 @@ const HANGS: &str = "Survey::start/finish did not return: is a lock never releas
 
 struct Probe {
     gate: Gate,
-    gave_up: AtomicBool,
     // (thread, address of the readings, index) for every measure() call
     calls: Mutex<Vec<(ThreadId, usize, usize)>>,
 }
@@ -31,7 +29,6 @@ fn survey(readings: Vec<u64>, workers: usize, slow: bool, yield_in_combine: bool
     within(LIMIT, HANGS, move || {
         let probe = Arc::new(Probe {
             gate: Gate::new(workers + 1),
-            gave_up: AtomicBool::new(false),
             calls: Mutex::new(Vec::new()),
         });
         let p = Arc::clone(&probe);
@@ -41,16 +38,13 @@ fn survey(readings: Vec<u64>, workers: usize, slow: bool, yield_in_combine: bool
             move |readings: &[u64], i| {
                 let me = thread::current().id();
                 let first = {
-                    let mut calls = p.calls.lock().unwrap();
+                    let mut calls = lock(&p.calls);
                     let first = !calls.iter().any(|&(id, _, _)| id == me);
                     calls.push((me, readings.as_ptr() as usize, i));
                     first
                 };
-                if first
-                    && !p.gave_up.load(Ordering::SeqCst)
-                    && p.gate.wait(Duration::from_secs(1)).is_err()
-                {
-                    p.gave_up.store(true, Ordering::SeqCst);
+                if first {
+                    let _ = p.gate.wait(Duration::from_secs(1));
                 }
                 if slow {
                     thread::sleep(Duration::from_millis(3));
@@ -66,15 +60,12 @@ fn survey(readings: Vec<u64>, workers: usize, slow: bool, yield_in_combine: bool
                 total + value
             },
         );
-        if !probe.gave_up.load(Ordering::SeqCst) && probe.gate.wait(Duration::from_secs(1)).is_err()
-        {
-            probe.gave_up.store(true, Ordering::SeqCst);
-        }
+        let _ = probe.gate.wait(Duration::from_secs(1));
         let total = survey.finish();
-        let calls = probe.calls.lock().unwrap().clone();
+        let calls = lock(&probe.calls).clone();
         Report {
             total,
-            side_by_side: !probe.gave_up.load(Ordering::SeqCst),
+            side_by_side: probe.gate.timed_out().is_none(),
             calls,
             caller: thread::current().id(),
         }
@@ -138,17 +129,12 @@ fn all_workers_read_one_copy() {
 #[test]
 fn every_worker_is_its_own_thread() {
     let report = survey((0..40).collect(), 4, false, false);
-    let ids: HashSet<ThreadId> = report.calls.iter().map(|&(id, _, _)| id).collect();
-    assert!(
-        !ids.contains(&report.caller),
-        "measure() ran on the caller's thread, not on a worker thread"
+    let ids: ThreadIds = report.calls.iter().map(|&(id, _, _)| id).collect();
+    ids.assert_caller_absent(
+        report.caller,
+        "measure() ran on the caller's thread, not on a worker thread",
     );
-    assert_eq!(
-        ids.len(),
-        4,
-        "4 workers should run on 4 different threads, saw {}",
-        ids.len()
-    );
+    ids.assert_distinct(4, "4 workers", "each should run on a thread of its own");
 }
 
 #[test]

@@ -1,0 +1,700 @@
+//! The machine-readable side of `runner verify`: the JSON report (its shape
+//! is documented in the README, "Grading in CI"), JUnit XML (written with
+//! `quick-junit`), and, inside GitHub Actions, `::error` annotations and the
+//! markdown table of the job summary.
+//!
+//! Everything here reads a finished `Grade`; nothing runs exercises.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+use serde::Serialize;
+
+use crate::check::{TestRun, Verdict};
+use crate::exercise::Source;
+use crate::ui;
+use crate::verify::{Grade, Graded, Status};
+
+/// The version of the JSON report's shape. It changes only when a field is
+/// removed or changes meaning; new fields may appear in any version.
+pub const JSON_VERSION: u32 = 1;
+
+/// `verify --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Lines for people.
+    Human,
+    /// One JSON document (see the README for its shape).
+    Json,
+    /// JUnit XML: one test suite per exercise, one test case per hidden test.
+    Junit,
+}
+
+/// Where a message points: a file relative to the course root, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    runner_version: &'static str,
+    /// `pass`, `fail`, or `error` (the grading itself could not run).
+    status: &'static str,
+    /// Why the grading could not run (`error` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    /// `exercises` or `solutions`.
+    source: &'static str,
+    repeat: u32,
+    score: u32,
+    max_score: u32,
+    passed: usize,
+    total: usize,
+    duration_secs: f64,
+    pristine: Option<JsonPristine<'a>>,
+    exercises: Vec<JsonExercise>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonPristine<'a> {
+    revision: &'a str,
+    commit: &'a str,
+    modified_hidden_files: Vec<JsonDifference<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonDifference<'a> {
+    file: &'a str,
+    change: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonExercise {
+    name: String,
+    dir: String,
+    file: String,
+    status: &'static str,
+    points: u32,
+    max_points: u32,
+    duration_secs: f64,
+    runs: u32,
+    passed_runs: u32,
+    message: Option<String>,
+    /// The compiler's errors (`compile_error`, or a compiler `timeout`).
+    compiler_output: Option<String>,
+    /// Every hidden test of the run the status is about (the first failing
+    /// run, or the last passing one).
+    tests: Vec<JsonTest>,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonTest {
+    name: String,
+    /// `pass`, `fail`, `timeout`, `crash` or `not_run`.
+    status: &'static str,
+    duration_secs: f64,
+    message: Option<String>,
+    /// What a test that did not pass printed (the learner's output and
+    /// the panic), cut to the exercise's output limit.
+    output: Option<String>,
+    location: Option<Location>,
+}
+
+/// The JSON report of a finished grading.
+pub fn json(grade: &Grade) -> Result<String> {
+    let passed = grade.passed();
+    let report = JsonReport {
+        version: JSON_VERSION,
+        runner_version: env!("CARGO_PKG_VERSION"),
+        status: if grade.all_passed() { "pass" } else { "fail" },
+        message: None,
+        source: source_label(grade.source),
+        repeat: grade.repeat,
+        score: u32::try_from(passed).unwrap_or(u32::MAX),
+        max_score: u32::try_from(grade.exercises.len()).unwrap_or(u32::MAX),
+        passed,
+        total: grade.exercises.len(),
+        duration_secs: secs(grade.elapsed),
+        pristine: grade.pristine.as_ref().map(|p| JsonPristine {
+            revision: &p.revision,
+            commit: &p.commit,
+            modified_hidden_files: p
+                .differences
+                .iter()
+                .map(|d| JsonDifference {
+                    file: &d.file,
+                    change: d.change.label(),
+                })
+                .collect(),
+        }),
+        exercises: grade.exercises.iter().map(json_exercise).collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&report)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// The JSON report when the grading could not run at all.
+pub fn json_error(message: &str, source: Source, repeat: u32) -> Result<String> {
+    let report = JsonReport {
+        version: JSON_VERSION,
+        runner_version: env!("CARGO_PKG_VERSION"),
+        status: "error",
+        message: Some(message.to_string()),
+        source: source_label(source),
+        repeat,
+        score: 0,
+        max_score: 0,
+        passed: 0,
+        total: 0,
+        duration_secs: 0.0,
+        pristine: None,
+        exercises: Vec::new(),
+    };
+    let mut text = serde_json::to_string_pretty(&report)?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn source_label(source: Source) -> &'static str {
+    match source {
+        Source::Solution => "solutions",
+        _ => "exercises",
+    }
+}
+
+fn secs(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+fn json_exercise(graded: &Graded) -> JsonExercise {
+    let report = graded.report.as_ref();
+    let compiler_output = report
+        .filter(|r| r.tests.is_empty() && !r.outcome.passed())
+        .map(|r| strip_ansi(r.compiler_output.trim_end()));
+    JsonExercise {
+        name: graded.exercise.name.clone(),
+        dir: graded.exercise.dir.clone(),
+        file: graded.exercise.display_path(),
+        status: graded.status.label(),
+        points: u32::from(graded.status == Status::Pass),
+        max_points: 1,
+        duration_secs: secs(graded.elapsed),
+        runs: graded.runs,
+        passed_runs: graded.passed_runs,
+        message: exercise_message(graded),
+        compiler_output,
+        tests: report
+            .map(|r| r.tests.iter().map(json_test).collect())
+            .unwrap_or_default(),
+    }
+}
+
+fn json_test(test: &TestRun) -> JsonTest {
+    let output = strip_ansi(&test.output);
+    JsonTest {
+        name: test.name.clone(),
+        status: verdict_label(&test.verdict),
+        duration_secs: secs(test.elapsed),
+        message: test_message(test),
+        location: panic_location(&output),
+        // A passing test's output is only libtest's progress dot.
+        output: (test.verdict != Verdict::Passed && !output.is_empty()).then_some(output),
+    }
+}
+
+fn verdict_label(verdict: &Verdict) -> &'static str {
+    match verdict {
+        Verdict::Passed => "pass",
+        Verdict::Failed => "fail",
+        Verdict::TimedOut(_) => "timeout",
+        Verdict::Crashed(_) => "crash",
+        Verdict::NotRun => "not_run",
+    }
+}
+
+/// One line on what went wrong with an exercise; `None` when it passed.
+pub fn exercise_message(graded: &Graded) -> Option<String> {
+    let report = graded.report.as_ref();
+    Some(match graded.status {
+        Status::Pass => return None,
+        Status::NotRun => "not checked: verify stopped at the first failure \
+                           (--keep-going checks every exercise)"
+            .to_string(),
+        Status::CompileError => match report.and_then(|r| compiler_error(&r.compiler_output)) {
+            Some((message, _)) => format!("does not compile: {message}"),
+            None => "does not compile".to_string(),
+        },
+        Status::Fail => {
+            let failed = report.map_or(0, |r| r.failing().count());
+            let total = report.map_or(0, |r| r.tests.len());
+            format!("{failed} of {total} hidden tests failed")
+        }
+        Status::Timeout => {
+            let timed_out = report.and_then(|r| {
+                r.tests.iter().find_map(|t| match t.verdict {
+                    Verdict::TimedOut(limit) => Some((t, limit)),
+                    _ => None,
+                })
+            });
+            match timed_out {
+                Some((test, limit)) => format!(
+                    "hidden test `{}` timed out (no result after {})",
+                    test.name,
+                    ui::seconds(limit)
+                ),
+                None => "the compiler did not finish in time".to_string(),
+            }
+        }
+        Status::Crash => {
+            let crashed = report.and_then(|r| {
+                r.tests.iter().find_map(|t| match &t.verdict {
+                    Verdict::Crashed(why) => Some((t, why)),
+                    _ => None,
+                })
+            });
+            match crashed {
+                Some((test, why)) => format!("hidden test `{}` crashed: {why}", test.name),
+                None => "a hidden test crashed".to_string(),
+            }
+        }
+        Status::Flaky => format!(
+            "flaky: passed {} of {} runs (a race that passes by luck is not solved)",
+            graded.passed_runs, graded.runs
+        ),
+    })
+}
+
+/// What a failing test says about itself: the panic message, the
+/// time-out note, or why the process crashed.
+fn test_message(test: &TestRun) -> Option<String> {
+    match &test.verdict {
+        Verdict::Passed | Verdict::NotRun => None,
+        Verdict::TimedOut(limit) => Some(ui::timeout_note(*limit)),
+        Verdict::Crashed(why) => Some(why.clone()),
+        Verdict::Failed => {
+            let output = strip_ansi(&test.output);
+            Some(panic_message(&output).unwrap_or_else(|| {
+                let tail: Vec<&str> = output.lines().rev().take(5).collect();
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            }))
+        }
+    }
+}
+
+/// The text of the first panic in a test's output: the lines after
+/// `thread '...' panicked at FILE:LINE:COL:`, up to libtest's notes.
+pub fn panic_message(output: &str) -> Option<String> {
+    let mut lines = output.lines().skip_while(|l| !is_panic_line(l));
+    lines.next()?;
+    let message: Vec<&str> = lines
+        .take_while(|l| !l.starts_with("note: ") && !is_panic_line(l))
+        .collect();
+    Some(message.join("\n").trim_end().to_string())
+}
+
+fn is_panic_line(line: &str) -> bool {
+    line.starts_with("thread '") && line.contains(" panicked at ")
+}
+
+/// Where the first panic in a test's output happened.
+pub fn panic_location(output: &str) -> Option<Location> {
+    let line = output.lines().find(|l| is_panic_line(l))?;
+    let (_, place) = line.split_once(" panicked at ")?;
+    parse_location(place.trim_end().strip_suffix(':').unwrap_or(place))
+}
+
+/// The first compiler error: its message and where it points
+/// (`--> FILE:LINE:COL`).
+pub fn compiler_error(output: &str) -> Option<(String, Option<Location>)> {
+    let output = strip_ansi(output);
+    let mut lines = output.lines();
+    let message = lines.by_ref().find_map(|l| {
+        let rest = l.strip_prefix("error")?;
+        let rest = match rest.strip_prefix('[') {
+            Some(coded) => coded.split_once(']')?.1,
+            None => rest,
+        };
+        rest.strip_prefix(": ").map(str::to_string)
+    })?;
+    let location = lines
+        .take_while(|l| !l.starts_with("error"))
+        .find_map(|l| l.trim_start().strip_prefix("--> "))
+        .and_then(parse_location);
+    Some((message, location))
+}
+
+/// `path:line:col` (the path may itself hold colons).
+fn parse_location(text: &str) -> Option<Location> {
+    let mut parts = text.trim().rsplitn(3, ':');
+    let column = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    let file = parts.next()?.to_string();
+    Some(Location { file, line, column })
+}
+
+/// Drops terminal colour codes (`ESC [ ... letter`).
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The JUnit XML report: one test suite per exercise, one test case per
+/// hidden test (a single `compile` case when the exercise does not
+/// compile, a single skipped case when it was not checked).
+pub fn junit(grade: &Grade) -> Result<String> {
+    let mut report = quick_junit::Report::new("runner verify");
+    report.set_time(grade.elapsed);
+    for graded in &grade.exercises {
+        report.add_test_suite(junit_suite(graded));
+    }
+    report.to_string().context("cannot write the JUnit report")
+}
+
+/// The JUnit report when the grading could not run at all: one errored
+/// case with the reason.
+pub fn junit_error(message: &str) -> Result<String> {
+    let mut report = quick_junit::Report::new("runner verify");
+    let mut suite = TestSuite::new("runner");
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status
+        .set_message("the grading could not run")
+        .set_type("error")
+        .set_description(message);
+    suite.add_test_case(TestCase::new("verify", status));
+    report.add_test_suite(suite);
+    report.to_string().context("cannot write the JUnit report")
+}
+
+fn junit_suite(graded: &Graded) -> TestSuite {
+    let exercise = graded.exercise;
+    let mut suite = TestSuite::new(exercise.name.as_str());
+    suite.set_time(graded.elapsed);
+    suite.add_properties([
+        Property::new("status", graded.status.label()),
+        Property::new("file", exercise.display_path()),
+        Property::new("runs", graded.runs.to_string()),
+        Property::new("passed_runs", graded.passed_runs.to_string()),
+    ]);
+    let classname = format!("{}.{}", exercise.dir, exercise.name);
+    let message = exercise_message(graded);
+    let report = match &graded.report {
+        Some(report) if !report.tests.is_empty() => report,
+        other => {
+            // Not run, or no test binary: one case says why.
+            let (name, status) = match (graded.status, other) {
+                (Status::NotRun, _) => {
+                    let mut status = TestCaseStatus::skipped();
+                    status.set_message(message.unwrap_or_default());
+                    ("not run", status)
+                }
+                (_, Some(report)) => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    status
+                        .set_message(message.unwrap_or_default())
+                        .set_type(graded.status.label())
+                        .set_description(strip_ansi(report.compiler_output.trim_end()));
+                    ("compile", status)
+                }
+                (_, None) => ("not run", TestCaseStatus::skipped()),
+            };
+            let mut case = TestCase::new(name, status);
+            case.set_classname(classname.as_str());
+            suite.add_test_case(case);
+            return suite;
+        }
+    };
+    for test in &report.tests {
+        suite.add_test_case(junit_case(graded, test, &classname));
+    }
+    suite
+}
+
+fn junit_case(graded: &Graded, test: &TestRun, classname: &str) -> TestCase {
+    let flaky = graded.status == Status::Flaky;
+    let status = match &test.verdict {
+        Verdict::Passed => TestCaseStatus::success(),
+        Verdict::NotRun => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message("not run after a time-out");
+            status
+        }
+        verdict => {
+            let kind = match verdict {
+                Verdict::Crashed(_) => NonSuccessKind::Error,
+                _ => NonSuccessKind::Failure,
+            };
+            let mut status = TestCaseStatus::non_success(kind);
+            let mut message = test_message(test).unwrap_or_default();
+            if flaky {
+                message = format!(
+                    "flaky: passed {} of {} runs; failed with: {message}",
+                    graded.passed_runs, graded.runs
+                );
+            }
+            status
+                .set_message(message)
+                .set_type(if flaky {
+                    "flaky"
+                } else {
+                    verdict_label(verdict)
+                })
+                .set_description(strip_ansi(&test.output));
+            status
+        }
+    };
+    let mut case = TestCase::new(test.name.as_str(), status);
+    case.set_classname(classname).set_time(test.elapsed);
+    case
+}
+
+/// Whether we run inside GitHub Actions.
+pub fn in_github_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// GitHub workflow commands: an `::error` per failure, at the compiler's
+/// or the panic's location when there is one (else at the exercise file),
+/// and a `::warning` per hidden file that differs from `--pristine`.
+pub fn github_annotations(grade: &Grade, root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(pristine) = &grade.pristine {
+        for difference in &pristine.differences {
+            out.push(workflow_command(
+                "warning",
+                Some(&difference.file),
+                None,
+                "hidden file differs",
+                &difference.describe(&pristine.revision),
+            ));
+        }
+    }
+    for graded in &grade.exercises {
+        let name = &graded.exercise.name;
+        let file = graded.exercise.display_path();
+        let Some(report) = &graded.report else {
+            continue;
+        };
+        match graded.status {
+            Status::Pass | Status::NotRun => {}
+            Status::CompileError => {
+                let (message, location) = compiler_error(&report.compiler_output)
+                    .unwrap_or_else(|| ("does not compile".to_string(), None));
+                let location = location.filter(|l| is_course_file(root, &l.file));
+                out.push(workflow_command(
+                    "error",
+                    Some(location.as_ref().map_or(file.as_str(), |l| l.file.as_str())),
+                    location.as_ref(),
+                    &format!("{name} does not compile"),
+                    &message,
+                ));
+            }
+            status => {
+                let title_of = |test: &TestRun| match status {
+                    Status::Flaky => format!(
+                        "{name} is flaky ({} of {} runs passed): `{}` failed",
+                        graded.passed_runs, graded.runs, test.name
+                    ),
+                    _ => match test.verdict {
+                        Verdict::TimedOut(_) => format!("{name}: test `{}` timed out", test.name),
+                        Verdict::Crashed(_) => format!("{name}: test `{}` crashed", test.name),
+                        _ => format!("{name}: test `{}` failed", test.name),
+                    },
+                };
+                let mut any = false;
+                for test in report.failing() {
+                    any = true;
+                    let location = panic_location(&strip_ansi(&test.output))
+                        .filter(|l| is_course_file(root, &l.file));
+                    out.push(workflow_command(
+                        "error",
+                        Some(location.as_ref().map_or(file.as_str(), |l| l.file.as_str())),
+                        location.as_ref(),
+                        &title_of(test),
+                        &test_message(test).unwrap_or_default(),
+                    ));
+                }
+                if !any {
+                    out.push(workflow_command(
+                        "error",
+                        Some(&file),
+                        None,
+                        name,
+                        &exercise_message(graded).unwrap_or_default(),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Only files in the course can be annotated (not std's, not absolute).
+fn is_course_file(root: &Path, file: &str) -> bool {
+    let path = Path::new(file);
+    path.is_relative() && root.join(path).is_file()
+}
+
+fn workflow_command(
+    kind: &str,
+    file: Option<&str>,
+    location: Option<&Location>,
+    title: &str,
+    message: &str,
+) -> String {
+    let mut properties = Vec::new();
+    if let Some(file) = file {
+        properties.push(format!("file={}", escape_property(file)));
+    }
+    if let Some(location) = location {
+        properties.push(format!("line={}", location.line));
+        properties.push(format!("col={}", location.column));
+    }
+    properties.push(format!("title={}", escape_property(title)));
+    format!(
+        "::{kind} {}::{}",
+        properties.join(","),
+        escape_data(&strip_ansi(message))
+    )
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A short markdown summary for `$GITHUB_STEP_SUMMARY`.
+pub fn step_summary(grade: &Grade) -> String {
+    let mut out = String::new();
+    let what = source_label(grade.source);
+    let _ = writeln!(
+        out,
+        "### runner verify: {}/{} {what} passed\n",
+        grade.passed(),
+        grade.exercises.len()
+    );
+    out.push_str("| exercise | status | tests | time |\n|---|---|---|---|\n");
+    for graded in &grade.exercises {
+        let mark = match graded.status {
+            Status::Pass => "✅",
+            Status::NotRun => "⏭️",
+            _ => "❌",
+        };
+        let tests = graded
+            .report
+            .as_ref()
+            .filter(|r| !r.tests.is_empty())
+            .map_or(String::new(), |r| {
+                let passed = r
+                    .tests
+                    .iter()
+                    .filter(|t| t.verdict == Verdict::Passed)
+                    .count();
+                format!("{passed}/{}", r.tests.len())
+            });
+        let _ = writeln!(
+            out,
+            "| `{}` | {mark} {} | {tests} | {} |",
+            graded.exercise.name,
+            graded.status.label(),
+            ui::seconds(graded.elapsed)
+        );
+    }
+    if let Some(pristine) = &grade.pristine {
+        if !pristine.differences.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nHidden files that differ from `{}` (graded with its versions):\n",
+                pristine.revision
+            );
+            for difference in &pristine.differences {
+                let _ = writeln!(out, "- `{}` {}", difference.file, difference.change.label());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_message_and_location_are_found() {
+        let output = "adding 2 and 3\n\nthread 'hidden_tests::adds' (6091) panicked at tests/basics/failing.rs:5:5:\nassertion `left == right` failed: add(2, 3) should be 5\n  left: 4\n right: 5\nnote: run with `RUST_BACKTRACE=1`";
+        assert_eq!(
+            panic_message(output).as_deref(),
+            Some("assertion `left == right` failed: add(2, 3) should be 5\n  left: 4\n right: 5")
+        );
+        assert_eq!(
+            panic_location(output),
+            Some(Location {
+                file: "tests/basics/failing.rs".into(),
+                line: 5,
+                column: 5
+            })
+        );
+        assert_eq!(panic_message("no panic here"), None);
+    }
+
+    #[test]
+    fn first_compiler_error_is_found_after_warnings() {
+        let output = "warning: unused variable: `x`\n --> exercises/a/b.rs:1:9\n\n\u{1b}[31merror[E0382]\u{1b}[0m: borrow of moved value: `v`\n  --> exercises/a/b.rs:7:20\n   |\nerror: aborting";
+        let (message, location) = compiler_error(output).expect("an error");
+        assert_eq!(message, "borrow of moved value: `v`");
+        assert_eq!(
+            location,
+            Some(Location {
+                file: "exercises/a/b.rs".into(),
+                line: 7,
+                column: 20
+            })
+        );
+    }
+
+    #[test]
+    fn workflow_commands_are_escaped() {
+        let line = workflow_command(
+            "error",
+            Some("a,b:c.rs"),
+            Some(&Location {
+                file: String::new(),
+                line: 3,
+                column: 4,
+            }),
+            "t",
+            "50%\nnext",
+        );
+        assert_eq!(
+            line,
+            "::error file=a%2Cb%3Ac.rs,line=3,col=4,title=t::50%25%0Anext"
+        );
+    }
+}

@@ -1,0 +1,812 @@
+//! The teachers' and CI's commands against temporary copies of the fixture
+//! course (`tests/fixtures/course`): `verify --format json|junit`, GitHub
+//! annotations, `verify --repeat`, `verify --pristine`, `reset --all`,
+//! `dev new` and `dev check`.
+//!
+//! Most tests keep only the exercises they need (`Course::only`): the
+//! fixture's `deadlock` and `endless` cost a time-out each.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Course {
+    dir: tempfile::TempDir,
+}
+
+impl Course {
+    /// The whole fixture course.
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course");
+        copy_dir(&fixture, dir.path());
+        Course { dir }
+    }
+
+    /// The fixture course with only these exercises (in fixture order).
+    fn only(names: &[&str]) -> Self {
+        let course = Course::new();
+        let text = course.read("info.toml");
+        let mut chunks = text.split("[[exercises]]");
+        let mut kept = chunks.next().expect("a header").to_string();
+        for chunk in chunks {
+            let name = chunk
+                .lines()
+                .find_map(|l| l.strip_prefix("name = "))
+                .expect("every entry has a name")
+                .trim_matches('"');
+            if names.contains(&name) {
+                kept.push_str("[[exercises]]");
+                kept.push_str(chunk);
+            } else {
+                for top in ["exercises", "solutions", "tests", ".course/pristine"] {
+                    fs::remove_file(course.path(&format!("{top}/basics/{name}.rs")))
+                        .expect("remove an unused fixture file");
+                }
+            }
+        }
+        course.write("info.toml", &kept);
+        course
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.root().join(relative)
+    }
+
+    fn read(&self, relative: &str) -> String {
+        fs::read_to_string(self.path(relative)).expect("read a course file")
+    }
+
+    fn write(&self, relative: &str, text: &str) {
+        let path = self.path(relative);
+        fs::create_dir_all(path.parent().expect("a parent")).expect("create dir");
+        fs::write(path, text).expect("write a course file");
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_runner"));
+        command
+            .args(args)
+            .current_dir(self.root())
+            .env_remove("NO_COLOR")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        Run(self.command(args).output().expect("runner starts"))
+    }
+
+    fn git(&self, args: &[&str]) {
+        let output = Command::new("git")
+            .args([
+                "-c",
+                "user.name=Teacher",
+                "-c",
+                "user.email=teacher@example.com",
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "init.defaultBranch=main",
+            ])
+            .args(args)
+            .current_dir(self.root())
+            .output()
+            .expect("git runs");
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// Source of an `add` that is right on even calls and wrong on odd
+    /// ones, counted in a file of this course's temporary folder.
+    fn flaky_add(&self) -> String {
+        let counter = self.path("counter.txt").display().to_string();
+        format!(
+            "pub fn add(a: u32, b: u32) -> u32 {{\n    \
+             // TODO: nothing; this one flips.\n    \
+             let path = {counter:?};\n    \
+             let n: u32 = std::fs::read_to_string(path)\n        \
+             .ok()\n        \
+             .and_then(|s| s.trim().parse().ok())\n        \
+             .unwrap_or(0);\n    \
+             std::fs::write(path, (n + 1).to_string()).expect(\"counter written\");\n    \
+             if n % 2 == 1 {{ a + b + 1 }} else {{ a + b }}\n\
+             }}\n\nfn main() {{}}\n"
+        )
+    }
+}
+
+struct Run(Output);
+
+impl Run {
+    fn code(&self) -> i32 {
+        self.0.status.code().expect("runner exited normally")
+    }
+
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+
+    fn all(&self) -> String {
+        format!("{}\n--- stderr ---\n{}", self.stdout(), self.stderr())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout())
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.all()))
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create dir");
+    for entry in fs::read_dir(from).expect("read fixture") {
+        let entry = entry.expect("fixture entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy fixture file");
+        }
+    }
+}
+
+const EXERCISE_STATUSES: &[&str] = &[
+    "pass",
+    "fail",
+    "compile_error",
+    "timeout",
+    "crash",
+    "flaky",
+    "not_run",
+];
+const TEST_STATUSES: &[&str] = &["pass", "fail", "timeout", "crash", "not_run"];
+
+/// Checks a JSON report against the shape documented in the README.
+fn assert_documented_shape(report: &Value) {
+    let text = serde_json::to_string_pretty(report).expect("printable");
+    assert_eq!(report["version"], 1, "{text}");
+    assert!(report["runner_version"].is_string(), "{text}");
+    assert!(
+        ["pass", "fail", "error"].contains(&report["status"].as_str().expect("status")),
+        "{text}"
+    );
+    assert!(
+        ["exercises", "solutions"].contains(&report["source"].as_str().expect("source")),
+        "{text}"
+    );
+    for key in ["repeat", "score", "max_score", "passed", "total"] {
+        assert!(report[key].is_u64(), "{key} in {text}");
+    }
+    assert!(report["duration_secs"].is_f64(), "{text}");
+    assert!(
+        report["pristine"].is_null() || report["pristine"].is_object(),
+        "{text}"
+    );
+    let exercises = report["exercises"].as_array().expect("exercises");
+    assert_eq!(exercises.len() as u64, report["total"], "{text}");
+    let mut passed = 0;
+    for exercise in exercises {
+        for key in ["name", "dir", "file"] {
+            assert!(exercise[key].is_string(), "{key} in {exercise}");
+        }
+        let status = exercise["status"].as_str().expect("status");
+        assert!(EXERCISE_STATUSES.contains(&status), "{exercise}");
+        passed += u64::from(status == "pass");
+        assert_eq!(
+            exercise["points"],
+            u64::from(status == "pass"),
+            "{exercise}"
+        );
+        assert_eq!(exercise["max_points"], 1, "{exercise}");
+        for key in ["runs", "passed_runs"] {
+            assert!(exercise[key].is_u64(), "{key} in {exercise}");
+        }
+        assert!(exercise["duration_secs"].is_f64(), "{exercise}");
+        assert_eq!(
+            exercise["message"].is_null(),
+            status == "pass",
+            "a message exactly when not passing: {exercise}"
+        );
+        assert!(
+            exercise["compiler_output"].is_null() || exercise["compiler_output"].is_string(),
+            "{exercise}"
+        );
+        for test in exercise["tests"].as_array().expect("tests") {
+            assert!(test["name"].is_string(), "{test}");
+            let status = test["status"].as_str().expect("status");
+            assert!(TEST_STATUSES.contains(&status), "{test}");
+            assert!(test["duration_secs"].is_f64(), "{test}");
+            assert_eq!(
+                test["message"].is_null(),
+                ["pass", "not_run"].contains(&status),
+                "{test}"
+            );
+            let location = &test["location"];
+            if !location.is_null() {
+                assert!(location["file"].is_string(), "{test}");
+                assert!(location["line"].is_u64(), "{test}");
+                assert!(location["column"].is_u64(), "{test}");
+            }
+        }
+    }
+    assert_eq!(report["passed"], passed, "{text}");
+    assert_eq!(report["score"], passed, "{text}");
+    assert_eq!(report["max_score"], report["total"], "{text}");
+}
+
+fn exercise<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["exercises"]
+        .as_array()
+        .expect("exercises")
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no exercise {name} in {report}"))
+}
+
+#[test]
+fn json_report_has_every_status_in_the_documented_shape() {
+    let course = Course::new();
+    let run = course.run(&["verify", "--keep-going", "--format", "json"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let report = run.json();
+    assert_documented_shape(&report);
+    assert_eq!(report["status"], "fail");
+    assert_eq!(report["score"], 1);
+    assert_eq!(report["max_score"], 6);
+    for (name, status) in [
+        ("passing", "pass"),
+        ("compile_error", "compile_error"),
+        ("failing", "fail"),
+        ("deadlock", "timeout"),
+        ("endless", "timeout"),
+        ("crash", "crash"),
+    ] {
+        assert_eq!(exercise(&report, name)["status"], status, "{name}");
+    }
+    let failing = exercise(&report, "failing");
+    assert_eq!(failing["message"], "1 of 2 hidden tests failed");
+    let adds = &failing["tests"][0];
+    assert_eq!(adds["name"], "adds");
+    assert_eq!(adds["status"], "fail");
+    assert!(
+        adds["message"]
+            .as_str()
+            .expect("a message")
+            .contains("add(2, 3) should be 5"),
+        "{adds}"
+    );
+    assert!(
+        adds["output"]
+            .as_str()
+            .expect("output")
+            .contains("adding 2 and 3"),
+        "{adds}"
+    );
+    assert_eq!(adds["location"]["file"], "tests/basics/failing.rs");
+    assert_eq!(adds["location"]["line"], 5);
+    let compile = exercise(&report, "compile_error");
+    assert!(
+        compile["compiler_output"]
+            .as_str()
+            .expect("compiler output")
+            .contains("--> exercises/basics/compile_error.rs:2:20"),
+        "{compile}"
+    );
+    assert!(
+        exercise(&report, "deadlock")["tests"][1]["status"] == "not_run",
+        "{report}"
+    );
+    // The lines for people went to stderr, uncoloured.
+    assert!(run.stderr().contains("✓ passing passed"), "{}", run.all());
+    assert!(
+        run.stderr().contains("1/6 exercises passed"),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn json_report_marks_what_was_not_checked_and_solutions_pass() {
+    let course = Course::only(&["passing", "compile_error", "failing"]);
+    let run = course.run(&["verify", "--format", "json"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let report = run.json();
+    assert_documented_shape(&report);
+    assert_eq!(exercise(&report, "failing")["status"], "not_run");
+    assert_eq!(exercise(&report, "failing")["runs"], 0);
+
+    let solutions = course.run(&["verify", "--solutions", "--format", "json"]);
+    assert_eq!(solutions.code(), 0, "{}", solutions.all());
+    let report = solutions.json();
+    assert_documented_shape(&report);
+    assert_eq!(report["status"], "pass");
+    assert_eq!(report["source"], "solutions");
+    assert_eq!(report["score"], 3);
+}
+
+#[test]
+fn junit_report_parses_with_a_suite_per_exercise() {
+    let course = Course::only(&["passing", "compile_error", "failing"]);
+    let file = course.path("report.xml");
+    let run = course.run(&[
+        "verify",
+        "--keep-going",
+        "--format",
+        "junit",
+        "--output",
+        file.to_str().expect("a UTF-8 path"),
+    ]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    // The report went to the file; people still get their lines.
+    assert!(
+        run.stdout().contains("1/3 exercises passed"),
+        "{}",
+        run.all()
+    );
+    let xml = fs::read_to_string(&file).expect("the report was written");
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("tests"), Some("4"), "{xml}");
+    assert_eq!(root.attribute("failures"), Some("1"), "{xml}");
+    assert_eq!(root.attribute("errors"), Some("1"), "{xml}");
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    let names: Vec<_> = suites.iter().filter_map(|s| s.attribute("name")).collect();
+    assert_eq!(names, ["passing", "compile_error", "failing"]);
+    let case = |suite: &str, case: &str| {
+        suites
+            .iter()
+            .find(|s| s.attribute("name") == Some(suite))
+            .and_then(|s| {
+                s.children()
+                    .find(|c| c.has_tag_name("testcase") && c.attribute("name") == Some(case))
+            })
+            .unwrap_or_else(|| panic!("no test case {suite}/{case} in:\n{xml}"))
+    };
+    assert!(
+        case("passing", "adds").children().all(|c| !c.is_element()),
+        "a passing case is empty"
+    );
+    let failure = case("failing", "adds")
+        .children()
+        .find(|c| c.has_tag_name("failure"))
+        .expect("a <failure>");
+    assert!(
+        failure
+            .attribute("message")
+            .is_some_and(|m| m.contains("add(2, 3) should be 5")),
+        "{xml}"
+    );
+    assert!(
+        failure
+            .text()
+            .is_some_and(|t| t.contains("tests/basics/failing.rs:5")),
+        "{xml}"
+    );
+    let error = case("compile_error", "compile")
+        .children()
+        .find(|c| c.has_tag_name("error"))
+        .expect("an <error>");
+    assert!(
+        error
+            .text()
+            .is_some_and(|t| t.contains("exercises/basics/compile_error.rs:2:20")),
+        "{xml}"
+    );
+}
+
+#[test]
+fn github_actions_get_annotations_and_a_summary() {
+    let course = Course::only(&["compile_error", "failing"]);
+    let summary = course.path("summary.md");
+    fs::write(&summary, "earlier step\n").expect("write");
+    let run = Run(course
+        .command(&["verify", "--keep-going", "--format", "json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("runner starts"));
+    assert_eq!(run.code(), 1, "{}", run.all());
+    // Annotations never spoil the report on stdout.
+    assert_documented_shape(&run.json());
+    let err = run.stderr();
+    assert!(
+        err.contains(
+            "::error file=exercises/basics/compile_error.rs,line=2,col=20,\
+             title=compile_error does not compile::expected `;`, found `sum`"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("::error file=tests/basics/failing.rs,line=5,col=5,title=failing%3A test `adds` failed::"),
+        "{err}"
+    );
+    assert!(err.contains("add(2, 3) should be 5%0A"), "{err}");
+    let summary = fs::read_to_string(&summary).expect("summary");
+    assert!(summary.starts_with("earlier step\n"), "appended: {summary}");
+    assert!(summary.contains("0/2 exercises passed"), "{summary}");
+    assert!(
+        summary.contains("| `failing` | ❌ fail | 1/2 |"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| `compile_error` | ❌ compile_error |"),
+        "{summary}"
+    );
+
+    // Outside GitHub Actions: nothing of the kind.
+    let plain = course.run(&["verify", "--keep-going"]);
+    assert!(!plain.all().contains("::error"), "{}", plain.all());
+}
+
+#[test]
+fn repeat_reports_an_exercise_that_passes_only_sometimes_as_flaky() {
+    let course = Course::only(&["passing", "failing"]);
+    course.write("exercises/basics/passing.rs", &course.flaky_add());
+    let run = course.run(&["verify", "--repeat", "3", "--format", "json"]);
+    assert_eq!(run.code(), 1, "flaky is a failure: {}", run.all());
+    let report = run.json();
+    assert_documented_shape(&report);
+    let passing = exercise(&report, "passing");
+    assert_eq!(passing["status"], "flaky", "{passing}");
+    assert_eq!(passing["runs"], 2, "stops once both verdicts were seen");
+    assert_eq!(passing["passed_runs"], 1);
+    assert_eq!(passing["points"], 0);
+    assert!(
+        passing["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("passed 1 of 2 runs")),
+        "{passing}"
+    );
+    assert!(
+        run.stderr().contains("passing flaky: passed 1 of 2 runs"),
+        "{}",
+        run.all()
+    );
+    // A steady exercise is run every time.
+    let solutions = course.run(&["verify", "--solutions", "--repeat", "3", "--format", "json"]);
+    assert_eq!(solutions.code(), 0, "{}", solutions.all());
+    assert_eq!(exercise(&solutions.json(), "failing")["runs"], 3);
+}
+
+#[test]
+fn pristine_grades_with_the_published_hidden_tests() {
+    let course = Course::only(&["passing", "failing"]);
+    course.git(&["init", "-q"]);
+    course.git(&["add", "-A"]);
+    course.git(&["commit", "-q", "-m", "the course as published"]);
+    course.git(&["tag", "published"]);
+    // The learner weakens the failing test and drops the exercise.
+    course.write(
+        "tests/basics/failing.rs",
+        "use super::*;\n\n#[test]\nfn adds() {\n    let _ = add(2, 3);\n}\n",
+    );
+    let manifest = course.read("info.toml");
+    let cut = manifest
+        .find("[[exercises]]\nname = \"failing\"")
+        .expect("the entry");
+    course.write("info.toml", &manifest[..cut]);
+    assert_eq!(
+        course.run(&["verify"]).code(),
+        0,
+        "tampering works without --pristine"
+    );
+
+    let run = course.run(&["verify", "--pristine", "published", "--format", "json"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let report = run.json();
+    assert_documented_shape(&report);
+    assert_eq!(exercise(&report, "failing")["status"], "fail");
+    assert_eq!(report["pristine"]["revision"], "published");
+    let modified = report["pristine"]["modified_hidden_files"]
+        .as_array()
+        .expect("a list");
+    assert!(
+        modified
+            .iter()
+            .any(|d| d["file"] == "tests/basics/failing.rs" && d["change"] == "changed"),
+        "{report}"
+    );
+    assert!(
+        modified
+            .iter()
+            .any(|d| d["file"] == "info.toml" && d["change"] == "changed"),
+        "{report}"
+    );
+    assert!(
+        run.stderr()
+            .contains("tests/basics/failing.rs differs from published"),
+        "{}",
+        run.all()
+    );
+    // Failures point at the published test's lines.
+    let adds = &exercise(&report, "failing")["tests"][0];
+    assert_eq!(adds["location"]["file"], "tests/basics/failing.rs");
+    assert_eq!(adds["location"]["line"], 5);
+
+    let unknown = course.run(&["verify", "--pristine", "no-such-tag"]);
+    assert_eq!(unknown.code(), 2, "{}", unknown.all());
+    assert!(
+        unknown.stderr().contains("`no-such-tag` is not a commit"),
+        "{}",
+        unknown.all()
+    );
+}
+
+#[test]
+fn a_broken_manifest_is_an_error_report() {
+    let course = Course::only(&["passing"]);
+    course.write(
+        "info.toml",
+        "format_version = 1\n[[exercises]]\nnam = \"x\"\n",
+    );
+    let run = course.run(&["verify", "--format", "json"]);
+    assert_eq!(run.code(), 2, "{}", run.all());
+    let report = run.json();
+    assert_documented_shape(&report);
+    assert_eq!(report["status"], "error");
+    assert!(
+        report["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("info.toml:3:1: unknown field `nam`")),
+        "{report}"
+    );
+    let junit = course.run(&["verify", "--format", "junit"]);
+    assert_eq!(junit.code(), 2);
+    let xml = junit.stdout();
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}:\n{xml}"));
+    assert_eq!(doc.root_element().attribute("errors"), Some("1"), "{xml}");
+}
+
+#[test]
+fn reset_all_asks_first_and_backs_up_every_changed_file() {
+    let course = Course::only(&["passing", "compile_error", "failing"]);
+    let solved = course.read("solutions/basics/failing.rs");
+    course.write("exercises/basics/failing.rs", &solved);
+    course.write("exercises/basics/passing.rs", "// mine\n");
+    fs::remove_file(course.path("exercises/basics/compile_error.rs")).expect("remove");
+
+    let refused = course.run(&["reset", "--all"]);
+    assert_eq!(refused.code(), 2, "{}", refused.all());
+    assert!(
+        refused.stderr().contains("--all --yes"),
+        "{}",
+        refused.all()
+    );
+    assert_eq!(course.read("exercises/basics/passing.rs"), "// mine\n");
+
+    let run = course.run(&["reset", "--all", "--yes"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    for name in ["passing", "compile_error", "failing"] {
+        assert_eq!(
+            course.read(&format!("exercises/basics/{name}.rs")),
+            course.read(&format!(".course/pristine/basics/{name}.rs")),
+            "{name} restored"
+        );
+    }
+    let backups: Vec<String> = run
+        .stdout()
+        .lines()
+        .filter_map(|l| l.strip_prefix("Your version is saved as "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        backups.len(),
+        2,
+        "a deleted file has nothing to keep: {}",
+        run.all()
+    );
+    let kept: Vec<String> = backups.iter().map(|b| course.read(b)).collect();
+    assert!(kept.contains(&"// mine\n".to_string()), "{kept:?}");
+    assert!(kept.contains(&solved), "{kept:?}");
+
+    let again = course.run(&["reset", "--all"]);
+    assert_eq!(again.code(), 0, "{}", again.all());
+    assert!(
+        again.stdout().contains("already is in its original state"),
+        "{}",
+        again.all()
+    );
+    let usage = course.run(&["reset"]);
+    assert_eq!(usage.code(), 2, "a name or --all: {}", usage.all());
+}
+
+#[test]
+fn dev_new_scaffolds_an_exercise_that_passes_the_course_check() {
+    let course = Course::only(&["failing"]);
+    assert_eq!(course.run(&["dev", "update"]).code(), 0);
+    let sound = course.run(&["--color", "never", "dev", "check", "--repeat", "1"]);
+    assert_eq!(
+        sound.code(),
+        0,
+        "the trimmed fixture is sound: {}",
+        sound.all()
+    );
+    let before = course.read("info.toml");
+
+    // A new topic: at the end, with its comment, folder and README.
+    let run = course.run(&["dev", "new", "spawn1", "--dir", "threads"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    // Default: at the end of its own topic.
+    let run = course.run(&["dev", "new", "basics2", "--dir", "basics"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    // --after: where asked.
+    let run = course.run(&[
+        "dev", "new", "spawn0", "--dir", "threads", "--after", "basics2",
+    ]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+
+    let manifest = course.read("info.toml");
+    let order: Vec<&str> = manifest
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = "))
+        .map(|n| n.trim_matches('"'))
+        .collect();
+    assert_eq!(
+        order,
+        ["failing", "basics2", "spawn0", "spawn1"],
+        "{manifest}"
+    );
+    assert!(
+        manifest.starts_with(&before),
+        "the existing text, comments included, is untouched:\n{manifest}"
+    );
+    assert!(
+        manifest.starts_with("# A tiny course for the runner's own tests"),
+        "{manifest}"
+    );
+    assert_eq!(
+        manifest.matches("# --- threads ---").count(),
+        1,
+        "{manifest}"
+    );
+    assert!(course.path("exercises/threads/README.md").is_file());
+    assert!(!course.path("exercises/basics/README.md").exists());
+    for name in ["spawn0", "spawn1"] {
+        for top in ["exercises", "solutions", "tests", ".course/pristine"] {
+            assert!(course.path(&format!("{top}/threads/{name}.rs")).is_file());
+        }
+    }
+    let exercise = course.read("exercises/threads/spawn1.rs");
+    assert!(exercise.contains("// TODO"), "{exercise}");
+    assert!(
+        exercise.contains("// Don't change this signature"),
+        "{exercise}"
+    );
+    assert!(exercise.contains("fn main()"), "{exercise}");
+    let bins = course.read("exercises/Cargo.toml");
+    assert!(
+        bins.contains("name = \"spawn1\"\npath = \"threads/spawn1.rs\""),
+        "{bins}"
+    );
+
+    // The original fails with the test's own diagnosis...
+    let original = course.run(&["run", "spawn1"]);
+    assert_eq!(original.code(), 1, "{}", original.all());
+    assert!(
+        original
+            .stdout()
+            .contains("the job ran on the caller's thread"),
+        "{}",
+        original.all()
+    );
+    // ...and the course check passes: compiles, fails, passes, lints clean.
+    let check = course.run(&["--color", "never", "dev", "check", "--repeat", "2"]);
+    assert_eq!(check.code(), 0, "{}", check.all());
+    assert!(
+        check.stdout().contains("The course is sound"),
+        "{}",
+        check.all()
+    );
+
+    let twice = course.run(&["dev", "new", "spawn1", "--dir", "threads"]);
+    assert_eq!(twice.code(), 2);
+    assert!(
+        twice
+            .stderr()
+            .contains("already has an exercise called `spawn1`")
+    );
+    let bad = course.run(&["dev", "new", "x", "--dir", "threads", "--after", "nope"]);
+    assert_eq!(bad.code(), 2);
+    assert!(
+        bad.stderr().contains("no exercise called `nope`"),
+        "{}",
+        bad.all()
+    );
+    assert_eq!(
+        course.read("info.toml"),
+        manifest,
+        "refusals change nothing"
+    );
+}
+
+#[test]
+fn dev_check_names_each_problem_with_its_file() {
+    let course = Course::only(&["passing", "failing"]);
+    assert_eq!(course.run(&["dev", "update"]).code(), 0);
+    // A solution that fails, one that is neither formatted nor clippy-clean,
+    // a stray file, and an exercise list out of step.
+    course.write(
+        "solutions/basics/failing.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a * b\n}\n\nfn main() {}\n",
+    );
+    course.write(
+        "solutions/basics/passing.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    let sum = a + b;\n    sum\n}\n\nfn main()  {}\n",
+    );
+    course.write("tests/basics/stray.rs", "// nobody lists me\n");
+    course.write(
+        "exercises/Cargo.toml",
+        &course
+            .read("exercises/Cargo.toml")
+            .replace("name = \"failing\"", "name = \"renamed\""),
+    );
+    let run = course.run(&["--color", "never", "dev", "check", "--repeat", "2"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let out = run.stdout();
+    for expected in [
+        "passing: the original exercise passes its hidden tests",
+        "passing: exercises/basics/passing.rs has no `// TODO` marker",
+        "failing: the solution fails (run 1 of 2)",
+        "passing: solutions/basics/passing.rs is not rustfmt-clean",
+        "passing: clippy is not happy with solutions/basics/passing.rs",
+        "let_and_return",
+        "tests/basics/stray.rs: not listed in info.toml",
+        "exercises/Cargo.toml: the [[bin]] list is out of step with info.toml \
+         (missing failing; not in info.toml: renamed (basics/failing.rs))",
+    ] {
+        assert!(
+            out.contains(expected),
+            "missing {expected:?} in:\n{}",
+            run.all()
+        );
+    }
+}
+
+#[test]
+fn dev_check_catches_a_flaky_solution_and_an_empty_hint() {
+    // `passing` has a single test: one call of `add` per run.
+    let course = Course::only(&["passing", "failing"]);
+    assert_eq!(course.run(&["dev", "update"]).code(), 0);
+    course.write("solutions/basics/passing.rs", &course.flaky_add());
+    let run = course.run(&["--color", "never", "dev", "check", "--repeat", "3"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    assert!(
+        run.stdout()
+            .contains("passing: the solution fails (run 2 of 3, after passing 1: the solution or its tests are flaky)"),
+        "{}",
+        run.all()
+    );
+
+    course.write(
+        "info.toml",
+        &course.read("info.toml").replace(
+            "hint = \"Return the sum, not the difference.\"",
+            "hint = \"  \"",
+        ),
+    );
+    let run = course.run(&["dev", "check"]);
+    assert_eq!(run.code(), 2, "{}", run.all());
+    assert!(
+        run.stderr().contains("the hint of `failing` is empty"),
+        "{}",
+        run.all()
+    );
+}
