@@ -1,84 +1,13 @@
 //! The real `runner` binary against the tiny fixture course in
 //! `tests/fixtures/course`, each test on its own temporary copy.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Course {
-    dir: tempfile::TempDir,
-}
-
-impl Course {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course");
-        copy_dir(&fixture, dir.path());
-        Course { dir }
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.root().join(relative)
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_runner"));
-        command
-            .args(args)
-            .current_dir(self.root())
-            .env_remove("NO_COLOR")
-            .env("FIXTURE_TOKEN", self.token());
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let output = self.command(args).output().expect("runner starts");
-        Run(output)
-    }
-
-    /// Marks processes started by this course's learner code.
-    fn token(&self) -> String {
-        format!("fixture-token-{}", self.root().display())
-    }
-}
-
-struct Run(Output);
-
-impl Run {
-    fn code(&self) -> i32 {
-        self.0.status.code().expect("runner exited normally")
-    }
-
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.0.stdout).into_owned()
-    }
-
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.0.stderr).into_owned()
-    }
-
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout(), self.stderr())
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create dir");
-    for entry in fs::read_dir(from).expect("read fixture") {
-        let entry = entry.expect("fixture entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy fixture file");
-        }
-    }
-}
+use common::Course;
 
 #[test]
 fn passing_exercise_passes_and_is_recorded() {

@@ -6,84 +6,22 @@
 //! Most tests keep only the exercises they need (`Course::only`): the
 //! fixture's `deadlock` and `endless` cost a time-out each.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+use common::{Course, Run};
 
 use serde_json::Value;
 
-struct Course {
-    dir: tempfile::TempDir,
+/// Teacher-only helpers on the shared fixture course.
+trait TeacherCourse {
+    fn git(&self, args: &[&str]);
+    fn flaky_add(&self) -> String;
 }
 
-impl Course {
-    /// The whole fixture course.
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/course");
-        copy_dir(&fixture, dir.path());
-        Course { dir }
-    }
-
-    /// The fixture course with only these exercises (in fixture order).
-    fn only(names: &[&str]) -> Self {
-        let course = Course::new();
-        let text = course.read("info.toml");
-        let mut chunks = text.split("[[exercises]]");
-        let mut kept = chunks.next().expect("a header").to_string();
-        for chunk in chunks {
-            let name = chunk
-                .lines()
-                .find_map(|l| l.strip_prefix("name = "))
-                .expect("every entry has a name")
-                .trim_matches('"');
-            if names.contains(&name) {
-                kept.push_str("[[exercises]]");
-                kept.push_str(chunk);
-            } else {
-                for top in ["exercises", "solutions", "tests", ".course/pristine"] {
-                    fs::remove_file(course.path(&format!("{top}/basics/{name}.rs")))
-                        .expect("remove an unused fixture file");
-                }
-            }
-        }
-        course.write("info.toml", &kept);
-        course
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.root().join(relative)
-    }
-
-    fn read(&self, relative: &str) -> String {
-        fs::read_to_string(self.path(relative)).expect("read a course file")
-    }
-
-    fn write(&self, relative: &str, text: &str) {
-        let path = self.path(relative);
-        fs::create_dir_all(path.parent().expect("a parent")).expect("create dir");
-        fs::write(path, text).expect("write a course file");
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_runner"));
-        command
-            .args(args)
-            .current_dir(self.root())
-            .env_remove("NO_COLOR")
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_STEP_SUMMARY");
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        Run(self.command(args).output().expect("runner starts"))
-    }
-
+impl TeacherCourse for Course {
     fn git(&self, args: &[&str]) {
         let output = Command::new("git")
             .args([
@@ -126,41 +64,14 @@ impl Course {
     }
 }
 
-struct Run(Output);
+trait JsonRun {
+    fn json(&self) -> Value;
+}
 
-impl Run {
-    fn code(&self) -> i32 {
-        self.0.status.code().expect("runner exited normally")
-    }
-
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.0.stdout).into_owned()
-    }
-
-    fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.0.stderr).into_owned()
-    }
-
-    fn all(&self) -> String {
-        format!("{}\n--- stderr ---\n{}", self.stdout(), self.stderr())
-    }
-
+impl JsonRun for Run {
     fn json(&self) -> Value {
         serde_json::from_str(&self.stdout())
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.all()))
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create dir");
-    for entry in fs::read_dir(from).expect("read fixture") {
-        let entry = entry.expect("fixture entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy fixture file");
-        }
     }
 }
 
