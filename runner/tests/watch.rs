@@ -505,6 +505,10 @@ fn ctrl_c_while_checking_restores_the_terminal() {
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the panic is asked for through a hook of debug builds"
+)]
 fn a_panic_restores_the_terminal() {
     let course = Course::new();
     let mut watch = Watch::start_with(&course, &[], &[("RUNNER_WATCH_TEST_PANIC", "1")]);

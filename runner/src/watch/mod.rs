@@ -5,7 +5,7 @@
 //! caller's) runs the loop; it receives every `Event` on one channel from:
 //! - the file watcher, through the debounce thread (`files`, `debounce`);
 //! - the key reader and the signal thread (`terminal`);
-//! - the checker thread, which runs one check at a time (`checker`).
+//! - the checker thread, which runs one check at a time (`start_checker`).
 //!
 //! `model::next_action` decides what an event means; `Session::perform`
 //! does it. A save while a check runs cancels that check (its processes are
@@ -25,7 +25,7 @@ mod screen;
 mod terminal;
 
 use std::fs::{self, File};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -113,7 +113,11 @@ pub fn run(course: Course, store: &Store, args: &WatchArgs) -> Result<ExitCode> 
     drop(terminal);
     let total = session.model.course.exercises.len();
     let done = session.model.state.done.len().min(total);
-    println!("{done}/{total} exercises done. Run `cargo runner` to go on.");
+    // The terminal may be gone (a closed window): not worth a panic.
+    let _ = writeln!(
+        std::io::stdout(),
+        "{done}/{total} exercises done. Run `cargo runner` to go on."
+    );
     Ok(match stop {
         Stop::Quit => ExitCode::SUCCESS,
         Stop::Interrupt => ExitCode::from(130),
@@ -322,7 +326,7 @@ impl Session {
             Action::Next => self.next(),
             Action::Jump(index) => self.go_to(index),
             Action::SetView(view) => {
-                if view == View::Exercise || matches!(view, View::List { .. }) {
+                if view != View::ConfirmReset {
                     self.model.notice = None;
                 }
                 self.model.view = view;
