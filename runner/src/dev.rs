@@ -232,10 +232,10 @@ pub fn update(course: &Course) -> Result<()> {
         bins.push(bin);
     }
     doc["bin"] = toml_edit::Item::ArrayOfTables(bins);
-    crate::state::write_atomically(&manifest, doc.to_string().as_bytes())?;
+    crate::durable::write_atomically(&manifest, doc.to_string().as_bytes())?;
     for exercise in &course.exercises {
         let code = fs::read(exercise.path(root, Source::Exercise))?;
-        crate::state::write_atomically(&exercise.path(root, Source::Pristine), &code)?;
+        crate::durable::write_atomically(&exercise.path(root, Source::Pristine), &code)?;
     }
     println!(
         "Updated exercises/Cargo.toml and the original copies of {} exercises.",

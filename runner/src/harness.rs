@@ -27,9 +27,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
+use crate::durable;
 use crate::exercise::{Exercise, Source};
 use crate::process::{self, Cancel, Finish, Limits};
 
@@ -195,7 +195,7 @@ impl Harness {
         // `run` may overlap); other exercises build in parallel. The paths
         // stay the same from build to build, so rustc's incremental cache
         // makes a one-line edit cheap.
-        let _lock = lock(&build_dir.join("lock"))?;
+        let _lock = durable::lock_exclusive(&build_dir.join("lock"))?;
         if binary.is_file() {
             let warnings = fs::read_to_string(&warnings_path).unwrap_or_default();
             return Ok((
@@ -294,17 +294,6 @@ fn crate_name(name: &str) -> String {
     }
 }
 
-fn lock(path: &Path) -> Result<Flock<fs::File>> {
-    let file = fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
-    Flock::lock(file, FlockArg::LockExclusive)
-        .map_err(|(_, e)| anyhow::anyhow!("cannot lock {}: {e}", path.display()))
-}
-
 /// Removes binaries of older versions of this exercise (best effort).
 fn remove_stale(build_dir: &Path, key: &str) {
     let Ok(entries) = fs::read_dir(build_dir) else {
@@ -366,7 +355,7 @@ impl Deps {
             Self::build(root, dir, &packages, fingerprint)?
         };
         let json = serde_json::to_vec_pretty(&deps)?;
-        crate::state::write_atomically(&record, &json)?;
+        crate::durable::write_atomically(&record, &json)?;
         Ok(deps)
     }
 

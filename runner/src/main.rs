@@ -4,6 +4,7 @@ mod app;
 mod check;
 mod cli;
 mod dev;
+mod durable;
 mod exercise;
 mod harness;
 mod lint;

@@ -10,9 +10,10 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 
+use crate::durable::write_atomically;
 use crate::exercise::{Exercise, Source};
 use crate::manifest::Course;
-use crate::state::{LOCAL_DIR, Store, write_atomically};
+use crate::state::{LOCAL_DIR, Store};
 
 /// `runner reset NAME`, or `runner reset --all [--yes]`.
 pub fn command(

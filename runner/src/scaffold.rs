@@ -15,9 +15,9 @@ use anyhow::{Context, Result, bail};
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table};
 
 use crate::dev;
+use crate::durable::write_atomically;
 use crate::exercise::{Exercise, Source};
 use crate::manifest::{self, Course, Files, MANIFEST};
-use crate::state::write_atomically;
 
 const EXERCISE: &str = include_str!("../templates/exercise.rs.tmpl");
 const SOLUTION: &str = include_str!("../templates/solution.rs.tmpl");

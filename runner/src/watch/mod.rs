@@ -39,6 +39,7 @@ use nix::fcntl::{Flock, FlockArg};
 use crate::app;
 use crate::check;
 use crate::cli::WatchArgs;
+use crate::durable;
 use crate::exercise::{Exercise, Source};
 use crate::harness::{self, Harness};
 use crate::manifest::{self, Course, Files, MANIFEST};
@@ -128,15 +129,8 @@ pub fn run(course: Course, store: &Store, args: &WatchArgs) -> Result<ExitCode> 
 
 /// Holds `.runner/watch.lock`, or explains that another runner watches.
 fn lock(course: &Course) -> Result<Flock<File>> {
-    let dir = course.root.join(LOCAL_DIR);
-    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let path = dir.join(LOCK_FILE);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+    let path = course.root.join(LOCAL_DIR).join(LOCK_FILE);
+    let file = durable::open_lock_file(&path)?;
     match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
         Ok(lock) => Ok(lock),
         Err((_, Errno::EWOULDBLOCK)) => bail!(
