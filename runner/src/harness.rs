@@ -180,15 +180,14 @@ impl Harness {
         ]);
         let binary = build_dir.join(format!("test-{key}"));
         let warnings_path = build_dir.join(format!("test-{key}.warnings"));
-        if binary.is_file() {
-            let warnings = fs::read_to_string(&warnings_path).unwrap_or_default();
-            return Ok((
-                Compiled::Binary {
-                    path: binary,
-                    warnings,
-                },
-                code_digest,
-            ));
+        let cached = || {
+            binary.is_file().then(|| Compiled::Binary {
+                path: binary.clone(),
+                warnings: fs::read_to_string(&warnings_path).unwrap_or_default(),
+            })
+        };
+        if let Some(compiled) = cached() {
+            return Ok((compiled, code_digest));
         }
 
         // One build of this exercise at a time (watch mode and a manual
@@ -196,15 +195,8 @@ impl Harness {
         // stay the same from build to build, so rustc's incremental cache
         // makes a one-line edit cheap.
         let _lock = durable::lock_exclusive(&build_dir.join("lock"))?;
-        if binary.is_file() {
-            let warnings = fs::read_to_string(&warnings_path).unwrap_or_default();
-            return Ok((
-                Compiled::Binary {
-                    path: binary,
-                    warnings,
-                },
-                code_digest,
-            ));
+        if let Some(compiled) = cached() {
+            return Ok((compiled, code_digest));
         }
         let work = build_dir.join("src");
         fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;

@@ -252,7 +252,8 @@ fn git(root: &Path, args: &[&str], last: &str) -> Result<Vec<u8>> {
     Ok(output.stdout)
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
+/// Every file below `dir`, at any depth.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let Ok(entries) = fs::read_dir(dir) else {
         return found;

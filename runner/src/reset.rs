@@ -102,14 +102,7 @@ pub fn command(
 fn changed(course: &Course) -> Result<Vec<&Exercise>> {
     let mut changed = Vec::new();
     for exercise in &course.exercises {
-        let original_path = exercise.path(&course.root, Source::Pristine);
-        let original = fs::read(&original_path).with_context(|| {
-            format!(
-                "cannot read the original of `{}` ({})",
-                exercise.name,
-                original_path.display()
-            )
-        })?;
+        let original = read_original(&course.root, exercise)?;
         let current = fs::read(exercise.path(&course.root, Source::Exercise)).ok();
         if current.as_deref() != Some(original.as_slice()) {
             changed.push(exercise);
@@ -140,15 +133,19 @@ pub enum Reset {
     Restored { backup: Option<PathBuf> },
 }
 
-pub fn reset(root: &Path, exercise: &Exercise) -> Result<Reset> {
-    let original_path = exercise.path(root, Source::Pristine);
-    let original = fs::read(&original_path).with_context(|| {
+fn read_original(root: &Path, exercise: &Exercise) -> Result<Vec<u8>> {
+    let path = exercise.path(root, Source::Pristine);
+    fs::read(&path).with_context(|| {
         format!(
             "cannot read the original of `{}` ({})",
             exercise.name,
-            original_path.display()
+            path.display()
         )
-    })?;
+    })
+}
+
+pub fn reset(root: &Path, exercise: &Exercise) -> Result<Reset> {
+    let original = read_original(root, exercise)?;
     let path = exercise.path(root, Source::Exercise);
     let backup = match fs::read(&path) {
         Ok(current) if current == original => return Ok(Reset::AlreadyOriginal),
