@@ -22,24 +22,17 @@ use crate::watch;
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let root = manifest::find_root(&cwd)?;
-    let files = match &cli.command {
-        // Loads the manifest itself (the course's, or a git revision's with
-        // --pristine) and reports even a broken one in the chosen format.
-        Some(Command::Verify(args)) => return verify::command(&root, args),
-        Some(Command::Reset { .. }) => Files::AllButExercises,
-        // Create the original copies.
-        Some(Command::Dev(DevCommand::Update | DevCommand::New { .. })) => Files::NoOriginals,
-        _ => Files::All,
-    };
-    let course = manifest::load(&root, files)?;
+    let load = |files| manifest::load(&root, files);
     let store = Store::new(&root);
     match cli.command {
-        None => watch::run(course, &store, &WatchArgs::default()),
-        Some(Command::Watch(args)) => watch::run(course, &store, &args),
-        Some(Command::Run { name }) => run_one(&course, &store, name),
-        // (Returned above, before the manifest was loaded.)
+        None => watch::run(load(Files::All)?, &store, &WatchArgs::default()),
+        Some(Command::Watch(args)) => watch::run(load(Files::All)?, &store, &args),
+        Some(Command::Run { name }) => run_one(&load(Files::All)?, &store, name),
+        // Loads the manifest itself (the course's, or a git revision's with
+        // --pristine) and reports even a broken one in the chosen format.
         Some(Command::Verify(args)) => verify::command(&root, &args),
         Some(Command::Hint { name }) => {
+            let course = load(Files::All)?;
             let (state, warnings) = store.load(&course)?;
             warnings.iter().for_each(|w| ui::warn(w));
             let name = name.unwrap_or_else(|| state.current(&course).to_string());
@@ -48,24 +41,32 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::List) => {
+            let course = load(Files::All)?;
             let (state, warnings) = store.load(&course)?;
             warnings.iter().for_each(|w| ui::warn(w));
             print!("{}", ui::list_text(&course, &state));
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Reset { name, all, yes }) => {
-            reset::command(&course, &store, name.as_deref(), all, yes)
-        }
+        // Reset is how missing exercise files come back.
+        Some(Command::Reset { name, all, yes }) => reset::command(
+            &load(Files::AllButExercises)?,
+            &store,
+            name.as_deref(),
+            all,
+            yes,
+        ),
         Some(Command::Dev(DevCommand::Check { repeat, jobs })) => {
+            let course = load(Files::All)?;
             let harness = prepare(&course)?;
             Ok(exit(dev::check(&course, &harness, repeat, jobs)?))
         }
+        // These two create the original copies.
         Some(Command::Dev(DevCommand::Update)) => {
-            dev::update(&course)?;
+            dev::update(&load(Files::NoOriginals)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Dev(DevCommand::New { name, dir, after })) => {
-            scaffold::new(&course, &name, &dir, after.as_deref())?;
+            scaffold::new(&load(Files::NoOriginals)?, &name, &dir, after.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
     }

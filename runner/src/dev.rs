@@ -40,6 +40,7 @@ pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize
         .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
         .unwrap_or(1)
         .max(1);
+    let pin = pinned();
     let bar = ui::progress(course.exercises.len());
     let next = AtomicUsize::new(0);
     let found = Mutex::new(Vec::new());
@@ -50,7 +51,8 @@ pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize
                     course.exercises.get(next.fetch_add(1, Ordering::Relaxed))
                 {
                     bar.set_message(exercise.name.clone());
-                    let result = check_exercise(harness, exercise, repeat, tools.clippy.as_deref());
+                    let result =
+                        check_exercise(harness, exercise, repeat, pin, tools.clippy.as_deref());
                     let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
                     match result {
                         Ok(mut list) => found.append(&mut list),
@@ -84,6 +86,7 @@ fn check_exercise(
     harness: &Harness,
     exercise: &Exercise,
     repeat: u32,
+    pinned: Option<Pin>,
     clippy: Option<&Path>,
 ) -> Result<Vec<String>> {
     let cancel = Cancel::new();
@@ -113,7 +116,7 @@ fn check_exercise(
             break;
         }
     }
-    let runs = (0..repeat).map(|_| Pin::No).chain(pinned());
+    let runs = (0..repeat).map(|_| Pin::No).chain(pinned);
     for (i, pin) in runs.enumerate() {
         let report = check::check_with(harness, exercise, Source::Solution, pin, &cancel)?;
         if report.outcome != Outcome::Passed {
