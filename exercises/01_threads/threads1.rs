@@ -2,8 +2,8 @@
 //
 // `run_on_new_thread` must run `job` on a brand-new thread, wait for that
 // thread to finish, and hand back what `job` returned, wrapped in `Some`.
-// If `job` panics, the panic stays on that thread: return `None` instead of
-// panicking yourself.
+// If `job` panics, the panic stays on that thread (with the default
+// `panic = "unwind"`): return `None` instead of panicking yourself.
 //
 // `main` is only a demo; the hidden tests call `run_on_new_thread` directly.
 

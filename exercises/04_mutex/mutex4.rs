@@ -7,9 +7,10 @@
 //
 // Where is a guard that was never given a name dropped? At the end of the
 // statement that made it, with two catches: a temporary made in the head of a
-// `while let`, `if let` or `match` lives until the end of that body, and in
-// `results.lock().unwrap().push(work(job))` the guard is made first, so it is
-// held while the argument `work(job)` runs.
+// `while let`, `if let` or `match` lives until the end of that body (an `if
+// let`'s is dropped before its `else` branch in edition 2024, not in
+// earlier editions), and in `results.lock().unwrap().push(work(job))` the
+// guard is made first, so it is held while the argument `work(job)` runs.
 //
 // Make sure no lock is held while `work` runs.
 

@@ -7,10 +7,12 @@
 //
 // Checking the count and then adding one are two steps: two threads can both
 // see 99 open, both get a yes, and both add, making 101. The count must only
-// change from the very value the policy approved. `compare_exchange` swaps
-// in a new value only if the atomic still holds the value you expect (and
-// tells you what it holds instead); retry until it works or the policy says
-// no. `fetch_update` is that retry loop, ready-made.
+// change from the very value the policy approved. `compare_exchange_weak`
+// swaps in a new value only if the atomic still holds the value you expect,
+// and otherwise tells you what it holds instead: ask the policy again about
+// that value, and retry until the swap works or the policy says no. The
+// `_weak` version may also fail spuriously, with the value unchanged, so it
+// always lives in a loop.
 //
 // Write `try_open` and `close`.
 

@@ -6,8 +6,10 @@
 // A parallel `reduce` splits the items into pieces of rayon's choosing,
 // reduces each piece, and combines the partial results in some grouping you
 // do not control. That only gives one answer if the combining operation is
-// associative: `(a op b) op c == a op (b op c)`. Addition is. "The average
-// of two values" is not: the average of (the average of 1 and 2) and 3 is
+// associative: `(a op b) op c == a op (b op c)`. Integer addition is; `f64`
+// addition only approximately (rounding depends on the grouping, so the
+// tests compare the mean with a small tolerance). "The average of two
+// values" is not at all: the average of (the average of 1 and 2) and 3 is
 // 2.25, but the average of 1 and (the average of 2 and 3) is 1.75, and
 // neither is the real mean, 2.
 //

@@ -9,6 +9,11 @@
 // thread spawned inside the scope is joined before `scope` returns, so the
 // threads may borrow anything that outlives the scope. Hand each thread a
 // borrowed chunk; copy nothing.
+//
+// The threads also share `f`: each one gets `&f`, not an `f` of its own.
+// That is what the `F: Sync` bound is for. A type is `Sync` when it may be
+// shared between threads, that is, when `&F` may be sent to another thread
+// (`Send` is for moving the value itself).
 
 use std::thread;
 

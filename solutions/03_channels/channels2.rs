@@ -8,7 +8,8 @@
 // exhausted and every item has gone through `on_item`.
 //
 // Build it: a channel can have many Senders (clone one for each reader) but
-// only one Receiver, and a Receiver is an iterator over what arrives.
+// only one Receiver, and a `for` loop over the Receiver takes what arrives
+// (a Receiver is not an `Iterator` itself, but it is `IntoIterator`).
 
 use std::sync::mpsc;
 use std::thread;
@@ -34,8 +35,8 @@ where
         }));
     }
 
-    // Now only the readers hold Senders. The Receiver's iterator ends once
-    // every Sender is gone: when the last reader has finished.
+    // Now only the readers hold Senders. A `for` loop over the Receiver ends
+    // once every Sender is gone: when the last reader has finished.
     drop(tx);
 
     for item in rx {

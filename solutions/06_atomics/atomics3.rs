@@ -7,10 +7,12 @@
 //
 // Checking the count and then adding one are two steps: two threads can both
 // see 99 open, both get a yes, and both add, making 101. The count must only
-// change from the very value the policy approved. `compare_exchange` swaps
-// in a new value only if the atomic still holds the value you expect (and
-// tells you what it holds instead); retry until it works or the policy says
-// no. `fetch_update` is that retry loop, ready-made.
+// change from the very value the policy approved. `compare_exchange_weak`
+// swaps in a new value only if the atomic still holds the value you expect,
+// and otherwise tells you what it holds instead: ask the policy again about
+// that value, and retry until the swap works or the policy says no. The
+// `_weak` version may also fail spuriously, with the value unchanged, so it
+// always lives in a loop.
 //
 // Write `try_open` and `close`.
 
@@ -32,13 +34,25 @@ impl Limiter {
     // connections open right before this one is added, and returns whether
     // it opened one. `allow` may be called more than once.
     pub fn try_open(&self, allow: impl Fn(usize) -> bool) -> bool {
-        // If another thread changes `open` between the policy check and the
-        // swap, the swap fails and the closure runs again on the new value.
-        self.open
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |open| {
-                allow(open).then_some(open + 1)
-            })
-            .is_ok()
+        let mut open = self.open.load(Ordering::SeqCst);
+        loop {
+            if !allow(open) {
+                return false;
+            }
+            // Stores `open + 1` only if the count is still the `open` the
+            // policy approved. If another thread changed it in between (or the
+            // weak swap failed spuriously), ask the policy again about the
+            // count as it is now.
+            match self.open.compare_exchange_weak(
+                open,
+                open + 1,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => open = actual,
+            }
+        }
     }
 
     // Don't change this signature: the hidden tests call it.

@@ -6,7 +6,9 @@
 // arithmetic; two threads changing the count at once could corrupt it, so
 // `Rc` is not `Send` and the compiler refuses to move one into a thread.
 // `Arc` (atomically reference counted) does the same job with atomic
-// operations, and is `Send` and `Sync` when what it holds is.
+// operations. `Arc<T>` is `Send` and `Sync` only when `T` is both `Send` and
+// `Sync`: every thread with a clone uses the one `T` through `&T`, and the
+// last owner drops it, on whichever thread that is.
 //
 // Make it compile, keeping one shared task and one thread per index.
 
