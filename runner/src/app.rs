@@ -11,7 +11,8 @@ use crate::dev;
 use crate::exercise::Source;
 use crate::harness::Harness;
 use crate::manifest::{self, Course, Files};
-use crate::process::Cancel;
+use crate::platform::{self, Confinement};
+use crate::process::{self, Cancel};
 use crate::reset;
 use crate::scaffold;
 use crate::state::Store;
@@ -20,6 +21,8 @@ use crate::verify;
 use crate::watch;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // Every command stops its children on Ctrl-C, SIGTERM and SIGHUP.
+    process::stop_children_on_termination()?;
     let cwd = std::env::current_dir()?;
     let root = manifest::find_root(&cwd)?;
     let load = |files| manifest::load(&root, files);
@@ -80,8 +83,15 @@ fn exit(success: bool) -> ExitCode {
     }
 }
 
-/// The compiler settings, building the shared crates on first use.
+/// The compiler settings, building the shared crates on first use. Says
+/// once when this machine cannot confine the tests.
 pub fn prepare(course: &Course) -> Result<Harness> {
+    if let Confinement::LimitsOnly(reason) = platform::confinement() {
+        ui::info(&format!(
+            "notice: tests run with time, memory and thread limits but without file \
+             confinement ({reason}); see \"How your code is run\" in the README"
+        ));
+    }
     Harness::prepare(&course.root, ui::color_enabled(), |crates| {
         ui::info(&format!(
             "Compiling the crates exercises may use ({crates}); this happens once."

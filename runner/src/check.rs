@@ -3,17 +3,22 @@
 //! up as one `Outcome`.
 //!
 //! One process per test means a deadlock or a crash in one test is reported
-//! by that test's name, and never hides the verdict of the others.
+//! by that test's name, and never hides the verdict of the others. Each
+//! process runs in a sandbox (`platform::sandbox`), and its verdict comes
+//! from the runner's driver over a channel the code under test cannot write
+//! (a per-process secret marker), never from its exit code alone.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
+use serde::Deserialize;
 
 use crate::exercise::{Exercise, Source};
-use crate::harness::{Compiled, Harness};
-use crate::process::{self, Cancel, Finish, Limits};
+use crate::harness::{Compiled, Harness, Stage};
+use crate::platform::{self, Exit, Sandbox};
+use crate::process::{self, Cancel, Finish, Input, Limits};
 
 /// The verdict on an exercise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +58,12 @@ pub struct TestRun {
     pub name: String,
     pub verdict: Verdict,
     /// What the test printed (the learner's output and the panic message),
-    /// without the test framework's own lines, truncated to the limit.
+    /// truncated to the limit.
     pub output: String,
+    /// The test's own panic message and its `file:line:col`, from the
+    /// driver's record.
+    pub message: Option<String>,
+    pub location: Option<String>,
     pub elapsed: Duration,
 }
 
@@ -78,15 +87,12 @@ impl Report {
     }
 }
 
-/// The prefix libtest gives every hidden test (the module the harness
-/// mounts the test file as).
-const TEST_MODULE: &str = "hidden_tests::";
-
 /// Where the hidden tests may run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pin {
     No,
-    /// On CPU 0 only (with `taskset`), as on a one-core CI machine.
+    /// On one CPU only, as on a one-core CI machine (Linux; elsewhere the
+    /// tests run unpinned and `dev check` says so).
     OneCpu,
 }
 
@@ -119,17 +125,33 @@ pub fn check_with(
         digest,
     };
     match compiled {
-        Compiled::Binary { path, warnings } => {
+        Compiled::Binary {
+            path,
+            tests,
+            warnings,
+        } => {
             report.compiler_output = warnings;
-            report.tests = run_tests(&path, exercise, pin, cancel)?;
+            report.tests = run_tests(&path, &tests, exercise, pin, cancel)?;
             report.outcome = summarize(&report.tests, cancel);
         }
-        Compiled::Failed { output } => {
-            report.compiler_output = output;
+        Compiled::Failed { stage, output } => {
+            report.compiler_output = match stage {
+                Stage::Exercise => output,
+                Stage::HiddenTests => format!(
+                    "Your file compiles, but the hidden tests cannot use it: an item they \
+                     call (marked \"don't change\") was renamed, removed, made private or \
+                     given another signature. The errors below are in the hidden tests; \
+                     the item they name is the one to restore.\n\n{output}"
+                ),
+            };
             report.outcome = Outcome::CompileError;
         }
-        Compiled::TimedOut => {
-            report.compiler_output = "the compiler did not finish in time".into();
+        Compiled::TimedOut { output } => {
+            report.compiler_output = format!(
+                "the compiler did not finish within {}s (`compile_timeout_secs` in \
+                 info.toml sets the limit); what it had printed:\n{output}",
+                exercise.compile_timeout.as_secs_f64()
+            );
             report.outcome = Outcome::TimedOut;
         }
         Compiled::Cancelled => report.outcome = Outcome::Cancelled,
@@ -139,7 +161,7 @@ pub fn check_with(
 }
 
 fn summarize(tests: &[TestRun], cancel: &Cancel) -> Outcome {
-    if cancel.is_cancelled() {
+    if cancel.is_cancelled() || process::interrupted().is_some() {
         return Outcome::Cancelled;
     }
     let any = |f: fn(&Verdict) -> bool| tests.iter().any(|t| f(&t.verdict));
@@ -154,26 +176,37 @@ fn summarize(tests: &[TestRun], cancel: &Cancel) -> Outcome {
     }
 }
 
-fn test_command(binary: &Path, pin: Pin) -> Command {
-    let mut command = match pin {
-        Pin::No => Command::new(binary),
-        Pin::OneCpu => {
-            let mut taskset = Command::new("taskset");
-            taskset.args(["-c", "0"]).arg(binary);
-            taskset
-        }
-    };
-    // Backtraces would bury the test's own message; the course's tests
-    // explain what they observed.
-    command
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("RUST_TEST_THREADS")
-        .env_remove("RUST_TEST_NOCAPTURE");
-    command
+/// What the driver reports at the end of a test (see `templates/driver.rs`).
+#[derive(Debug, Deserialize)]
+struct Record {
+    status: RecordStatus,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    location: Option<String>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum RecordStatus {
+    Passed,
+    Failed,
+}
+
+/// A fresh secret for one test process: the marker its driver's report
+/// line starts with.
+fn new_marker() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no random numbers: {e}"))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    // The record separator begins the marker and appears nowhere else in
+    // it (the output scanner relies on that).
+    Ok(format!("\u{1e}runner-{hex}:"))
 }
 
 fn run_tests(
     binary: &Path,
+    names: &[String],
     exercise: &Exercise,
     pin: Pin,
     cancel: &Cancel,
@@ -182,147 +215,146 @@ fn run_tests(
         timeout: exercise.timeout,
         output_cap: exercise.output_limit,
     };
-    let mut list = test_command(binary, Pin::No);
-    list.args(["--list", "--format", "terse"]);
-    let listed = process::run(list, limits, cancel).context("cannot list the hidden tests")?;
-    let names: Vec<String> = listed
-        .output
-        .text()
-        .lines()
-        .filter_map(|line| line.strip_suffix(": test"))
-        .map(str::to_string)
-        .collect();
-    if names.is_empty() && listed.finish != Finish::Cancelled {
-        bail!(
-            "the hidden tests of `{}` ({}) contain no #[test] function",
-            exercise.name,
-            exercise.test_path(Path::new("")).display()
-        );
-    }
-
     let mut runs = Vec::with_capacity(names.len());
     let mut timed_out = false;
     for name in names {
-        let short = name.strip_prefix(TEST_MODULE).unwrap_or(&name).to_string();
-        if timed_out || cancel.is_cancelled() {
+        if timed_out || cancel.is_cancelled() || process::interrupted().is_some() {
             runs.push(TestRun {
-                name: short,
+                name: name.clone(),
                 verdict: Verdict::NotRun,
                 output: String::new(),
+                message: None,
+                location: None,
                 elapsed: Duration::ZERO,
             });
             continue;
         }
-        let mut command = test_command(binary, pin);
-        // --nocapture: output goes to our capped pipe as it is written,
-        // instead of piling up in the test process's memory.
-        command.args([
-            "--exact",
-            &name,
-            "--nocapture",
-            "--test-threads=1",
-            "--quiet",
-        ]);
-        let ran = process::run(command, limits, cancel).context("cannot run the hidden tests")?;
-        let verdict = match ran.finish {
-            Finish::Exited(status) => verdict_of(status, ran.output.ending()),
-            Finish::TimedOut => Verdict::TimedOut(exercise.timeout),
-            Finish::Cancelled => Verdict::NotRun,
-        };
-        timed_out = matches!(verdict, Verdict::TimedOut(_));
-        runs.push(TestRun {
-            output: clean_output(&ran.output.text(), &name),
-            name: short,
-            verdict,
-            elapsed: ran.elapsed,
-        });
+        let run = run_test(binary, name, exercise, pin, limits, cancel)?;
+        timed_out = matches!(run.verdict, Verdict::TimedOut(_));
+        runs.push(run);
     }
     Ok(runs)
 }
 
-fn verdict_of(status: std::process::ExitStatus, ending: &[u8]) -> Verdict {
-    use std::os::unix::process::ExitStatusExt;
-    let ending = String::from_utf8_lossy(ending);
-    match (status.code(), status.signal()) {
-        // A test that calls `process::exit(0)` also exits with 0: only
-        // libtest's own summary proves the test ran to its end.
-        (Some(0), _) if ending.contains("test result: ok. 1 passed") => Verdict::Passed,
-        (Some(0), _) => Verdict::Crashed(
-            "the test process exited before the test finished: does the code call \
-             `std::process::exit`?"
-                .into(),
-        ),
-        (Some(101), _) => Verdict::Failed,
-        (Some(code), _) => Verdict::Crashed(format!(
-            "the test process exited with code {code} before the test finished: \
-             does the code call `std::process::exit`?"
+fn run_test(
+    binary: &Path,
+    name: &str,
+    exercise: &Exercise,
+    pin: Pin,
+    limits: Limits,
+    cancel: &Cancel,
+) -> Result<TestRun> {
+    // The only folder the test may write, gone afterwards.
+    let scratch = tempfile::Builder::new()
+        .prefix("runner-test-")
+        .tempdir()
+        .context("cannot create a temporary folder for the test")?;
+    let mut command = Command::new(binary);
+    command
+        .arg(name)
+        .current_dir(scratch.path())
+        .env("TMPDIR", scratch.path())
+        // Backtraces would bury the test's own message; the course's tests
+        // explain what they observed.
+        .env("RUST_BACKTRACE", "0");
+    platform::sandbox(
+        &mut command,
+        &Sandbox {
+            memory: exercise.memory_limit,
+            tasks: exercise.task_limit,
+            one_cpu: pin == Pin::OneCpu,
+            scratch: scratch.path().to_path_buf(),
+            program: binary.to_path_buf(),
+        },
+    )
+    .context("cannot prepare the test's sandbox")?;
+    let marker = new_marker()?;
+    let input = Input {
+        stdin: format!("{marker}\n").into_bytes(),
+        marker: Some(marker.into_bytes()),
+    };
+    let ran =
+        process::run_with(command, input, limits, cancel).context("cannot run the hidden tests")?;
+    let record = ran
+        .output
+        .records
+        .first()
+        .and_then(|r| serde_json::from_slice::<Record>(r).ok());
+    let verdict = match ran.finish {
+        Finish::Exited(status) => verdict_of(platform::describe_exit(status), record.as_ref()),
+        Finish::TimedOut => Verdict::TimedOut(exercise.timeout),
+        Finish::Cancelled => Verdict::NotRun,
+    };
+    Ok(TestRun {
+        name: name.to_string(),
+        verdict,
+        output: ran.output.text().trim().to_string(),
+        message: record.as_ref().and_then(|r| r.message.clone()),
+        location: record.and_then(|r| r.location),
+        elapsed: ran.elapsed,
+    })
+}
+
+/// A pass needs both: the driver's own record that the test function
+/// returned, and the exit the driver makes right after it. Nothing the code
+/// under test prints or does to the process can produce the record.
+fn verdict_of(exit: Exit, record: Option<&Record>) -> Verdict {
+    match (record.map(|r| &r.status), exit) {
+        (Some(RecordStatus::Passed), Exit::Code(0)) => Verdict::Passed,
+        (Some(RecordStatus::Failed), Exit::Code(101)) => Verdict::Failed,
+        (Some(_), Exit::Code(code)) => Verdict::Crashed(format!(
+            "the test finished, but the process then ended with code {code}: something \
+             the code started ended the process"
         )),
-        (None, Some(signal)) => Verdict::Crashed(describe_signal(signal)),
-        (None, None) => Verdict::Crashed("the test process ended abnormally".into()),
+        (_, Exit::Killed(how)) => Verdict::Crashed(how),
+        (None, Exit::Code(code)) => Verdict::Crashed(format!(
+            "the test process ended (exit code {code}) before the test finished: the code \
+             under test ended the process (`std::process::exit`?)"
+        )),
     }
-}
-
-fn describe_signal(signal: i32) -> String {
-    match nix::sys::signal::Signal::try_from(signal) {
-        Ok(nix::sys::signal::Signal::SIGABRT) => "the test process aborted (SIGABRT): \
-             a stack overflow, a panic while panicking, or `std::process::abort`"
-            .into(),
-        Ok(nix::sys::signal::Signal::SIGSEGV) => {
-            "the test process crashed with a segmentation fault (SIGSEGV)".into()
-        }
-        Ok(nix::sys::signal::Signal::SIGKILL) => {
-            "the test process was killed (SIGKILL): out of memory?".into()
-        }
-        Ok(other) => format!("the test process was killed by {other}"),
-        Err(_) => format!("the test process was killed by signal {signal}"),
-    }
-}
-
-/// Drops libtest's own lines from a single-test run's output, keeping what
-/// the learner's code and the test printed.
-fn clean_output(text: &str, test: &str) -> String {
-    let failed_line = format!("{test} --- FAILED");
-    let listed = format!("    {test}");
-    let kept: Vec<&str> = text
-        .lines()
-        .filter(|line| {
-            !(line.starts_with("running 1 test")
-                || line.starts_with("test result: ")
-                || *line == "failures:"
-                || *line == failed_line
-                || *line == listed
-                || line.starts_with("note: run with `RUST_BACKTRACE=1`"))
-        })
-        .collect();
-    kept.join("\n").trim().to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn libtest_noise_is_removed() {
-        let raw = "\nrunning 1 test\nhello\nthread 'hidden_tests::t' (42) panicked at tests/a/b.rs:3:5:\nboom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\nhidden_tests::t --- FAILED\n\nfailures:\n\nfailures:\n    hidden_tests::t\n\ntest result: FAILED. 0 passed; 1 failed\n";
-        let cleaned = clean_output(raw, "hidden_tests::t");
-        assert_eq!(
-            cleaned,
-            "hello\nthread 'hidden_tests::t' (42) panicked at tests/a/b.rs:3:5:\nboom"
-        );
+    fn record(status: RecordStatus) -> Record {
+        Record {
+            status,
+            message: None,
+            location: None,
+        }
     }
 
     #[test]
-    fn exit_zero_without_summary_is_a_crash() {
-        use std::os::unix::process::ExitStatusExt;
-        let ok = std::process::ExitStatus::from_raw(0);
-        assert_eq!(
-            verdict_of(ok, b"test result: ok. 1 passed; 0 failed"),
-            Verdict::Passed
-        );
-        assert!(matches!(verdict_of(ok, b"bye"), Verdict::Crashed(_)));
-        let failed = std::process::ExitStatus::from_raw(101 << 8);
-        assert_eq!(verdict_of(failed, b""), Verdict::Failed);
-        let aborted = std::process::ExitStatus::from_raw(6);
-        assert!(matches!(verdict_of(aborted, b""), Verdict::Crashed(m) if m.contains("SIGABRT")));
+    fn only_the_drivers_record_and_its_exit_make_a_pass() {
+        let passed = record(RecordStatus::Passed);
+        assert_eq!(verdict_of(Exit::Code(0), Some(&passed)), Verdict::Passed);
+        // An exit of 0 without the record is a crash, whatever was printed.
+        assert!(matches!(
+            verdict_of(Exit::Code(0), None),
+            Verdict::Crashed(_)
+        ));
+        assert!(matches!(
+            verdict_of(Exit::Code(3), Some(&passed)),
+            Verdict::Crashed(_)
+        ));
+        let failed = record(RecordStatus::Failed);
+        assert_eq!(verdict_of(Exit::Code(101), Some(&failed)), Verdict::Failed);
+        assert!(matches!(
+            verdict_of(Exit::Code(101), None),
+            Verdict::Crashed(_)
+        ));
+        let killed = Exit::Killed("aborted".into());
+        assert!(matches!(verdict_of(killed, Some(&passed)), Verdict::Crashed(m) if m == "aborted"));
+    }
+
+    #[test]
+    fn markers_are_fresh_and_start_with_a_separator() {
+        let a = new_marker().expect("random");
+        let b = new_marker().expect("random");
+        assert_ne!(a, b);
+        assert!(a.starts_with('\u{1e}'));
+        assert_eq!(a.matches('\u{1e}').count(), 1);
     }
 }

@@ -20,6 +20,7 @@ use crate::exercise::{Exercise, Source};
 use crate::harness::Harness;
 use crate::lint::{self, Tools};
 use crate::manifest::Course;
+use crate::platform;
 use crate::process::Cancel;
 use crate::ui;
 
@@ -41,6 +42,9 @@ pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize
         .unwrap_or(1)
         .max(1);
     let pin = pinned();
+    if pin.is_none() {
+        ui::info("skipped: the runs pinned to one CPU (this system cannot pin a process to a CPU)");
+    }
     let bar = ui::progress(course.exercises.len());
     let next = AtomicUsize::new(0);
     let found = Mutex::new(Vec::new());
@@ -149,13 +153,9 @@ fn check_exercise(
     Ok(problems)
 }
 
-/// One pinned run when the platform can pin (`taskset` is there).
+/// One pinned run where the platform can pin a process to a CPU.
 fn pinned() -> Option<Pin> {
-    let found = std::process::Command::new("taskset")
-        .args(["-c", "0", "true"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    found.then_some(Pin::OneCpu)
+    platform::can_pin().then_some(Pin::OneCpu)
 }
 
 /// Problems with the files themselves: the rust-analyzer target list and

@@ -18,6 +18,15 @@ pub struct Exercise {
     pub timeout: Duration,
     /// Output kept per process, in bytes.
     pub output_limit: usize,
+    /// Time limit of each compiler run.
+    pub compile_timeout: Duration,
+    /// Memory each test process may use, in bytes.
+    pub memory_limit: u64,
+    /// Threads each test process may run at once.
+    pub task_limit: u64,
+    /// Whether the learner's file may use `unsafe` (a lesson on
+    /// `unsafe impl Send` needs it); forbidden otherwise.
+    pub allow_unsafe: bool,
 }
 
 /// Which version of an exercise a check compiles against the hidden tests.
@@ -41,7 +50,34 @@ impl Source {
     }
 }
 
+/// Per-test time limit when an exercise sets none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Output kept per test (or compiler run) when an exercise sets none.
+pub const DEFAULT_OUTPUT_LIMIT: usize = 64 * 1024;
+/// Time limit of a compiler run when an exercise sets none: far above what
+/// a check needs on a slow laptop, far below a learner giving up.
+pub const DEFAULT_COMPILE_TIMEOUT: Duration = Duration::from_secs(45);
+/// Memory of a test process when an exercise sets none.
+pub const DEFAULT_MEMORY_LIMIT: u64 = 1024 * 1024 * 1024;
+/// Threads of a test process when an exercise sets none.
+pub const DEFAULT_TASK_LIMIT: u64 = 256;
+
 impl Exercise {
+    /// An exercise with every limit at its default.
+    pub fn new(name: &str, dir: &str, hint: &str) -> Exercise {
+        Exercise {
+            name: name.to_string(),
+            dir: dir.to_string(),
+            hint: hint.to_string(),
+            timeout: DEFAULT_TIMEOUT,
+            output_limit: DEFAULT_OUTPUT_LIMIT,
+            compile_timeout: DEFAULT_COMPILE_TIMEOUT,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            task_limit: DEFAULT_TASK_LIMIT,
+            allow_unsafe: false,
+        }
+    }
+
     fn file(&self, root: &Path, top: &str) -> PathBuf {
         root.join(top)
             .join(&self.dir)

@@ -1,9 +1,15 @@
 //! Building an exercise together with its hidden tests.
 //!
-//! The learner's file holds no test code. For each check we write a tiny
-//! crate root that `include!`s a snapshot of the exercise (or solution) and
-//! mounts `tests/support.rs` and `tests/<dir>/<name>.rs` as modules, then
-//! compile it with `rustc --test` directly:
+//! The learner's file holds no test code. Each check compiles two crates
+//! with `rustc` directly:
+//!
+//! 1. a snapshot of the learner's file as a library crate of its own,
+//!    `exercise` (with `unsafe` forbidden unless the exercise allows it), so
+//!    nothing in it can shadow a name the tests use, and `#![...]` at its top
+//!    is legal;
+//! 2. the hidden tests (`tests/<dir>/<name>.rs`, with `tests/support.rs`) and
+//!    the runner's own test driver (`templates/driver.rs`), linked against
+//!    it. The tests reach the learner's code only as `exercise::...`.
 //!
 //! - no cargo in the loop, so no cargo lock: rust-analyzer's own
 //!   `cargo check` never blocks a check, and checks can run in parallel;
@@ -24,24 +30,26 @@ use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::durable;
 use crate::exercise::{Exercise, Source};
+use crate::hidden::{self, HiddenTests};
 use crate::process::{self, Cancel, Finish, Limits};
 
 /// The edition exercises, solutions and hidden tests are written in.
 pub const EDITION: &str = "2024";
 /// Flags of every check build; part of the cache key.
-const RUSTC_FLAGS: &[&str] = &["-C", "debuginfo=0", "-A", "dead_code"];
-const COMPILE_LIMITS: Limits = Limits {
-    timeout: Duration::from_secs(180),
-    output_cap: 256 * 1024,
-};
+const RUSTC_FLAGS: &[&str] = &["-C", "debuginfo=0"];
+/// Output kept from one compiler run.
+const COMPILER_OUTPUT_CAP: usize = 256 * 1024;
 const DEPS_FILE: &str = "deps.json";
+/// The crate name the hidden tests reach the learner's code by.
+pub const EXERCISE_CRATE: &str = "exercise";
+/// The runner's test driver, compiled into every test binary.
+const DRIVER: &str = include_str!("../templates/driver.rs");
 
 /// Ready-to-use compiler settings for one course.
 #[derive(Debug)]
@@ -50,7 +58,7 @@ pub struct Harness {
     /// Where `tests/` (the hidden tests and `support.rs`) is read from: the
     /// course root, or a revision's copy with `verify --pristine`.
     tests_root: PathBuf,
-    /// `target/runner` under the course root.
+    /// `target/runner` under the course root, or a private folder.
     dir: PathBuf,
     rustc: PathBuf,
     deps: Deps,
@@ -66,19 +74,42 @@ struct Deps {
     externs: BTreeMap<String, PathBuf>,
 }
 
+/// Which of the two crates of a check failed to compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The learner's file, as a crate of its own.
+    Exercise,
+    /// The hidden tests, which call the exercise's API: they fail when the
+    /// learner changed an item the tests use.
+    HiddenTests,
+}
+
 /// The result of compiling one exercise with its hidden tests.
 #[derive(Debug)]
 pub enum Compiled {
     Binary {
         path: PathBuf,
-        /// Compiler warnings (empty when clean).
+        /// The hidden tests in the binary, in file order.
+        tests: Vec<String>,
+        /// Compiler warnings on the learner's file (empty when clean).
         warnings: String,
     },
     Failed {
+        stage: Stage,
         output: String,
     },
-    TimedOut,
+    TimedOut {
+        /// What the compiler had said by then.
+        output: String,
+    },
     Cancelled,
+}
+
+/// What is stored beside a cached test binary.
+#[derive(Debug, Serialize, Deserialize)]
+struct Sidecar {
+    tests: Vec<String>,
+    warnings: String,
 }
 
 /// A snapshot of the source that was compiled, to tell later whether the
@@ -95,8 +126,19 @@ impl Harness {
     /// Finds the compiler and makes sure the shared crates are built.
     /// `announce` is called before a (slow, first-time) cargo build.
     pub fn prepare(root: &Path, color: bool, announce: impl FnOnce(&str)) -> Result<Self> {
-        let dir = root.join("target").join("runner");
-        fs::create_dir_all(&dir)
+        Self::prepare_in(root, &root.join("target").join("runner"), color, announce)
+    }
+
+    /// As `prepare`, building everything (the shared crates too) in `dir`:
+    /// a grading run in a fresh folder trusts nothing that code under test,
+    /// or a committed `target/`, could have left in the course.
+    pub fn prepare_in(
+        root: &Path,
+        dir: &Path,
+        color: bool,
+        announce: impl FnOnce(&str),
+    ) -> Result<Self> {
+        fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the build folder {}", dir.display()))?;
         let rustc = std::env::var_os("RUSTC").map_or_else(|| PathBuf::from("rustc"), PathBuf::from);
         let version = Command::new(&rustc).arg("-vV").output().with_context(|| {
@@ -106,11 +148,11 @@ impl Harness {
             )
         })?;
         let toolchain = String::from_utf8_lossy(&version.stdout).into_owned();
-        let deps = Deps::ensure(root, &dir, &toolchain, announce)?;
+        let deps = Deps::ensure(root, dir, &toolchain, announce)?;
         Ok(Harness {
             root: root.to_path_buf(),
             tests_root: root.to_path_buf(),
-            dir,
+            dir: dir.to_path_buf(),
             rustc,
             deps,
             color,
@@ -146,6 +188,11 @@ impl Harness {
 
     /// Compiles `source` of `exercise` with its hidden tests. Returns the
     /// result and the digest of the exercise bytes that were compiled.
+    ///
+    /// Two crates: the learner's file on its own (`exercise`), so that no
+    /// name in it can shadow what the tests call, and `unsafe` can be
+    /// forbidden; then the hidden tests with the runner's driver, which
+    /// reach the exercise only through `exercise::...` paths.
     pub fn compile(
         &self,
         exercise: &Exercise,
@@ -156,11 +203,24 @@ impl Harness {
         let code = fs::read(&source_path)
             .with_context(|| format!("cannot read {}", source_path.display()))?;
         let test_path = exercise.test_path(&self.tests_root);
-        let tests = fs::read(&test_path)
+        let test_text = fs::read_to_string(&test_path)
             .with_context(|| format!("cannot read the hidden tests {}", test_path.display()))?;
         let support_path = self.tests_root.join("tests").join("support.rs");
         let support = fs::read(&support_path).unwrap_or_default();
         let code_digest = digest(&[&code]);
+        let hidden = hidden::scan(&test_text).map_err(|e| {
+            anyhow::anyhow!(
+                "the hidden tests {} cannot be read: {e}",
+                exercise.test_path(Path::new("")).display()
+            )
+        })?;
+        if hidden.names.is_empty() {
+            bail!(
+                "the hidden tests of `{}` ({}) contain no #[test] function",
+                exercise.name,
+                exercise.test_path(Path::new("")).display()
+            );
+        }
 
         let build_dir = self
             .dir
@@ -169,21 +229,24 @@ impl Harness {
             .join(&exercise.name);
         fs::create_dir_all(&build_dir)
             .with_context(|| format!("cannot create {}", build_dir.display()))?;
-        let crate_root = self.crate_root(exercise, !support.is_empty());
+        let crate_root = crate_root(exercise, !support.is_empty());
         let key = digest(&[
             crate_root.as_bytes(),
             &code,
-            &tests,
+            test_text.as_bytes(),
             &support,
+            DRIVER.as_bytes(),
             self.deps.fingerprint.as_bytes(),
-            format!("{RUSTC_FLAGS:?}{}", self.color).as_bytes(),
+            format!("{RUSTC_FLAGS:?}{}{}", self.color, exercise.allow_unsafe).as_bytes(),
         ]);
         let binary = build_dir.join(format!("test-{key}"));
-        let warnings_path = build_dir.join(format!("test-{key}.warnings"));
+        let sidecar_path = build_dir.join(format!("test-{key}.json"));
         let cached = || {
+            let sidecar: Sidecar = serde_json::from_slice(&fs::read(&sidecar_path).ok()?).ok()?;
             binary.is_file().then(|| Compiled::Binary {
                 path: binary.clone(),
-                warnings: fs::read_to_string(&warnings_path).unwrap_or_default(),
+                tests: sidecar.tests,
+                warnings: sidecar.warnings,
             })
         };
         if let Some(compiled) = cached() {
@@ -202,81 +265,172 @@ impl Harness {
         fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
         let snapshot = work.join(format!("{}.rs", exercise.name));
         fs::write(&snapshot, &code)?;
-        let root_file = work.join("main.rs");
-        fs::write(
-            &root_file,
-            crate_root.replace(SNAPSHOT, &snapshot.display().to_string()),
+        let tests_dir = build_dir.join("hidden");
+        write_file(
+            &tests_dir
+                .join("tests")
+                .join(&exercise.dir)
+                .join(format!("{}.rs", exercise.name)),
+            test_module(&hidden).as_bytes(),
         )?;
-        let output = build_dir.join("test.partial");
+        write_file(&tests_dir.join("tests").join("support.rs"), &support)?;
+        write_file(
+            &tests_dir.join("runner").join("driver.rs"),
+            DRIVER.as_bytes(),
+        )?;
+        let root_file = tests_dir.join("main.rs");
+        write_file(&root_file, crate_root.as_bytes())?;
+        let limits = Limits {
+            timeout: exercise.compile_timeout,
+            output_cap: COMPILER_OUTPUT_CAP,
+        };
 
-        let mut command = Command::new(&self.rustc);
+        // The learner's crate.
+        let rlib = build_dir.join(format!("lib{EXERCISE_CRATE}.rlib"));
+        let mut command = self.rustc_command(&build_dir, "exercise");
         command
-            .current_dir(&self.root)
-            .args(["--edition", EDITION, "--test", "--crate-name"])
-            .arg(crate_name(&exercise.name))
-            .args(RUSTC_FLAGS)
-            .arg("-C")
-            .arg(format!(
-                "incremental={}",
-                build_dir.join("incremental").display()
-            ))
-            .arg("--color")
-            .arg(if self.color { "always" } else { "never" })
+            .args(["--crate-type", "rlib", "--crate-name", EXERCISE_CRATE])
+            .args(["-A", "dead_code"])
+            .args(if exercise.allow_unsafe {
+                &[][..]
+            } else {
+                &["-F", "unsafe_code"][..]
+            })
             .arg("--remap-path-prefix")
-            .arg(format!("{}/=", self.root.display()))
-            .arg("--remap-path-prefix")
-            .arg(format!("{}/=", self.tests_root.display()))
-            // Later mappings win: the snapshot reads as the learner's file.
-            .arg("--remap-path-prefix")
-            .arg(format!(
-                "{}={}",
-                work.display(),
-                Path::new("exercises").join(&exercise.dir).display()
-            ))
-            .args(self.extern_args());
-        command.arg("-o").arg(&output).arg(&root_file);
-        let ran = process::run(command, COMPILE_LIMITS, cancel)
+            .arg(remap(&work, &Path::new("exercises").join(&exercise.dir)))
+            .arg("-o")
+            .arg(&rlib)
+            .arg(&snapshot);
+        let ran = process::run(command, limits, cancel)
             .with_context(|| format!("cannot run `{}`", self.rustc.display()))?;
-        let text = ran.output.text();
+        let warnings = ran.output.text();
+        match ran.finish {
+            Finish::Exited(status) if status.success() => {}
+            Finish::Exited(_) => {
+                let output = warnings;
+                let stage = Stage::Exercise;
+                return Ok((Compiled::Failed { stage, output }, code_digest));
+            }
+            Finish::TimedOut => return Ok((Compiled::TimedOut { output: warnings }, code_digest)),
+            Finish::Cancelled => return Ok((Compiled::Cancelled, code_digest)),
+        }
+
+        // The hidden tests and the driver, linked against it.
+        let output = build_dir.join("test.partial");
+        let mut command = self.rustc_command(&build_dir, "tests");
+        command
+            .args(["--crate-type", "bin", "--crate-name"])
+            .arg(format!("{}_tests", crate_name(&exercise.name)))
+            // The tests' own lints are not the learner's business.
+            .args(["-A", "warnings"])
+            .arg("--extern")
+            .arg(format!("{EXERCISE_CRATE}={}", rlib.display()))
+            .arg("--remap-path-prefix")
+            .arg(remap(&tests_dir, Path::new("")))
+            .arg("-o")
+            .arg(&output)
+            .arg(&root_file);
+        let ran = process::run(command, limits, cancel)
+            .with_context(|| format!("cannot run `{}`", self.rustc.display()))?;
         let compiled = match ran.finish {
             Finish::Exited(status) if status.success() => {
                 fs::rename(&output, &binary)
                     .with_context(|| format!("cannot store {}", binary.display()))?;
-                // The key is in the name: a cached binary never mismatches.
-                let _ = fs::write(&warnings_path, &text);
+                let sidecar = Sidecar {
+                    tests: hidden.names,
+                    warnings,
+                };
+                durable::write_atomically(&sidecar_path, &serde_json::to_vec(&sidecar)?)?;
                 remove_stale(&build_dir, &key);
                 Compiled::Binary {
                     path: binary,
-                    warnings: text,
+                    tests: sidecar.tests,
+                    warnings: sidecar.warnings,
                 }
             }
-            Finish::Exited(_) => Compiled::Failed { output: text },
-            Finish::TimedOut => Compiled::TimedOut,
+            Finish::Exited(_) => Compiled::Failed {
+                stage: Stage::HiddenTests,
+                output: ran.output.text(),
+            },
+            Finish::TimedOut => Compiled::TimedOut {
+                output: ran.output.text(),
+            },
             Finish::Cancelled => Compiled::Cancelled,
         };
         Ok((compiled, code_digest))
     }
 
-    fn crate_root(&self, exercise: &Exercise, support: bool) -> String {
-        let tests = exercise.test_path(&self.tests_root);
-        let support_module = if support {
-            format!(
-                "#[path = {:?}]\nmod support;\n",
-                self.tests_root.join("tests").join("support.rs")
-            )
-        } else {
-            String::new()
-        };
-        format!(
-            "// Generated by the runner: the exercise with its hidden tests.\n\
-             include!({SNAPSHOT:?});\n{support_module}#[path = {tests:?}]\nmod hidden_tests;\n"
-        )
+    /// A `rustc` call with the settings both crates share.
+    fn rustc_command(&self, build_dir: &Path, incremental: &str) -> Command {
+        let mut command = Command::new(&self.rustc);
+        command
+            .current_dir(&self.root)
+            .args(["--edition", EDITION])
+            .args(RUSTC_FLAGS)
+            .arg("-C")
+            .arg(format!(
+                "incremental={}",
+                build_dir.join("incremental").join(incremental).display()
+            ))
+            .arg("--color")
+            .arg(if self.color { "always" } else { "never" })
+            .arg("--remap-path-prefix")
+            .arg(remap(&self.root, Path::new("")))
+            .args(self.extern_args());
+        command
     }
 }
 
-/// Stands for the snapshot path in the crate root while its digest is
-/// computed (keeps the key independent of where the course lives).
-const SNAPSHOT: &str = "@SNAPSHOT@";
+/// A `--remap-path-prefix` value: `from` (as a folder) becomes `to`.
+fn remap(from: &Path, to: &Path) -> std::ffi::OsString {
+    let mut value = from.as_os_str().to_os_string();
+    value.push(std::path::MAIN_SEPARATOR_STR);
+    value.push("=");
+    if !to.as_os_str().is_empty() {
+        value.push(to.as_os_str());
+        value.push(std::path::MAIN_SEPARATOR_STR);
+    }
+    value
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The hidden test file as compiled: blanked `#[test]`s, and after its last
+/// line (so every position above stays as written) the table of its tests,
+/// where the private test functions are in scope.
+fn test_module(hidden: &HiddenTests) -> String {
+    let mut text = hidden.source.clone();
+    text.push_str("\npub(crate) const RUNNER_TESTS: &[(&str, fn())] = &[\n");
+    for test in &hidden.names {
+        text.push_str(&format!("    (\"{test}\", {test}),\n"));
+    }
+    text.push_str("];\n");
+    text
+}
+
+/// The test crate's root: the support module, the hidden tests and the
+/// driver, mounted by relative paths (nothing about where the course lives
+/// is pasted into code), and a `main` that hands the driver every test.
+fn crate_root(exercise: &Exercise, support: bool) -> String {
+    let mut root =
+        String::from("// Generated by the runner: the hidden tests and the runner's driver.\n");
+    if support {
+        root.push_str("#[path = \"tests/support.rs\"]\nmod support;\n");
+    }
+    root.push_str(&format!(
+        "#[path = \"tests/{}/{}.rs\"]\nmod hidden_tests;\n\
+         #[path = \"runner/driver.rs\"]\nmod driver;\n\n\
+         fn main() -> std::process::ExitCode {{\n    \
+         driver::main(hidden_tests::RUNNER_TESTS)\n}}\n",
+        exercise.dir, exercise.name
+    ));
+    root
+}
 
 fn crate_name(name: &str) -> String {
     if name.starts_with(|c: char| c.is_ascii_digit()) {

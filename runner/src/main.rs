@@ -7,8 +7,10 @@ mod dev;
 mod durable;
 mod exercise;
 mod harness;
+mod hidden;
 mod lint;
 mod manifest;
+mod platform;
 mod pristine;
 mod process;
 mod report;
@@ -26,8 +28,14 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     ui::init(cli.color);
-    app::run(cli).unwrap_or_else(|error| {
+    platform::init();
+    let code = app::run(cli).unwrap_or_else(|error| {
         ui::error(&error);
         ExitCode::from(2)
-    })
+    });
+    // A command stopped by a signal ends as the signal would have ended it.
+    match process::interrupted() {
+        Some(signal) => ExitCode::from(128u8.saturating_add(signal as u8)),
+        None => code,
+    }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::ops::Range;
+use std::ops::{Range, RangeInclusive};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,11 +17,6 @@ use crate::exercise::Exercise;
 
 pub const MANIFEST: &str = "info.toml";
 pub const FORMAT_VERSION: u32 = 1;
-
-/// Per-test time limit when an exercise sets none.
-pub const DEFAULT_TIMEOUT_SECS: f64 = 5.0;
-/// Output kept per test (or compiler run) when an exercise sets none.
-pub const DEFAULT_OUTPUT_LIMIT_KIB: u64 = 64;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +36,10 @@ struct RawExercise {
     hint: Spanned<String>,
     timeout_secs: Option<Spanned<f64>>,
     output_limit_kib: Option<Spanned<u64>>,
+    compile_timeout_secs: Option<Spanned<f64>>,
+    memory_limit_mib: Option<Spanned<u64>>,
+    thread_limit: Option<Spanned<u64>>,
+    allow_unsafe: Option<bool>,
 }
 
 /// The validated course.
@@ -209,37 +208,52 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
         if entry.hint.get_ref().trim().is_empty() {
             problem(entry.hint.span(), format!("the hint of `{name}` is empty"));
         }
-        let timeout = match entry.timeout_secs {
-            Some(t)
-                if !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 600.0) =>
-            {
+        let mut exercise = Exercise::new(name, dir, entry.hint.get_ref().trim());
+        let mut seconds = |field: Option<Spanned<f64>>, what: &str, max: f64| {
+            let t = field?;
+            let value = *t.get_ref();
+            if value.is_finite() && value > 0.0 && value <= max {
+                Some(Duration::from_secs_f64(value))
+            } else {
                 problem(
                     t.span(),
-                    format!("timeout_secs of `{name}` must be between 0 and 600 seconds"),
+                    format!("{what} of `{name}` must be between 0 and {max} seconds"),
                 );
-                DEFAULT_TIMEOUT_SECS
+                None
             }
-            Some(t) => *t.get_ref(),
-            None => DEFAULT_TIMEOUT_SECS,
         };
-        let output_limit_kib = match entry.output_limit_kib {
-            Some(l) if !(1..=65_536).contains(l.get_ref()) => {
+        if let Some(t) = seconds(entry.timeout_secs, "timeout_secs", 600.0) {
+            exercise.timeout = t;
+        }
+        if let Some(t) = seconds(entry.compile_timeout_secs, "compile_timeout_secs", 600.0) {
+            exercise.compile_timeout = t;
+        }
+        let mut within = |field: Option<Spanned<u64>>, what: &str, range: RangeInclusive<u64>| {
+            let l = field?;
+            if range.contains(l.get_ref()) {
+                Some(*l.get_ref())
+            } else {
                 problem(
                     l.span(),
-                    format!("output_limit_kib of `{name}` must be between 1 and 65536"),
+                    format!(
+                        "{what} of `{name}` must be between {} and {}",
+                        range.start(),
+                        range.end()
+                    ),
                 );
-                DEFAULT_OUTPUT_LIMIT_KIB
+                None
             }
-            Some(l) => *l.get_ref(),
-            None => DEFAULT_OUTPUT_LIMIT_KIB,
         };
-        let exercise = Exercise {
-            name: name.clone(),
-            dir: dir.clone(),
-            hint: entry.hint.get_ref().trim().to_string(),
-            timeout: Duration::from_secs_f64(timeout),
-            output_limit: usize::try_from(output_limit_kib * 1024).unwrap_or(usize::MAX),
-        };
+        if let Some(kib) = within(entry.output_limit_kib, "output_limit_kib", 1..=65_536) {
+            exercise.output_limit = usize::try_from(kib * 1024).unwrap_or(usize::MAX);
+        }
+        if let Some(mib) = within(entry.memory_limit_mib, "memory_limit_mib", 16..=65_536) {
+            exercise.memory_limit = mib * 1024 * 1024;
+        }
+        if let Some(threads) = within(entry.thread_limit, "thread_limit", 1..=10_000) {
+            exercise.task_limit = threads;
+        }
+        exercise.allow_unsafe = entry.allow_unsafe.unwrap_or(false);
         if is_identifier(name) && is_identifier(dir) {
             for (kind, path) in exercise.files(root) {
                 let optional = match files {

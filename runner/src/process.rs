@@ -1,21 +1,26 @@
 //! Running a child process that we do not trust: the compiler, or a test
 //! binary built from learner code.
 //!
-//! Every child runs in its own process group, under a time limit, with its
-//! output (stdout and stderr, interleaved as written) captured up to a cap.
-//! When it ends, times out or is cancelled, the whole group is killed, so
+//! Every child runs in its own process group (a session of its own), under
+//! a time limit, with its output (stdout and stderr, interleaved as written)
+//! captured up to a cap. When it ends, times out or is cancelled, the whole
+//! group is killed, and anything that escaped the group is swept up, so
 //! threads or grandchildren the learner spawned never outlive the check.
+//!
+//! A termination signal (Ctrl-C, SIGTERM, SIGHUP) kills every running child
+//! at once and refuses new ones; the command then ends with `128 + signal`.
 
-use std::io::{self, Read};
-use std::os::unix::process::CommandExt;
+use std::io::{self, Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+use crate::platform;
+
+type Pid = u32;
 
 /// How long a child may run and how much of its output we keep.
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +50,19 @@ pub struct Output {
     /// Bytes dropped between `head` and `tail`.
     pub dropped: u64,
     pub tail: Vec<u8>,
+    /// Lines that began with the run's marker (see `Input::marker`), taken
+    /// out of the output wherever they appeared, without the marker.
+    pub records: Vec<Vec<u8>>,
+}
+
+/// What the runner hands a child besides its command line.
+#[derive(Debug, Default, Clone)]
+pub struct Input {
+    /// Written to the child's stdin, which is then closed.
+    pub stdin: Vec<u8>,
+    /// A secret only the runner and the child's own harness know: lines of
+    /// output that start with it are the harness's records.
+    pub marker: Option<Vec<u8>>,
 }
 
 impl Output {
@@ -56,18 +74,9 @@ impl Output {
                 "\n[... {} bytes of output cut: the output limit was reached ...]\n",
                 self.dropped
             ));
-            text.push_str(&String::from_utf8_lossy(&self.tail));
         }
+        text.push_str(&String::from_utf8_lossy(&self.tail));
         text
-    }
-
-    /// The last bytes written, whether or not the output was cut.
-    pub fn ending(&self) -> &[u8] {
-        if self.dropped > 0 || !self.tail.is_empty() {
-            &self.tail
-        } else {
-            &self.head
-        }
     }
 }
 
@@ -119,7 +128,7 @@ impl Cancel {
     fn register(&self, group: Pid) -> bool {
         let mut state = self.lock();
         state.groups.push(group);
-        !state.cancelled
+        !state.cancelled && interrupted().is_none()
     }
 
     fn unregister(&self, group: Pid) {
@@ -128,25 +137,87 @@ impl Cancel {
 }
 
 fn kill_group(group: Pid) {
-    // ESRCH (the group is already gone) is the normal case after a clean exit.
-    let _ = killpg(group, Signal::SIGKILL);
+    platform::kill_tree(group);
+}
+
+/// Every child `run` started and has not reaped: the sweep spares them, a
+/// termination signal kills them.
+static LIVE: Mutex<Vec<Pid>> = Mutex::new(Vec::new());
+/// The termination signal received, or 0.
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
+
+fn live() -> MutexGuard<'static, Vec<Pid>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Makes Ctrl-C, SIGTERM and SIGHUP kill every running child and refuse
+/// new ones. The command then finishes with what it has; the caller asks
+/// `interrupted` for the exit code.
+pub fn stop_children_on_termination() -> io::Result<()> {
+    platform::on_termination(|signal| {
+        INTERRUPTED.store(signal, Ordering::SeqCst);
+        for pid in live().iter() {
+            kill_group(*pid);
+        }
+    })
+}
+
+/// The termination signal that arrived, if one did.
+pub fn interrupted() -> Option<i32> {
+    match INTERRUPTED.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
 }
 
 /// Runs `command` to completion, time-out or cancellation.
-pub fn run(mut command: Command, limits: Limits, cancel: &Cancel) -> io::Result<Ran> {
+pub fn run(command: Command, limits: Limits, cancel: &Cancel) -> io::Result<Ran> {
+    run_with(command, Input::default(), limits, cancel)
+}
+
+/// `run`, handing the child `input`.
+pub fn run_with(
+    mut command: Command,
+    input: Input,
+    limits: Limits,
+    cancel: &Cancel,
+) -> io::Result<Ran> {
     let started = Instant::now();
     let (reader, writer) = io::pipe()?;
     command
-        .stdin(Stdio::null())
+        .stdin(if input.stdin.is_empty() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
         .stdout(writer.try_clone()?)
-        .stderr(writer)
-        .process_group(0);
-    let child = command.spawn()?;
+        .stderr(writer);
+    platform::isolate(&mut command);
+    let mut child = {
+        // Spawn and register as one step, so that a sweep never mistakes
+        // the new child for an orphan.
+        let mut live = live();
+        if interrupted().is_some() {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "the runner is stopping",
+            ));
+        }
+        let child = command.spawn()?;
+        live.push(child.id());
+        child
+    };
     // Our copies of the write end are gone with `command`; EOF comes when
     // the whole group has closed it.
     drop(command);
-    let group = Pid::from_raw(child.id() as i32);
-    let collector = thread::spawn(move || collect(reader, limits.output_cap));
+    if let Some(mut stdin) = child.stdin.take() {
+        // Small enough for the pipe's buffer; a child that exits first
+        // only makes this fail.
+        let _ = stdin.write_all(&input.stdin);
+    }
+    let group = child.id();
+    let marker = input.marker;
+    let collector = start_collecting(reader, limits.output_cap, marker);
     let (done_tx, done_rx) = mpsc::channel();
     thread::spawn(move || wait_child(child, done_tx));
 
@@ -162,10 +233,16 @@ pub fn run(mut command: Command, limits: Limits, cancel: &Cancel) -> io::Result<
         kill_group(group);
         (reap(&done_rx)?, Some(Finish::Cancelled))
     };
-    // Whatever the child left running in its group goes with it.
+    // Whatever the child left running in its group goes with it, and so
+    // does anything that left the group and lost its parent.
     kill_group(group);
+    {
+        let mut live = live();
+        live.retain(|p| *p != group);
+        platform::sweep_orphans(&|pid| live.contains(&pid));
+    }
     cancel.unregister(group);
-    if finish.is_none() && cancel.is_cancelled() {
+    if finish.is_none() && (cancel.is_cancelled() || interrupted().is_some()) {
         finish = Some(Finish::Cancelled);
     }
     let finish = match finish {
@@ -190,27 +267,48 @@ fn wait_child(mut child: Child, done: mpsc::Sender<io::Result<ExitStatus>>) {
     let _ = done.send(child.wait());
 }
 
-/// Waits briefly for the output to end. A grandchild that left our process
-/// group (setsid) may hold the pipe open; we do not wait for it.
-fn finish_collecting(collector: thread::JoinHandle<Output>) -> Output {
+/// Waits briefly for the output to end. A process that escaped the group
+/// and our sweep (possible where there is no subreaper) may hold the pipe
+/// open: we keep what arrived by then and say so.
+fn finish_collecting(collector: Collector) -> Output {
     let deadline = Instant::now() + Duration::from_millis(500);
-    while !collector.is_finished() && Instant::now() < deadline {
+    while !collector.thread.is_finished() && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(2));
     }
-    if collector.is_finished() {
-        collector.join().unwrap_or_default()
-    } else {
-        Output {
-            head: b"[the output did not end: a process escaped the runner's process group]"
-                .to_vec(),
-            ..Output::default()
-        }
+    let finished = collector.thread.is_finished();
+    let mut output = std::mem::take(&mut *lock_output(&collector.output));
+    if !finished {
+        output.tail.extend_from_slice(
+            b"\n[the output did not end: a process the code started is still holding it]\n",
+        );
     }
+    output
 }
 
-fn collect(mut reader: io::PipeReader, cap: usize) -> Output {
-    let mut out = Output::default();
+fn lock_output(output: &Mutex<Output>) -> MutexGuard<'_, Output> {
+    output.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The thread reading a child's output, and what it has read so far.
+struct Collector {
+    thread: thread::JoinHandle<()>,
+    output: Arc<Mutex<Output>>,
+}
+
+fn start_collecting(reader: io::PipeReader, cap: usize, marker: Option<Vec<u8>>) -> Collector {
+    let output = Arc::new(Mutex::new(Output::default()));
+    let shared = Arc::clone(&output);
+    let thread = thread::spawn(move || collect(reader, cap, marker, &shared));
+    Collector { thread, output }
+}
+
+/// Longest record kept; a record is a short JSON line.
+const RECORD_LIMIT: usize = 64 * 1024;
+
+fn collect(mut reader: io::PipeReader, cap: usize, marker: Option<Vec<u8>>, out: &Mutex<Output>) {
+    let mut scanner = Scanner::new(marker);
     let mut buf = [0u8; 16 * 1024];
+    let mut plain = Vec::with_capacity(buf.len());
     loop {
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
@@ -218,22 +316,95 @@ fn collect(mut reader: io::PipeReader, cap: usize) -> Output {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
-        let mut chunk = &buf[..n];
-        if out.head.len() < cap {
-            let take = chunk.len().min(cap - out.head.len());
-            out.head.extend_from_slice(&chunk[..take]);
+        plain.clear();
+        let mut out = lock_output(out);
+        scanner.feed(&buf[..n], &mut plain, &mut out.records);
+        out.keep(&plain, cap);
+    }
+    let mut out = lock_output(out);
+    plain.clear();
+    scanner.finish(&mut plain);
+    out.keep(&plain, cap);
+}
+
+impl Output {
+    /// Stores output: the first `cap` bytes, then the last `TAIL_KEEP`.
+    fn keep(&mut self, mut chunk: &[u8], cap: usize) {
+        if self.head.len() < cap {
+            let take = chunk.len().min(cap - self.head.len());
+            self.head.extend_from_slice(&chunk[..take]);
             chunk = &chunk[take..];
         }
         if !chunk.is_empty() {
-            out.tail.extend_from_slice(chunk);
-            if out.tail.len() > TAIL_KEEP {
-                let excess = out.tail.len() - TAIL_KEEP;
-                out.tail.drain(..excess);
-                out.dropped += excess as u64;
+            self.tail.extend_from_slice(chunk);
+            if self.tail.len() > TAIL_KEEP {
+                let excess = self.tail.len() - TAIL_KEEP;
+                self.tail.drain(..excess);
+                self.dropped += excess as u64;
             }
         }
     }
-    out
+}
+
+/// Finds the lines that start with the marker in a byte stream, wherever
+/// the stream is cut into reads, and passes every other byte through.
+struct Scanner {
+    marker: Vec<u8>,
+    /// Bytes of the marker matched so far (held back until decided).
+    matched: usize,
+    /// The record being read, after a full marker.
+    record: Option<Vec<u8>>,
+}
+
+impl Scanner {
+    fn new(marker: Option<Vec<u8>>) -> Self {
+        Scanner {
+            marker: marker.unwrap_or_default(),
+            matched: 0,
+            record: None,
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8], plain: &mut Vec<u8>, records: &mut Vec<Vec<u8>>) {
+        if self.marker.is_empty() {
+            plain.extend_from_slice(bytes);
+            return;
+        }
+        for &byte in bytes {
+            if let Some(record) = &mut self.record {
+                if byte == b'\n' {
+                    records.extend(self.record.take());
+                } else if record.len() < RECORD_LIMIT {
+                    record.push(byte);
+                }
+                continue;
+            }
+            if byte == self.marker[self.matched] {
+                self.matched += 1;
+                if self.matched == self.marker.len() {
+                    self.matched = 0;
+                    self.record = Some(Vec::new());
+                }
+                continue;
+            }
+            // The marker's first byte appears nowhere else in it, so a
+            // failed match can restart at this byte.
+            plain.extend_from_slice(&self.marker[..self.matched]);
+            self.matched = 0;
+            if byte == self.marker[0] {
+                self.matched = 1;
+            } else {
+                plain.push(byte);
+            }
+        }
+    }
+
+    /// The stream ended: a partial marker was output after all; a record
+    /// without its newline is incomplete and dropped.
+    fn finish(&mut self, plain: &mut Vec<u8>) {
+        plain.extend_from_slice(&self.marker[..self.matched]);
+        self.matched = 0;
+    }
 }
 
 #[cfg(test)]

@@ -204,7 +204,7 @@ fn json_test(test: &TestRun) -> JsonTest {
         status: verdict_label(&test.verdict),
         duration_secs: secs(test.elapsed),
         message: test_message(test),
-        location: panic_location(&output),
+        location: test.location.as_deref().and_then(parse_location),
         // A passing test's output is only libtest's progress dot.
         output: (test.verdict != Verdict::Passed && !output.is_empty()).then_some(output),
     }
@@ -279,36 +279,9 @@ fn test_message(test: &TestRun) -> Option<String> {
         Verdict::Passed | Verdict::NotRun => None,
         Verdict::TimedOut(limit) => Some(ui::timeout_note(*limit)),
         Verdict::Crashed(why) => Some(why.clone()),
-        Verdict::Failed => {
-            let output = strip_ansi(&test.output);
-            Some(panic_message(&output).unwrap_or_else(|| {
-                let tail: Vec<&str> = output.lines().rev().take(5).collect();
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            }))
-        }
+        // The driver's record, never text the code under test could print.
+        Verdict::Failed => test.message.clone(),
     }
-}
-
-/// The text of the first panic in a test's output: the lines after
-/// `thread '...' panicked at FILE:LINE:COL:`, up to libtest's notes.
-pub fn panic_message(output: &str) -> Option<String> {
-    let mut lines = output.lines().skip_while(|l| !is_panic_line(l));
-    lines.next()?;
-    let message: Vec<&str> = lines
-        .take_while(|l| !l.starts_with("note: ") && !is_panic_line(l))
-        .collect();
-    Some(message.join("\n").trim_end().to_string())
-}
-
-fn is_panic_line(line: &str) -> bool {
-    line.starts_with("thread '") && line.contains(" panicked at ")
-}
-
-/// Where the first panic in a test's output happened.
-pub fn panic_location(output: &str) -> Option<Location> {
-    let line = output.lines().find(|l| is_panic_line(l))?;
-    let (_, place) = line.split_once(" panicked at ")?;
-    parse_location(place.trim_end().strip_suffix(':').unwrap_or(place))
 }
 
 /// The first compiler error: its message and where it points
@@ -526,7 +499,10 @@ pub fn github_annotations(grade: &Grade, root: &Path) -> Vec<String> {
                 let mut any = false;
                 for test in report.failing() {
                     any = true;
-                    let location = panic_location(&strip_ansi(&test.output))
+                    let location = test
+                        .location
+                        .as_deref()
+                        .and_then(parse_location)
                         .filter(|l| is_course_file(root, &l.file));
                     out.push(workflow_command(
                         "error",
@@ -645,24 +621,6 @@ pub fn step_summary(grade: &Grade) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn panic_message_and_location_are_found() {
-        let output = "adding 2 and 3\n\nthread 'hidden_tests::adds' (6091) panicked at tests/basics/failing.rs:5:5:\nassertion `left == right` failed: add(2, 3) should be 5\n  left: 4\n right: 5\nnote: run with `RUST_BACKTRACE=1`";
-        assert_eq!(
-            panic_message(output).as_deref(),
-            Some("assertion `left == right` failed: add(2, 3) should be 5\n  left: 4\n right: 5")
-        );
-        assert_eq!(
-            panic_location(output),
-            Some(Location {
-                file: "tests/basics/failing.rs".into(),
-                line: 5,
-                column: 5
-            })
-        );
-        assert_eq!(panic_message("no panic here"), None);
-    }
 
     #[test]
     fn first_compiler_error_is_found_after_warnings() {

@@ -68,13 +68,7 @@ pub fn new(course: &Course, name: &str, dir: &str, after: Option<&str>) -> Resul
             .map_or(course.exercises.len(), |i| i + 1),
     };
 
-    let exercise = Exercise {
-        name: name.to_string(),
-        dir: dir.to_string(),
-        hint: HINT.to_string(),
-        timeout: std::time::Duration::ZERO,
-        output_limit: 0,
-    };
+    let exercise = Exercise::new(name, dir, HINT);
     let readme = root.join("exercises").join(dir).join("README.md");
     let mut files: Vec<(PathBuf, String)> = vec![
         (

@@ -185,7 +185,6 @@ fn relative(root: &Path, path: &Path) -> String {
 mod tests {
     use super::*;
     use crate::exercise::Exercise;
-    use std::time::Duration;
 
     fn course(root: &Path, names: &[&str]) -> Course {
         Course {
@@ -194,13 +193,7 @@ mod tests {
             final_message: String::new(),
             exercises: names
                 .iter()
-                .map(|name| Exercise {
-                    name: name.to_string(),
-                    dir: "d".into(),
-                    hint: "h".into(),
-                    timeout: Duration::from_secs(1),
-                    output_limit: 1024,
-                })
+                .map(|name| Exercise::new(name, "d", "h"))
                 .collect(),
         }
     }

@@ -1,4 +1,4 @@
-use super::*;
+use exercise::run_on_new_thread;
 
 use super::support::{panic_message, within};
 use std::panic;

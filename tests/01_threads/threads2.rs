@@ -1,4 +1,4 @@
-use super::*;
+use exercise::run_all;
 
 use super::support::{Gate, ThreadIds, lock, within};
 use std::sync::Mutex;

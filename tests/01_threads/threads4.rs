@@ -1,4 +1,4 @@
-use super::*;
+use exercise::sum_chunks;
 
 use super::support::{Gate, ThreadIds, lock, within};
 use std::sync::Mutex;

@@ -1,4 +1,4 @@
-use super::*;
+use exercise::spawn_summary;
 
 use super::support::{Gate, lock, within};
 use std::sync::{Arc, Mutex};

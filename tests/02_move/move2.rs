@@ -1,4 +1,4 @@
-use super::*;
+use exercise::greet_all;
 
 use super::support::{Gate, ThreadIds, within};
 use std::thread;

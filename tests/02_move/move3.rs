@@ -1,4 +1,4 @@
-use super::*;
+use exercise::map_chunks;
 
 use super::support::{Gate, ThreadIds, within};
 use std::thread;

@@ -1,5 +1,5 @@
 use super::support::{ThreadIds, lock, within};
-use super::*;
+use exercise::ship;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};

@@ -1,5 +1,5 @@
 use super::support::{Gate, Latch, ThreadIds, lock, within};
-use super::*;
+use exercise::fan_in;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};

@@ -1,5 +1,5 @@
 use super::support::within;
-use super::*;
+use exercise::EventLog;
 use std::sync::mpsc::SendError;
 use std::thread;
 use std::time::Duration;

@@ -1,5 +1,5 @@
 use super::support::{lock, within};
-use super::*;
+use exercise::write_lines;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;

@@ -1,5 +1,5 @@
 use super::support::{ThreadIds, lock, within};
-use super::*;
+use exercise::Spooler;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};

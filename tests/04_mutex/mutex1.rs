@@ -1,5 +1,7 @@
 use super::support::{Gate, within};
-use super::*;
+use exercise::{record, count, take_all};
+
+use std::thread;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);

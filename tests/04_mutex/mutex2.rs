@@ -1,5 +1,8 @@
 use super::support::{ThreadIds, within};
-use super::*;
+use exercise::play_round;
+
+use std::thread;
+use std::sync::Mutex;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);

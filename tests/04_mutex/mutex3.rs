@@ -1,5 +1,7 @@
 use super::support::{Gate, within};
-use super::*;
+use exercise::Wallet;
+
+use std::thread;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 

@@ -1,5 +1,8 @@
 use super::support::{Gate, ThreadIds, within};
-use super::*;
+use exercise::process_all;
+
+use std::thread;
+use std::sync::Mutex;
 use std::sync::TryLockError;
 use std::time::Duration;
 

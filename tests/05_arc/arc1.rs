@@ -1,5 +1,7 @@
 use super::support::{Counted, Gate, ThreadIds, within};
-use super::*;
+use exercise::run_all;
+
+use std::thread;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -1,5 +1,7 @@
 use super::support::{Counted, ThreadIds, lock, within};
-use super::*;
+use exercise::start_readers;
+
+use std::thread;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;

@@ -1,5 +1,7 @@
 use super::support::{Gate, ThreadIds, within};
-use super::*;
+use exercise::{start_producers, finish};
+
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 use super::support::{Gate, ThreadIds, lock, within};
-use super::*;
+use exercise::Survey;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};

@@ -1,5 +1,8 @@
 use super::support::within;
-use super::*;
+use exercise::Traffic;
+
+use std::thread;
+use std::sync::atomic::Ordering;
 use std::sync::atomic::AtomicUsize;
 use std::sync::mpsc;
 use std::time::Duration;

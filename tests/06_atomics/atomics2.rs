@@ -1,5 +1,8 @@
 use super::support::within;
-use super::*;
+use exercise::{Worker, start};
+
+use std::thread;
+use std::time::Duration;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};

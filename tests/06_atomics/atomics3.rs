@@ -1,5 +1,7 @@
 use super::support::{Gate, within};
-use super::*;
+use exercise::Limiter;
+
+use std::thread;
 use std::sync::Mutex;
 use std::sync::mpsc;
 use std::time::Duration;

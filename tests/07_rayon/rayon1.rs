@@ -1,5 +1,5 @@
 use super::support::{Gate, within};
-use super::*;
+use exercise::count_matching;
 use std::sync::Mutex;
 use std::time::Duration;
 

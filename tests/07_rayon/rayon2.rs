@@ -1,5 +1,5 @@
 use super::support::within;
-use super::*;
+use exercise::{Page, render_all};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::thread;

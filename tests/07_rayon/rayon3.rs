@@ -1,5 +1,5 @@
 use super::support::within;
-use super::*;
+use exercise::mean;
 use std::sync::Mutex;
 use std::time::Duration;
 

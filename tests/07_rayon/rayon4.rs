@@ -1,5 +1,5 @@
 use super::support::{Gate, within};
-use super::*;
+use exercise::{Tree, total};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

@@ -421,13 +421,7 @@ mod tests {
             final_message: String::new(),
             exercises: ["one", "two", "three"]
                 .iter()
-                .map(|name| Exercise {
-                    name: name.to_string(),
-                    dir: "topic".into(),
-                    hint: "a hint".into(),
-                    timeout: Duration::from_secs(1),
-                    output_limit: 1024,
-                })
+                .map(|name| Exercise::new(name, "topic", "a hint"))
                 .collect(),
         }
     }

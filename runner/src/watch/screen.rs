@@ -599,13 +599,7 @@ mod tests {
             final_message: "All done.".into(),
             exercises: ["one", "two"]
                 .iter()
-                .map(|name| Exercise {
-                    name: name.to_string(),
-                    dir: "topic".into(),
-                    hint: "Think about it.".into(),
-                    timeout: Duration::from_secs(1),
-                    output_limit: 1024,
-                })
+                .map(|name| Exercise::new(name, "topic", "Think about it."))
                 .collect(),
         };
         let mut model = Model::new(course, State::default(), Watching::Native);

@@ -1,0 +1,50 @@
+//! Everything that differs between operating systems, behind one small
+//! interface (as cargo-nextest does it): starting a child in its own group,
+//! confining a test process, killing a whole process tree, telling how a
+//! process ended, and hearing termination signals. No other module names a
+//! platform.
+
+use std::path::PathBuf;
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+use unix as imp;
+
+pub use imp::{
+    can_pin, confinement, describe_exit, init, isolate, kill_tree, on_termination, sandbox,
+    sweep_orphans,
+};
+
+/// What a test process may use. Applied before the test binary starts, so
+/// it holds for every line of learner code.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    /// Bytes of memory the process may map for data (heap, stacks).
+    pub memory: u64,
+    /// Threads and processes it may run at once (beyond the user's own).
+    pub tasks: u64,
+    /// Run on one CPU only, as on a one-core CI machine.
+    pub one_cpu: bool,
+    /// The only folder it may write (its private temporary folder).
+    pub scratch: PathBuf,
+    /// The test binary, which it may read (to be executed at all).
+    pub program: PathBuf,
+}
+
+/// How much of the sandbox this machine enforces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confinement {
+    /// Files, processes and signals are confined (Linux with Landlock).
+    Full,
+    /// Only the limits hold; the reason says what is missing.
+    LimitsOnly(String),
+}
+
+/// How a child process ended, in words a learner can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    /// Killed by the system or itself; the text names the cause.
+    Killed(String),
+}

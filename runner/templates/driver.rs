@@ -1,0 +1,173 @@
+// The runner's test driver, compiled into every test binary in place of
+// libtest. It runs one hidden test per process and reports the verdict on a
+// line that starts with a secret marker the runner writes to its stdin:
+// the driver reads it before any learner code runs, and the learner's code,
+// which lives in another crate and cannot read this one's memory or
+// /proc (the sandbox), cannot forge that line. Exit codes alone prove
+// nothing: `process::exit(0)` from learner code is a crash, not a pass.
+//
+// Usage: <binary> <test name>   (the marker comes on stdin)
+
+use std::io::{BufRead, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+
+/// Where the first panic on the test's thread happened.
+type Location = Arc<Mutex<Option<String>>>;
+
+pub fn main(tests: &[(&str, fn())]) -> std::process::ExitCode {
+    let mut marker = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut marker);
+    let marker = marker.trim_end_matches(['\n', '\r']).to_string();
+    confine::forbid_exec();
+
+    let Some(name) = std::env::args().nth(1) else {
+        eprintln!("usage: <test binary> <test name>; tests:");
+        for (name, _) in tests {
+            eprintln!("  {name}");
+        }
+        return std::process::ExitCode::from(2);
+    };
+    let Some(&(_, test)) = tests.iter().find(|(n, _)| *n == name) else {
+        eprintln!("no hidden test called `{name}`");
+        return std::process::ExitCode::from(2);
+    };
+
+    let location: Location = Arc::default();
+    let seen = Arc::clone(&location);
+    let thread_name = name.clone();
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() == Some(thread_name.as_str()) {
+            let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+            if seen.is_none() {
+                *seen = info
+                    .location()
+                    .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+            }
+        }
+        previous(info);
+    }));
+
+    let started = std::time::Instant::now();
+    let ran = std::thread::Builder::new()
+        .name(name.clone())
+        .spawn(move || panic::catch_unwind(AssertUnwindSafe(test)).map_err(|p| message(&*p)));
+    let result = match ran {
+        Ok(handle) => handle
+            .join()
+            .unwrap_or_else(|_| Err("the test thread could not be joined".into())),
+        Err(e) => Err(format!("the test thread could not start: {e}")),
+    };
+    let millis = started.elapsed().as_millis();
+    let record = match &result {
+        Ok(()) => format!("{{\"status\":\"passed\",\"millis\":{millis}}}"),
+        Err(text) => {
+            let at = location.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            format!(
+                "{{\"status\":\"failed\",\"millis\":{millis},\"message\":{},\"location\":{}}}",
+                json_string(text),
+                at.as_deref().map_or("null".to_string(), json_string)
+            )
+        }
+    };
+    // One write to unbuffered stderr, under the pipe's atomic size, so that
+    // no other thread's output lands inside the line.
+    let _ = std::io::stdout().lock().flush();
+    let line = format!("\n{marker}{record}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    // Exit at once: threads the code left behind do not run on.
+    std::process::exit(if result.is_ok() { 0 } else { 101 })
+}
+
+/// The panic's text, cut to fit the record in one atomic pipe write.
+fn message(payload: &(dyn std::any::Any + Send)) -> String {
+    let mut text = if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<a panic payload that is not a string>".to_string()
+    };
+    if text.len() > 600 {
+        let mut end = 600;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str(" [...]");
+    }
+    text
+}
+
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(target_os = "linux")]
+mod confine {
+    use std::ffi::{c_int, c_long, c_uint};
+
+    unsafe extern "C" {
+        fn syscall(number: c_long, ...) -> c_long;
+        fn prctl(option: c_int, ...) -> c_int;
+        fn close(fd: c_int) -> c_int;
+    }
+
+    const SYS_LANDLOCK_CREATE_RULESET: c_long = 444;
+    const SYS_LANDLOCK_RESTRICT_SELF: c_long = 446;
+    const LANDLOCK_ACCESS_FS_EXECUTE: u64 = 1;
+    const PR_SET_PDEATHSIG: c_int = 1;
+    const PR_SET_NO_NEW_PRIVS: c_int = 38;
+    const SIGKILL: c_long = 9;
+
+    #[repr(C)]
+    struct RulesetAttr {
+        handled_access_fs: u64,
+    }
+
+    /// From here on, this process and its threads cannot execute any
+    /// program (a Landlock layer that handles `execute` and allows it
+    /// nowhere), so the code under test never starts a process the runner
+    /// would have to hunt down. A child of this binary dies with it.
+    pub fn forbid_exec() {
+        let attr = RulesetAttr {
+            handled_access_fs: LANDLOCK_ACCESS_FS_EXECUTE,
+        };
+        // SAFETY: plain system calls with valid arguments.
+        unsafe {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            let fd = syscall(
+                SYS_LANDLOCK_CREATE_RULESET,
+                &attr as *const RulesetAttr,
+                std::mem::size_of::<RulesetAttr>(),
+                0 as c_uint,
+            );
+            if fd < 0 {
+                return;
+            }
+            prctl(PR_SET_NO_NEW_PRIVS, 1 as c_long, 0 as c_long, 0 as c_long, 0 as c_long);
+            syscall(SYS_LANDLOCK_RESTRICT_SELF, fd as c_int, 0 as c_uint);
+            close(fd as c_int);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod confine {
+    pub fn forbid_exec() {}
+}
