@@ -13,6 +13,16 @@
 //!   deep-copied; freed exactly once).
 //! - [`lock`]: lock a test's own `Mutex`, ignoring poison.
 //! - [`panic_message`]: the text of a caught panic.
+//! - [`Rng`]: random inputs per run, with the seed printed and replayable
+//!   (`RUNNER_SEED=<seed> cargo runner run <name>`).
+//! - [`process_cpu_time`]: CPU time this process used, to prove a waiting
+//!   thread blocks instead of spinning.
+//! - [`CountingAlloc`]: a global allocator that counts allocations and
+//!   frees (declare it in the test file with `#[global_allocator]`).
+//!
+//! The learner's code is the crate `exercise`: tests name each item they
+//! use (`use exercise::{run_all};`, never `exercise::*`) and pin its
+//! signature (`const _: fn(Vec<u64>) -> u64 = exercise::sum;`).
 
 use std::any::Any;
 use std::collections::HashSet;
@@ -342,5 +352,212 @@ impl<T: Clone> Clone for Counted<T> {
 impl<T> Drop for Counted<T> {
     fn drop(&mut self) {
         self.counts.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A small, fast random number generator (SplitMix64) for test inputs.
+///
+/// Each run draws a new seed and prints it, so a failure's output says how
+/// to replay it: `RUNNER_SEED=<seed>` in the environment fixes the seed.
+/// Vary sizes, shapes and values with it, so that no hard-coded answer or
+/// "works for the usual sizes" solution passes.
+#[derive(Debug, Clone)]
+pub struct Rng {
+    seed: u64,
+    state: u64,
+}
+
+impl Rng {
+    /// A generator seeded from `RUNNER_SEED`, or at random (and printed).
+    pub fn from_env() -> Rng {
+        use std::hash::{BuildHasher, RandomState};
+        let seed = std::env::var("RUNNER_SEED")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or_else(|| RandomState::new().hash_one(Instant::now()));
+        println!("random inputs from seed {seed} (replay with RUNNER_SEED={seed})");
+        Rng { seed, state: seed }
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `range` (which must not be empty).
+    pub fn range(&mut self, range: std::ops::Range<u64>) -> u64 {
+        assert!(!range.is_empty(), "Rng::range of an empty range");
+        range.start + self.next_u64() % (range.end - range.start)
+    }
+
+    /// An index below `n` (which must be positive).
+    pub fn below(&mut self, n: usize) -> usize {
+        self.range(0..n as u64) as usize
+    }
+
+    /// Shuffles `items` in place.
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+/// CPU time used so far by this whole process (every thread).
+///
+/// To prove that code waits by blocking, not by spinning on `try_recv`,
+/// `try_lock` or a flag: read it before and after a stretch in which the
+/// code under test can only wait, and compare with the stretch's length.
+/// A blocked thread uses next to nothing; a spinning one uses about all of
+/// it on an idle machine. (Load only makes a spinner look better, never a
+/// blocked thread look worse, so this never fails a correct solution.)
+pub fn process_cpu_time() -> Duration {
+    cpu::process_time()
+}
+
+#[cfg(unix)]
+mod cpu {
+    use std::time::Duration;
+
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+
+    #[cfg(target_os = "linux")]
+    const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+    #[cfg(not(target_os = "linux"))]
+    const CLOCK_PROCESS_CPUTIME_ID: i32 = 12;
+
+    pub fn process_time() -> Duration {
+        let mut time = Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: a plain system call writing into a valid struct.
+        let done = unsafe { clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut time) };
+        assert_eq!(done, 0, "clock_gettime failed");
+        Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
+    }
+}
+
+#[cfg(windows)]
+mod cpu {
+    use std::time::Duration;
+
+    #[repr(C)]
+    #[derive(Default)]
+    struct FileTime {
+        low: u32,
+        high: u32,
+    }
+
+    #[link(name = "kernel32")]
+    unsafe extern "system" {
+        fn GetCurrentProcess() -> isize;
+        fn GetProcessTimes(
+            process: isize,
+            creation: *mut FileTime,
+            exit: *mut FileTime,
+            kernel: *mut FileTime,
+            user: *mut FileTime,
+        ) -> i32;
+    }
+
+    pub fn process_time() -> Duration {
+        let (mut c, mut e, mut k, mut u) = Default::default();
+        // SAFETY: plain system calls writing into valid structs.
+        let done =
+            unsafe { GetProcessTimes(GetCurrentProcess(), &mut c, &mut e, &mut k, &mut u) };
+        assert!(done != 0, "GetProcessTimes failed");
+        let ticks = |t: &FileTime| (u64::from(t.high) << 32) | u64::from(t.low);
+        Duration::from_nanos((ticks(&k) + ticks(&u)) * 100)
+    }
+}
+
+/// A global allocator that counts allocations and frees, to catch leaked
+/// buffers (`Vec::leak`, `Box::leak`, `mem::forget`) and needless copies.
+/// Declare it in a test file, once:
+///
+/// ```ignore
+/// #[global_allocator]
+/// static ALLOC: super::support::CountingAlloc = super::support::CountingAlloc::new();
+/// ```
+///
+/// Counts are process-wide; take a [`CountingAlloc::snapshot`] before and
+/// after the code under test, and compare bytes still live.
+#[derive(Debug)]
+pub struct CountingAlloc {
+    allocs: AtomicUsize,
+    frees: AtomicUsize,
+    live_bytes: AtomicUsize,
+}
+
+/// What a [`CountingAlloc`] had counted at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllocCounts {
+    pub allocs: usize,
+    pub frees: usize,
+    pub live_bytes: usize,
+}
+
+impl CountingAlloc {
+    pub const fn new() -> Self {
+        CountingAlloc {
+            allocs: AtomicUsize::new(0),
+            frees: AtomicUsize::new(0),
+            live_bytes: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn snapshot(&self) -> AllocCounts {
+        AllocCounts {
+            allocs: self.allocs.load(Ordering::SeqCst),
+            frees: self.frees.load(Ordering::SeqCst),
+            live_bytes: self.live_bytes.load(Ordering::SeqCst),
+        }
+    }
+}
+
+impl Default for CountingAlloc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: every call is passed to the system allocator unchanged; the
+// counters are only atomics on the side.
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        self.allocs.fetch_add(1, Ordering::SeqCst);
+        self.live_bytes.fetch_add(layout.size(), Ordering::SeqCst);
+        // SAFETY: the caller upholds `alloc`'s contract.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        self.frees.fetch_add(1, Ordering::SeqCst);
+        self.live_bytes.fetch_sub(layout.size(), Ordering::SeqCst);
+        // SAFETY: the caller upholds `dealloc`'s contract.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        self.live_bytes.fetch_sub(layout.size(), Ordering::SeqCst);
+        self.live_bytes.fetch_add(new, Ordering::SeqCst);
+        // SAFETY: the caller upholds `realloc`'s contract.
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
     }
 }

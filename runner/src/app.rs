@@ -58,10 +58,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             all,
             yes,
         ),
-        Some(Command::Dev(DevCommand::Check { repeat, jobs })) => {
+        Some(Command::Dev(DevCommand::Check {
+            repeat,
+            jobs,
+            names,
+        })) => {
             let course = load(Files::All)?;
             let harness = prepare(&course)?;
-            Ok(exit(dev::check(&course, &harness, repeat, jobs)?))
+            Ok(exit(dev::check(&course, &harness, repeat, jobs, &names)?))
         }
         // These two create the original copies.
         Some(Command::Dev(DevCommand::Update)) => {

@@ -109,6 +109,8 @@ pub enum DevCommand {
         /// How many exercises to check at once (default: the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Check only these exercises (default: all, and the course's files).
+        names: Vec<String>,
     },
     /// After changing exercises or info.toml: refresh the exercise list of
     /// exercises/Cargo.toml and the original copies `reset` restores.

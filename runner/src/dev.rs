@@ -29,9 +29,27 @@ use crate::ui;
 const SLOW_TEST: Duration = Duration::from_secs(1);
 
 /// Checks the whole course; `Ok(true)` when nothing is wrong.
-pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize>) -> Result<bool> {
+pub fn check(
+    course: &Course,
+    harness: &Harness,
+    repeat: u32,
+    jobs: Option<usize>,
+    only: &[String],
+) -> Result<bool> {
+    for name in only {
+        course.get(name)?;
+    }
     let tools = Tools::detect();
-    let mut problems = file_problems(course);
+    let mut problems = if only.is_empty() {
+        file_problems(course)
+    } else {
+        Vec::new()
+    };
+    let selected: Vec<&Exercise> = course
+        .exercises
+        .iter()
+        .filter(|e| only.is_empty() || only.contains(&e.name))
+        .collect();
     problems.extend(lint::bin_problems(course));
     problems.extend(lint::todo_problems(course));
     if let Some(rustfmt) = &tools.rustfmt {
@@ -45,15 +63,13 @@ pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize
     if pin.is_none() {
         ui::info("skipped: the runs pinned to one CPU (this system cannot pin a process to a CPU)");
     }
-    let bar = ui::progress(course.exercises.len());
+    let bar = ui::progress(selected.len());
     let next = AtomicUsize::new(0);
     let found = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..jobs.min(course.exercises.len()) {
+        for _ in 0..jobs.min(selected.len()) {
             scope.spawn(|| {
-                while let Some(exercise) =
-                    course.exercises.get(next.fetch_add(1, Ordering::Relaxed))
-                {
+                while let Some(exercise) = selected.get(next.fetch_add(1, Ordering::Relaxed)) {
                     bar.set_message(exercise.name.clone());
                     let result =
                         check_exercise(harness, exercise, repeat, pin, tools.clippy.as_deref());
@@ -75,7 +91,7 @@ pub fn check(course: &Course, harness: &Harness, repeat: u32, jobs: Option<usize
     for note in tools.notes() {
         println!("note: {note}");
     }
-    let total = course.exercises.len();
+    let total = selected.len();
     if problems.is_empty() {
         println!(
             "The course is sound: {total} exercises checked, solutions passed {repeat}× each."
@@ -120,6 +136,9 @@ fn check_exercise(
             break;
         }
     }
+    problems.extend(wrong_solution_problems(
+        harness, exercise, repeat, pinned, &cancel,
+    )?);
     let runs = (0..repeat).map(|_| Pin::No).chain(pinned);
     for (i, pin) in runs.enumerate() {
         let report = check::check_with(harness, exercise, Source::Solution, pin, &cancel)?;
@@ -151,6 +170,71 @@ fn check_exercise(
         }
     }
     Ok(problems)
+}
+
+/// Known-wrong solutions an exercise should have, at least.
+const WRONG_WANTED: usize = 6;
+
+/// Every known-wrong solution must fail in every run, unpinned and pinned:
+/// one lucky pass is a pass a learner keeps.
+fn wrong_solution_problems(
+    harness: &Harness,
+    exercise: &Exercise,
+    repeat: u32,
+    pinned: Option<Pin>,
+    cancel: &Cancel,
+) -> Result<Vec<String>> {
+    let root = harness.root();
+    let wrong = exercise.wrong_solutions(root);
+    let mut problems = Vec::new();
+    if wrong.len() < WRONG_WANTED {
+        problems.push(format!(
+            "{}: {} known-wrong solution(s) in {}, {WRONG_WANTED} wanted (see the course guide)",
+            exercise.name,
+            wrong.len(),
+            shown(root, &exercise.wrong_dir(root)),
+        ));
+    }
+    for (i, path) in wrong.iter().enumerate() {
+        let text = fs::read_to_string(path).unwrap_or_default();
+        let Some(why) = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("// WRONG: "))
+        else {
+            problems.push(format!(
+                "{}: does not open with `// WRONG: <what is wrong>`",
+                shown(root, path)
+            ));
+            continue;
+        };
+        let runs = (0..repeat.min(20)).map(|_| Pin::No).chain(pinned);
+        for (run, pin) in runs.enumerate() {
+            let report = check::check_with(harness, exercise, Source::Wrong(i), pin, cancel)?;
+            if report.outcome.passed() {
+                let when = match pin {
+                    Pin::OneCpu => "pinned to one CPU".to_string(),
+                    Pin::No => format!("run {}", run + 1),
+                };
+                problems.push(format!(
+                    "{}: a known-wrong solution passes the hidden tests ({when}): {why}",
+                    shown(root, path)
+                ));
+                break;
+            }
+            if report.outcome == Outcome::Cancelled {
+                break;
+            }
+        }
+    }
+    Ok(problems)
+}
+
+fn shown(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// One pinned run where the platform can pin a process to a CPU.
@@ -190,7 +274,10 @@ fn file_problems(course: &Course) -> Vec<String> {
     ] {
         for file in rust_files(&root.join(top)) {
             let support = file == root.join("tests").join("support.rs");
-            if !support && !listed.contains(&file) {
+            let wrong = file
+                .parent()
+                .is_some_and(|dir| course.exercises.iter().any(|e| e.wrong_dir(root) == dir));
+            if !support && !wrong && !listed.contains(&file) {
                 let shown = file.strip_prefix(root).unwrap_or(&file);
                 problems.push(format!("{}: not listed in info.toml", shown.display()));
             }

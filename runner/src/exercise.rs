@@ -38,17 +38,25 @@ pub enum Source {
     Solution,
     /// The exercise as shipped (a course self-check: it must fail).
     Pristine,
+    /// A known-wrong solution, by its index in `Exercise::wrong_solutions`
+    /// (a course self-check: it must fail, every time).
+    Wrong(usize),
 }
 
 impl Source {
-    pub fn label(self) -> &'static str {
+    /// The build folder's name for this source.
+    pub fn label(self) -> String {
         match self {
-            Source::Exercise => "exercise",
-            Source::Solution => "solution",
-            Source::Pristine => "pristine",
+            Source::Exercise => "exercise".into(),
+            Source::Solution => "solution".into(),
+            Source::Pristine => "pristine".into(),
+            Source::Wrong(i) => format!("wrong-{i}"),
         }
     }
 }
+
+/// Where an exercise's known-wrong solutions live, under `solutions/<dir>/`.
+pub const WRONG_DIR: &str = "wrong";
 
 /// Per-test time limit when an exercise sets none.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -89,7 +97,36 @@ impl Exercise {
             Source::Exercise => self.file(root, "exercises"),
             Source::Solution => self.file(root, "solutions"),
             Source::Pristine => self.file(root, PRISTINE_DIR),
+            Source::Wrong(i) => self
+                .wrong_solutions(root)
+                .into_iter()
+                .nth(i)
+                .unwrap_or_else(|| self.wrong_dir(root).join(format!("missing-{i}.rs"))),
         }
+    }
+
+    /// `solutions/<dir>/wrong/<name>/`: wrong solutions that the hidden
+    /// tests must reject, one file each, opening with `// WRONG: <why>`.
+    pub fn wrong_dir(&self, root: &Path) -> PathBuf {
+        root.join("solutions")
+            .join(&self.dir)
+            .join(WRONG_DIR)
+            .join(&self.name)
+    }
+
+    /// The known-wrong solutions, sorted by file name.
+    pub fn wrong_solutions(&self, root: &Path) -> Vec<PathBuf> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(self.wrong_dir(root))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        found
     }
 
     pub fn test_path(&self, root: &Path) -> PathBuf {

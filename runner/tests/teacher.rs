@@ -408,7 +408,7 @@ fn pristine_grades_with_the_published_hidden_tests() {
     // The learner weakens the failing test and drops the exercise.
     course.write(
         "tests/basics/failing.rs",
-        "use super::*;\n\n#[test]\nfn adds() {\n    let _ = add(2, 3);\n}\n",
+        "use exercise::add;\n\n#[test]\nfn adds() {\n    let _ = add(2, 3);\n}\n",
     );
     let manifest = course.read("info.toml");
     let cut = manifest

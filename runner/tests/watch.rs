@@ -25,7 +25,7 @@ const COLS: u16 = 120;
 
 const BROKEN: &str = "pub fn answer() -> u32 {\n    0\n}\n\nfn main() {}\n";
 const FIXED: &str = "pub fn answer() -> u32 {\n    42\n}\n\nfn main() {}\n";
-const TESTS: &str = "use super::*;\n\n#[test]\nfn answers_42() {\n    assert_eq!(answer(), 42, \"answer() is wrong\");\n}\n";
+const TESTS: &str = "use exercise::answer;\n\n#[test]\nfn answers_42() {\n    assert_eq!(answer(), 42, \"answer() is wrong\");\n}\n";
 
 /// `answer` returning `value` after `millis` milliseconds.
 fn slow(value: u32, millis: u64) -> String {
