@@ -90,13 +90,18 @@ fn exit(success: bool) -> ExitCode {
 /// The compiler settings, building the shared crates on first use. Says
 /// once when this machine cannot confine the tests.
 pub fn prepare(course: &Course) -> Result<Harness> {
+    prepare_in(course, &course.root.join("target").join("runner"))
+}
+
+/// `prepare`, building in `dir`.
+pub fn prepare_in(course: &Course, dir: &std::path::Path) -> Result<Harness> {
     if let Confinement::LimitsOnly(reason) = platform::confinement() {
         ui::info(&format!(
             "notice: tests run with time, memory and thread limits but without file \
              confinement ({reason}); see \"How your code is run\" in the README"
         ));
     }
-    Harness::prepare(&course.root, ui::color_enabled(), |crates| {
+    Harness::prepare_in(&course.root, dir, ui::color_enabled(), |crates| {
         ui::info(&format!(
             "Compiling the crates exercises may use ({crates}); this happens once."
         ))

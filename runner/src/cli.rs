@@ -96,6 +96,11 @@ pub struct VerifyArgs {
     /// course as published), and name the hidden files that differ from it.
     #[arg(long, value_name = "REV")]
     pub pristine: Option<String>,
+    /// Build everything in a new private folder instead of `target/runner`,
+    /// trusting no cached build (the default in CI, where `CI` is set, and
+    /// with `--pristine`).
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -123,15 +123,11 @@ pub fn digest(parts: &[&[u8]]) -> String {
 }
 
 impl Harness {
-    /// Finds the compiler and makes sure the shared crates are built.
-    /// `announce` is called before a (slow, first-time) cargo build.
-    pub fn prepare(root: &Path, color: bool, announce: impl FnOnce(&str)) -> Result<Self> {
-        Self::prepare_in(root, &root.join("target").join("runner"), color, announce)
-    }
-
-    /// As `prepare`, building everything (the shared crates too) in `dir`:
-    /// a grading run in a fresh folder trusts nothing that code under test,
-    /// or a committed `target/`, could have left in the course.
+    /// Finds the compiler and makes sure the shared crates are built, all
+    /// in `dir` (`target/runner`, or a fresh folder: a grading run there
+    /// trusts nothing that code under test, or a committed `target/`, could
+    /// have left in the course). `announce` is called before a (slow,
+    /// first-time) cargo build.
     pub fn prepare_in(
         root: &Path,
         dir: &Path,

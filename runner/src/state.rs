@@ -127,22 +127,28 @@ impl Store {
     fn load_locked(&self, course: &Course) -> Result<(State, Vec<String>)> {
         let path = self.path();
         let mut warnings = Vec::new();
-        let mut state = match fs::read_to_string(&path) {
-            Ok(text) => match toml::from_str::<State>(&text) {
-                Ok(state) => state,
-                Err(e) => {
-                    let aside = path.with_extension("toml.corrupt");
-                    let _ = fs::rename(&path, &aside);
-                    warnings.push(format!(
-                        "the progress file {} could not be read ({}); starting fresh. \
-                         The old file was kept as {}",
-                        relative(&course.root, &path),
-                        e.message().trim(),
-                        relative(&course.root, &aside),
-                    ));
-                    State::default()
-                }
-            },
+        let parsed = fs::read(&path).map(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|_| "it is not UTF-8 text".to_string())
+                .and_then(|text| {
+                    toml::from_str::<State>(&text).map_err(|e| e.message().trim().to_string())
+                })
+        });
+        let mut state = match parsed {
+            Ok(Ok(state)) => state,
+            Ok(Err(why)) => {
+                let aside = set_aside(&path);
+                warnings.push(format!(
+                    "the progress file {} could not be read ({why}); starting fresh. \
+                     The old file was kept as {}",
+                    relative(&course.root, &path),
+                    aside.map_or("(it could not be moved)".into(), |a| relative(
+                        &course.root,
+                        &a
+                    )),
+                ));
+                State::default()
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
             Err(e) => {
                 warnings.push(format!(
@@ -172,6 +178,22 @@ impl Store {
     fn lock(&self) -> Result<Flock<File>> {
         lock_exclusive(&self.dir.join(LOCK_FILE))
     }
+}
+
+/// Moves an unreadable progress file out of the way under a name no earlier
+/// one has (`state.toml.corrupt`, `state.toml.corrupt.1`, ...), so a second
+/// corruption never overwrites the first.
+fn set_aside(path: &Path) -> Option<std::path::PathBuf> {
+    (0..1000).find_map(|n| {
+        let aside = match n {
+            0 => path.with_extension("toml.corrupt"),
+            n => path.with_extension(format!("toml.corrupt.{n}")),
+        };
+        if aside.exists() {
+            return None;
+        }
+        fs::rename(path, &aside).ok().map(|()| aside)
+    })
 }
 
 fn relative(root: &Path, path: &Path) -> String {
@@ -229,6 +251,16 @@ mod tests {
         assert_eq!(state, State::default());
         assert!(warnings[0].contains("starting fresh"), "{warnings:?}");
         assert!(dir.path().join(".runner/state.toml.corrupt").is_file());
+
+        // Not UTF-8, and a second corruption: set aside too, the first kept.
+        fs::write(store.path(), b"done = [\xff\xfe]").expect("write");
+        let (state, warnings) = store.load(&course).expect("load");
+        assert_eq!(state, State::default());
+        assert!(warnings[0].contains("not UTF-8"), "{warnings:?}");
+        let first = fs::read_to_string(dir.path().join(".runner/state.toml.corrupt"));
+        assert_eq!(first.expect("first kept"), "current = [");
+        let second = fs::read(dir.path().join(".runner/state.toml.corrupt.1"));
+        assert_eq!(second.expect("second kept"), b"done = [\xff\xfe]");
 
         fs::write(
             store.path(),

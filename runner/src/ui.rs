@@ -38,6 +38,26 @@ pub fn init(choice: ColorChoice) {
     colored::control::set_override(on);
 }
 
+/// Whether a panic is `println!` failing on a stdout whose reader is gone.
+pub fn is_closed_stdout(payload: &(dyn std::any::Any + Send)) -> bool {
+    let text = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    text.starts_with("failed printing to stdout") && text.contains("Broken pipe")
+}
+
+/// Keeps the panic of a print to a closed stdout silent (see `main`).
+pub fn quiet_on_closed_stdout() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_closed_stdout(info.payload()) {
+            previous(info);
+        }
+    }));
+}
+
 pub fn color_enabled() -> bool {
     COLOR.load(Ordering::Relaxed)
 }
@@ -113,7 +133,7 @@ pub fn report_details(report: &Report) -> String {
     match report.outcome {
         Outcome::CompileError | Outcome::TimedOut if report.tests.is_empty() => {
             out.push('\n');
-            out.push_str(report.compiler_output.trim_end());
+            out.push_str(neutralize(&report.compiler_output, Keep::Colours).trim_end());
             out.push('\n');
         }
         _ => {
@@ -149,9 +169,67 @@ fn test_text(out: &mut String, test: &TestRun) {
     if !note.is_empty() {
         out.push_str(&format!("    {}\n", note.yellow()));
     }
-    for line in test.output.lines() {
+    // What the code under test printed reaches the terminal as plain text:
+    // no colours, cursor moves, titles, clipboard writes or hyperlinks.
+    for line in neutralize(&test.output, Keep::Nothing).lines() {
         out.push_str(&format!("    {line}\n"));
     }
+}
+
+/// Which terminal sequences `neutralize` lets through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Colour (SGR) sequences, as the compiler writes them.
+    Colours,
+    Nothing,
+}
+
+/// Text that cannot drive the terminal: every escape sequence but the
+/// colours asked for, and every control character but newline and tab, is
+/// dropped (a carriage return could hide a line, a title or clipboard write
+/// would reach outside the screen).
+pub fn neutralize(text: &str, keep: Keep) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.peek() {
+                Some('[') => {
+                    chars.next();
+                    let mut sequence = String::from("\u{1b}[");
+                    for c in chars.by_ref() {
+                        sequence.push(c);
+                        if ('\u{40}'..='\u{7e}').contains(&c) {
+                            break;
+                        }
+                    }
+                    let colour = sequence.ends_with('m')
+                        && sequence[2..sequence.len() - 1]
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || c == ';');
+                    if colour && keep == Keep::Colours {
+                        out.push_str(&sequence);
+                    }
+                }
+                // OSC, DCS, APC, PM, SOS: a string up to BEL or ESC \.
+                Some(']' | 'P' | '_' | '^' | 'X') => {
+                    chars.next();
+                    while let Some(c) = chars.next() {
+                        if c == '\u{7}' || (c == '\u{1b}' && chars.next_if_eq(&'\\').is_some()) {
+                            break;
+                        }
+                    }
+                }
+                _ => {
+                    chars.next();
+                }
+            },
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// What a test that timed out probably means.
@@ -235,4 +313,19 @@ pub fn progress(len: usize) -> ProgressBar {
         bar.set_style(style.progress_chars("█▉ "));
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_cannot_drive_the_terminal() {
+        let hostile = "a\u{1b}[2J\u{1b}[Hb\u{1b}]0;title\u{7}c\u{1b}]52;c;Zm9v\u{1b}\\d\re\u{1b}[31mf\u{1b}[0m\u{1b}P+q\u{1b}\\g\u{7}\n\th";
+        assert_eq!(neutralize(hostile, Keep::Nothing), "abcdefg\n\th");
+        assert_eq!(
+            neutralize("x\u{1b}[1;31my\u{1b}[0m\u{1b}[5A", Keep::Colours),
+            "x\u{1b}[1;31my\u{1b}[0m"
+        );
+    }
 }

@@ -163,7 +163,17 @@ pub fn command(root: &Path, args: &VerifyArgs) -> Result<ExitCode> {
             Some(original) => original.course(root, source)?,
             None => manifest::load(root, Files::All)?,
         };
-        let mut harness = app::prepare(&course)?;
+        // A grading run in CI, or of a revision, executes nothing it did not
+        // build itself from these inputs: no cache the code under test, or
+        // a committed `target/`, could have planted binaries in.
+        let fresh_dir = (args.fresh || original.is_some() || in_ci())
+            .then(|| tempfile::Builder::new().prefix("runner-verify-").tempdir())
+            .transpose()
+            .context("cannot create a private build folder")?;
+        let mut harness = match &fresh_dir {
+            Some(dir) => app::prepare_in(&course, dir.path())?,
+            None => app::prepare(&course)?,
+        };
         if let Some(original) = &original {
             harness = harness.with_hidden_tests_from(original.dir());
         }
@@ -253,6 +263,12 @@ fn write_report(output: Option<&Path>, text: &str) -> Result<()> {
 }
 
 /// Checks the course in order, printing a line per exercise to `sink`.
+/// Whether this runs in CI (`CI` is set by GitHub Actions, GitLab, and
+/// most others).
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
+}
+
 fn grade<'a>(
     course: &'a Course,
     harness: &Harness,
