@@ -68,7 +68,7 @@ pub const DEFAULT_COMPILE_TIMEOUT: Duration = Duration::from_secs(45);
 /// Memory of a test process when an exercise sets none.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 1024 * 1024 * 1024;
 /// Threads of a test process when an exercise sets none.
-pub const DEFAULT_TASK_LIMIT: u64 = 256;
+pub const DEFAULT_TASK_LIMIT: u64 = 512;
 
 impl Exercise {
     /// An exercise with every limit at its default.

@@ -148,7 +148,7 @@ pub fn report_details(report: &Report) -> String {
                 .collect();
             if !skipped.is_empty() {
                 out.push_str(&format!(
-                    "  {} {} (not run after a timeout)\n",
+                    "  {} {} (not run: the check was stopped)\n",
                     "-".dimmed(),
                     skipped.join(", ").dimmed()
                 ));
