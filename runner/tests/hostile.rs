@@ -322,3 +322,58 @@ fn ctrl_c_and_kill_of_the_runner_leave_nothing_running() {
         assert!(left.is_empty(), "after {signal}: {left:?}");
     }
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_test_cannot_reach_the_controlling_terminal() {
+    use std::io::Read;
+    use std::process::Stdio;
+
+    use nix::pty::{Winsize, openpty};
+    if !std::path::Path::new("/usr/bin/setsid").exists() {
+        return;
+    }
+    // `add` is right only if /dev/tty cannot be opened for writing.
+    let course = course_with(
+        "",
+        r#"
+    use std::io::Write;
+    match std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+        Ok(mut tty) => { let _ = tty.write_all(b"TTY-WRITTEN\x1b[2J"); 0 }
+        Err(_) => a + b,
+    }"#,
+    );
+    let size = Winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    let pty = openpty(&size, None).expect("a pseudo-terminal");
+    // The runner runs in a terminal of its own, as in a terminal window.
+    let runner = course.command(&["--color", "never", "run", "passing"]);
+    let mut command = std::process::Command::new("/usr/bin/setsid");
+    command
+        .arg("--ctty")
+        .arg(runner.get_program())
+        .args(runner.get_args())
+        .current_dir(course.root())
+        .env("FIXTURE_TOKEN", course.token())
+        .stdin(Stdio::from(pty.slave.try_clone().expect("tty")))
+        .stdout(Stdio::from(pty.slave.try_clone().expect("tty")))
+        .stderr(Stdio::from(pty.slave));
+    let mut child = command.spawn().expect("runner starts");
+    let status = child.wait().expect("runner ends");
+    let mut master = fs::File::from(pty.master);
+    let mut seen = Vec::new();
+    // Non-blocking enough: the runner has exited, so read what it left.
+    nix::fcntl::fcntl(
+        &master,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    )
+    .expect("non-blocking");
+    let _ = master.read_to_end(&mut seen);
+    let seen = String::from_utf8_lossy(&seen);
+    assert!(!seen.contains("TTY-WRITTEN"), "{seen}");
+    assert_eq!(status.code(), Some(0), "/dev/tty was refused: {seen}");
+}
