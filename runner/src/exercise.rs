@@ -24,6 +24,9 @@ pub struct Exercise {
     pub memory_limit: u64,
     /// Threads each test process may run at once.
     pub task_limit: u64,
+    /// How many runs in a row must pass before `run` and watch mode record
+    /// a pass (for exercises whose wrong solutions could pass by luck).
+    pub repeat: u32,
     /// Whether the learner's file may use `unsafe` (a lesson on
     /// `unsafe impl Send` needs it); forbidden otherwise.
     pub allow_unsafe: bool,
@@ -82,6 +85,7 @@ impl Exercise {
             compile_timeout: DEFAULT_COMPILE_TIMEOUT,
             memory_limit: DEFAULT_MEMORY_LIMIT,
             task_limit: DEFAULT_TASK_LIMIT,
+            repeat: 1,
             allow_unsafe: false,
         }
     }

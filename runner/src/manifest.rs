@@ -39,6 +39,7 @@ struct RawExercise {
     compile_timeout_secs: Option<Spanned<f64>>,
     memory_limit_mib: Option<Spanned<u64>>,
     thread_limit: Option<Spanned<u64>>,
+    repeat: Option<Spanned<u64>>,
     allow_unsafe: Option<bool>,
 }
 
@@ -252,6 +253,9 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
         }
         if let Some(threads) = within(entry.thread_limit, "thread_limit", 1..=10_000) {
             exercise.task_limit = threads;
+        }
+        if let Some(runs) = within(entry.repeat, "repeat", 1..=100) {
+            exercise.repeat = u32::try_from(runs).unwrap_or(1);
         }
         exercise.allow_unsafe = entry.allow_unsafe.unwrap_or(false);
         if is_identifier(name) && is_identifier(dir) {

@@ -313,3 +313,37 @@ fn outside_a_course_says_where_to_run() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("no info.toml"));
 }
+
+#[test]
+fn an_exercise_with_repeat_is_recorded_only_when_every_run_passes() {
+    let course = Course::only(&["passing", "failing"]);
+    // Right or wrong by a coin toss in each test process.
+    course.write(
+        "exercises/basics/passing.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    use std::hash::{BuildHasher, RandomState};\n    \
+         if RandomState::new().hash_one(0u8) % 2 == 0 { a + b + 1 } else { a + b }\n}\n\nfn main() {}\n",
+    );
+    let info = course.read("info.toml").replace(
+        "name = \"passing\"\ndir = \"basics\"",
+        "name = \"passing\"\ndir = \"basics\"\nrepeat = 30",
+    );
+    course.write("info.toml", &info);
+    // 30 runs must all pass: a coin does that once in 2^30 tries.
+    let run = course.run(&["--color", "never", "run", "passing"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let list = course.run(&["list"]);
+    assert!(
+        list.stdout()
+            .lines()
+            .any(|l| l.contains(" passing ") && l.trim_end().ends_with("pending")),
+        "{}",
+        list.all()
+    );
+    // A steady solution passes all its runs.
+    course.write(
+        "exercises/basics/passing.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\nfn main() {}\n",
+    );
+    let run = course.run(&["--color", "never", "run", "passing"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+}
