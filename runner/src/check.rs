@@ -292,21 +292,17 @@ fn run_test(
         // Backtraces would bury the test's own message; the course's tests
         // explain what they observed.
         .env("RUST_BACKTRACE", "0");
-    platform::sandbox(
-        &mut command,
-        &Sandbox {
+    let marker = new_marker()?;
+    let input = Input {
+        stdin: format!("{marker}\n").into_bytes(),
+        marker: Some(marker.into_bytes()),
+        sandbox: Some(Sandbox {
             memory: exercise.memory_limit,
             tasks: exercise.task_limit,
             one_cpu: pin == Pin::OneCpu,
             scratch: scratch.path().to_path_buf(),
             program: binary.to_path_buf(),
-        },
-    )
-    .context("cannot prepare the test's sandbox")?;
-    let marker = new_marker()?;
-    let input = Input {
-        stdin: format!("{marker}\n").into_bytes(),
-        marker: Some(marker.into_bytes()),
+        }),
     };
     let ran =
         process::run_with(command, input, limits, cancel).context("cannot run the hidden tests")?;

@@ -202,10 +202,10 @@ fn slow_problems(harness: &Harness, suspects: &[&Exercise]) -> Result<Vec<String
                 .iter()
                 .max_by_key(|t| t.elapsed)
                 .map(|t| (t.name.clone(), t.elapsed));
-            if let Some(run) = slowest {
-                if best.as_ref().is_none_or(|b| run.1 < b.1) {
-                    best = Some(run);
-                }
+            if let Some(run) = slowest
+                && best.as_ref().is_none_or(|b| run.1 < b.1)
+            {
+                best = Some(run);
             }
         }
         if let Some((name, elapsed)) = best.filter(|(_, e)| *e > SLOW_TEST) {

@@ -536,14 +536,12 @@ impl Deps {
                     .kind
                     .iter()
                     .any(|k| k == "lib" || k == "rlib")
-            {
-                if let Some(rlib) = message
+                && let Some(rlib) = message
                     .filenames
                     .into_iter()
                     .find(|f| f.extension().is_some_and(|e| e == "rlib"))
-                {
-                    externs.insert(message.target.name, rlib);
-                }
+            {
+                externs.insert(message.target.name, rlib);
             }
         }
         if let Some(missing) = wanted.iter().find(|w| !externs.contains_key(*w)) {

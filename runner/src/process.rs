@@ -63,6 +63,8 @@ pub struct Input {
     /// A secret only the runner and the child's own harness know: lines of
     /// output that start with it are the harness's records.
     pub marker: Option<Vec<u8>>,
+    /// Confinement and limits for a test process.
+    pub sandbox: Option<platform::Sandbox>,
 }
 
 impl Output {
@@ -192,7 +194,6 @@ pub fn run_with(
         })
         .stdout(writer.try_clone()?)
         .stderr(writer);
-    platform::isolate(&mut command);
     let mut child = {
         // Spawn and register as one step, so that a sweep never mistakes
         // the new child for an orphan.
@@ -203,7 +204,7 @@ pub fn run_with(
                 "the runner is stopping",
             ));
         }
-        let child = command.spawn()?;
+        let child = platform::spawn(&mut command, input.sandbox.as_ref())?;
         live.push(child.id());
         child
     };
@@ -239,6 +240,7 @@ pub fn run_with(
     {
         let mut live = live();
         live.retain(|p| *p != group);
+        platform::release(group);
         platform::sweep_orphans(&|pid| live.contains(&pid));
     }
     cancel.unregister(group);

@@ -603,16 +603,16 @@ pub fn step_summary(grade: &Grade) -> String {
             ui::seconds(graded.elapsed)
         );
     }
-    if let Some(pristine) = &grade.pristine {
-        if !pristine.differences.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nHidden files that differ from `{}` (graded with its versions):\n",
-                pristine.revision
-            );
-            for difference in &pristine.differences {
-                let _ = writeln!(out, "- `{}` {}", difference.file, difference.change.label());
-            }
+    if let Some(pristine) = &grade.pristine
+        && !pristine.differences.is_empty()
+    {
+        let _ = writeln!(
+            out,
+            "\nHidden files that differ from `{}` (graded with its versions):\n",
+            pristine.revision
+        );
+        for difference in &pristine.differences {
+            let _ = writeln!(out, "- `{}` {}", difference.file, difference.change.label());
         }
     }
     out

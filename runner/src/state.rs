@@ -7,14 +7,13 @@
 //! unreadable file means a fresh start (the unreadable one is kept aside).
 
 use std::collections::BTreeSet;
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use nix::fcntl::Flock;
 use serde::{Deserialize, Serialize};
 
-use crate::durable::{lock_exclusive, write_atomically};
+use crate::durable::{Lock, lock_exclusive, write_atomically};
 use crate::manifest::Course;
 
 /// Folder of the learner's local data (progress, reset backups); ignored by
@@ -64,10 +63,8 @@ impl State {
     pub fn complete(&mut self, course: &Course, name: &str) -> Option<String> {
         let was_current = self.current(course) == name;
         self.done.insert(name.to_string());
-        if was_current {
-            if let Some(next) = self.next_pending(course, Some(name)) {
-                self.current = Some(next.to_string());
-            }
+        if was_current && let Some(next) = self.next_pending(course, Some(name)) {
+            self.current = Some(next.to_string());
         }
         self.current.clone()
     }
@@ -175,7 +172,7 @@ impl Store {
         write_atomically(&self.path(), text.as_bytes())
     }
 
-    fn lock(&self) -> Result<Flock<File>> {
+    fn lock(&self) -> Result<Lock> {
         lock_exclusive(&self.dir.join(LOCK_FILE))
     }
 }

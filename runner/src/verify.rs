@@ -329,18 +329,18 @@ fn grade<'a>(
     let first_failure = graded
         .iter()
         .find(|g| !matches!(g.status, Status::Pass | Status::NotRun));
-    if let Some(failure) = first_failure {
-        if let Some(report) = &failure.report {
-            sink.line("");
-            if failure.status == Status::Flaky {
-                sink.line(&format!(
-                    "{} passed {} of {} runs: a race that passes by luck is not solved. \
+    if let Some(failure) = first_failure
+        && let Some(report) = &failure.report
+    {
+        sink.line("");
+        if failure.status == Status::Flaky {
+            sink.line(&format!(
+                "{} passed {} of {} runs: a race that passes by luck is not solved. \
                      The first failing run:",
-                    failure.exercise.name, failure.passed_runs, failure.runs
-                ));
-            }
-            sink.line(ui::report_text(report, failure.exercise).trim_end());
+                failure.exercise.name, failure.passed_runs, failure.runs
+            ));
         }
+        sink.line(ui::report_text(report, failure.exercise).trim_end());
     }
     let grade = Grade {
         exercises: graded,

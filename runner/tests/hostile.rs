@@ -6,7 +6,9 @@
 
 mod common;
 
+#[cfg(target_os = "linux")]
 use std::fs;
+#[cfg(target_os = "linux")]
 use std::time::{Duration, Instant};
 
 use common::Course;

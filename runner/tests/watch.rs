@@ -1,3 +1,4 @@
+#![cfg(unix)]
 //! Watch mode end to end: the real binary in a real pseudo-terminal, on a
 //! tiny course made for each test, with the screen read as a terminal shows
 //! it (vt100). Waits are generous (a loaded machine compiles slowly) but

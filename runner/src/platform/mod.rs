@@ -1,8 +1,9 @@
 //! Everything that differs between operating systems, behind one small
-//! interface (as cargo-nextest does it): starting a child in its own group,
-//! confining a test process, killing a whole process tree, telling how a
-//! process ended, and hearing termination signals. No other module names a
-//! platform.
+//! interface (as cargo-nextest does it): starting a child in a group of its
+//! own (`spawn`, with a `Sandbox` for test processes), killing that whole
+//! tree (`kill_tree`, `release`, `sweep_orphans`), telling how a process
+//! ended (`describe_exit`), hearing termination signals (`on_termination`),
+//! and file permissions. No other module names a platform.
 
 use std::path::PathBuf;
 
@@ -10,15 +11,21 @@ use std::path::PathBuf;
 mod unix;
 #[cfg(unix)]
 use unix as imp;
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows as imp;
 
 pub use imp::{
-    can_pin, confinement, describe_exit, init, isolate, kill_tree, on_termination, sandbox,
-    sweep_orphans,
+    can_pin, confinement, describe_exit, init, kill_tree, on_termination, release,
+    shared_file_permissions, spawn, sweep_orphans,
 };
 
 /// What a test process may use. Applied before the test binary starts, so
-/// it holds for every line of learner code.
+/// it holds for every line of learner code. (Windows enforces no thread
+/// limit and no file confinement.)
 #[derive(Debug, Clone)]
+#[cfg_attr(windows, allow(dead_code))]
 pub struct Sandbox {
     /// Bytes of memory the process may map for data (heap, stacks).
     pub memory: u64,
@@ -34,6 +41,7 @@ pub struct Sandbox {
 
 /// How much of the sandbox this machine enforces.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub enum Confinement {
     /// Files, processes and signals are confined (Linux with Landlock).
     Full,

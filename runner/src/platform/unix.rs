@@ -9,9 +9,11 @@
 // only make system calls (no allocation, no locks).
 #![allow(unsafe_code)]
 
+use std::fs::{File, Permissions};
 use std::io;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, ExitStatus};
+use std::process::{Child, Command, ExitStatus};
 use std::thread;
 
 use nix::sys::resource::{Resource, setrlimit};
@@ -33,10 +35,27 @@ pub fn init() {
     }
 }
 
-/// Starts the child as the leader of a new session: it has no controlling
-/// terminal, and its process group (id = its pid) holds everything it starts
-/// unless that leaves on purpose. On Linux it dies if the runner dies.
-pub fn isolate(command: &mut Command) {
+/// Starts `command` as the leader of a new session: it has no controlling
+/// terminal, and its process group (id = its pid) holds everything it
+/// starts unless that leaves on purpose. On Linux it dies if the runner
+/// dies. A test process gets its `sandbox` too.
+pub fn spawn(command: &mut Command, sandbox: Option<&Sandbox>) -> io::Result<Child> {
+    isolate(command);
+    if let Some(sandbox) = sandbox {
+        confine(command, sandbox);
+    }
+    command.spawn()
+}
+
+/// The child `id` ended and was reaped (nothing to let go of here).
+pub fn release(_id: u32) {}
+
+/// Permissions of a new shared file (a temporary file is private).
+pub fn shared_file_permissions(_file: &File) -> io::Result<Permissions> {
+    Ok(Permissions::from_mode(0o644))
+}
+
+fn isolate(command: &mut Command) {
     // SAFETY: setsid and prctl are async-signal-safe system calls.
     unsafe {
         command.pre_exec(|| {
@@ -48,8 +67,7 @@ pub fn isolate(command: &mut Command) {
     }
 }
 
-/// Applies `sandbox` to a test process (call after `isolate`).
-pub fn sandbox(command: &mut Command, sandbox: &Sandbox) -> io::Result<()> {
+fn confine(command: &mut Command, sandbox: &Sandbox) {
     let memory = sandbox.memory;
     let tasks = task_limit(sandbox.tasks);
     let cpu = if sandbox.one_cpu { first_cpu() } else { None };
@@ -61,9 +79,14 @@ pub fn sandbox(command: &mut Command, sandbox: &Sandbox) -> io::Result<()> {
             setrlimit(Resource::RLIMIT_CORE, 0, 0).map_err(io::Error::from)?;
             setrlimit(Resource::RLIMIT_FSIZE, FILE_SIZE_LIMIT, FILE_SIZE_LIMIT)
                 .map_err(io::Error::from)?;
+            // macOS has the limit but no way to leave the user's own
+            // processes out of it (`task_limit` is `None` there).
+            #[cfg(target_os = "linux")]
             if let Some(tasks) = tasks {
                 setrlimit(Resource::RLIMIT_NPROC, tasks, tasks).map_err(io::Error::from)?;
             }
+            #[cfg(not(target_os = "linux"))]
+            let _ = tasks;
             if let Some(cpu) = cpu {
                 cpu::pin(cpu)?;
             }
@@ -73,7 +96,6 @@ pub fn sandbox(command: &mut Command, sandbox: &Sandbox) -> io::Result<()> {
             Ok(())
         });
     }
-    Ok(())
 }
 
 /// What this machine enforces of a sandbox.
@@ -160,7 +182,7 @@ pub fn describe_exit(status: ExitStatus) -> Exit {
 }
 
 /// Calls `handler` with the signal number on SIGINT, SIGTERM and SIGHUP.
-pub fn on_termination(handler: impl Fn(i32) + Send + 'static) -> io::Result<()> {
+pub fn on_termination(handler: impl Fn(i32) + Send + Sync + 'static) -> io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     thread::Builder::new()
@@ -359,7 +381,9 @@ mod landlock {
 
     use crate::platform::{Confinement, Sandbox};
 
-    pub fn ruleset(_sandbox: &Sandbox) -> Option<OwnedFd> {
+    pub fn ruleset(sandbox: &Sandbox) -> Option<OwnedFd> {
+        // Nothing confines files here: the folders go unused.
+        let _ = (&sandbox.scratch, &sandbox.program);
         None
     }
 

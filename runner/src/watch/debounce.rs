@@ -99,10 +99,10 @@ pub fn run(
         } else {
             Instant::now()
         };
-        if let Some(batch) = debounce.take_due(now) {
-            if !emit(batch) {
-                return;
-            }
+        if let Some(batch) = debounce.take_due(now)
+            && !emit(batch)
+        {
+            return;
         }
         if closed {
             return;

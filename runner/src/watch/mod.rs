@@ -24,7 +24,7 @@ mod model;
 mod screen;
 mod terminal;
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -33,8 +33,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use nix::errno::Errno;
-use nix::fcntl::{Flock, FlockArg};
 
 use crate::app;
 use crate::check;
@@ -128,18 +126,16 @@ pub fn run(course: Course, store: &Store, args: &WatchArgs) -> Result<ExitCode> 
 }
 
 /// Holds `.runner/watch.lock`, or explains that another runner watches.
-fn lock(course: &Course) -> Result<Flock<File>> {
+fn lock(course: &Course) -> Result<durable::Lock> {
     let path = course.root.join(LOCAL_DIR).join(LOCK_FILE);
-    let file = durable::open_lock_file(&path)?;
-    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-        Ok(lock) => Ok(lock),
-        Err((_, Errno::EWOULDBLOCK)) => bail!(
+    match durable::try_lock_exclusive(&path)? {
+        Some(lock) => Ok(lock),
+        None => bail!(
             "another `cargo runner` is already watching this course ({}).\n\
              Only one may watch at a time: use that one, or quit it (press q in it) and \
              start again. `cargo runner run` checks once without watching.",
             course.root.display()
         ),
-        Err((_, error)) => Err(error).with_context(|| format!("cannot lock {}", path.display())),
     }
 }
 
@@ -360,12 +356,11 @@ impl Session {
     /// of every exercise says so.
     fn cancel_running(&mut self) {
         cancel_running_check();
-        if let Some(running) = self.model.running.take() {
-            if running.job == Job::All {
-                if let Some(all) = &mut self.model.all {
-                    all.stopped = !all.finished;
-                }
-            }
+        if let Some(running) = self.model.running.take()
+            && running.job == Job::All
+            && let Some(all) = &mut self.model.all
+        {
+            all.stopped = !all.finished;
         }
     }
 
@@ -542,17 +537,16 @@ impl Session {
         }
         // The current exercise's result on its own screen too, if it is
         // for what is on disk.
-        if index == self.model.current {
-            if let Latest::Report(report) = &latest {
-                if self.model.disk.as_deref() == Some(report.digest.as_str()) {
-                    self.model.latest = Some(latest.clone());
-                }
-            }
+        if index == self.model.current
+            && let Latest::Report(report) = &latest
+            && self.model.disk.as_deref() == Some(report.digest.as_str())
+        {
+            self.model.latest = Some(latest.clone());
         }
-        if let Some(all) = &mut self.model.all {
-            if let Some(slot) = all.results.get_mut(index) {
-                *slot = Some(latest);
-            }
+        if let Some(all) = &mut self.model.all
+            && let Some(slot) = all.results.get_mut(index)
+        {
+            *slot = Some(latest);
         }
     }
 

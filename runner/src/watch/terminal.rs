@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 use std::sync::Once;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::thread;
 
@@ -13,8 +13,6 @@ use crossterm::cursor::{Hide, Show};
 use crossterm::event::{self, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::execute;
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
 
 use super::model::{Event, Key, Stop};
 
@@ -67,24 +65,24 @@ fn install_panic_hook() {
     }));
 }
 
-/// Turns SIGTERM, SIGINT and SIGHUP into a `Stop` event. A second signal
-/// ends the runner at once, in case the event loop does not answer.
+/// Turns termination signals (SIGTERM, SIGINT, SIGHUP; Ctrl-C and closing
+/// the console on Windows) into a `Stop` event. A second signal ends the
+/// runner at once, in case the event loop does not answer.
 pub fn forward_signals(events: Sender<Event>) -> io::Result<()> {
-    let mut signals = Signals::new([SIGTERM, SIGINT, SIGHUP])?;
-    thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            let mut seen = 0;
-            for signal in signals.forever() {
-                seen += 1;
-                if seen > 1 || events.send(Event::Stop(Stop::Signal(signal))).is_err() {
-                    super::cancel_running_check();
-                    restore();
-                    std::process::exit(128 + signal);
-                }
-            }
-        })?;
-    Ok(())
+    let seen = AtomicUsize::new(0);
+    let events = std::sync::Mutex::new(events);
+    crate::platform::on_termination(move |signal| {
+        let first = seen.fetch_add(1, Ordering::SeqCst) == 0;
+        let sent = first
+            && events
+                .lock()
+                .is_ok_and(|e| e.send(Event::Stop(Stop::Signal(signal))).is_ok());
+        if !sent {
+            super::cancel_running_check();
+            restore();
+            std::process::exit(128 + signal);
+        }
+    })
 }
 
 /// Reads keys (and size changes) until the event loop is gone.
