@@ -279,7 +279,7 @@ fn run_test(
     limits: Limits,
     cancel: &Cancel,
 ) -> Result<TestRun> {
-    // The only folder the test may write, gone afterwards.
+    // The test's working folder (empty, read-only), gone afterwards.
     let scratch = tempfile::Builder::new()
         .prefix("runner-test-")
         .tempdir()

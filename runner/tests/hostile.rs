@@ -134,6 +134,10 @@ fn code_under_test_cannot_write_the_course_or_the_cache() {
     let build = exe.parent().unwrap().to_path_buf();
     if std::fs::write(build.join("test-0000"), b"planted").is_ok() { written += 1; }
     if std::fs::read_to_string("/proc/self/maps").is_ok() { written += 100; }
+    // Not even its own working folder or the temporary folder: a disk is
+    // easy to fill.
+    if std::fs::write("here.txt", b"x").is_ok() { written += 1000; }
+    if std::fs::write(std::env::temp_dir().join("t.txt"), b"x").is_ok() { written += 1000; }
     a + b + written"#,
     );
     let before: Vec<String> = [

@@ -33,7 +33,9 @@ pub struct Sandbox {
     pub tasks: u64,
     /// Run on one CPU only, as on a one-core CI machine.
     pub one_cpu: bool,
-    /// The only folder it may write (its private temporary folder).
+    /// Its working folder: empty, private, and read-only where files are
+    /// confined (a test has no reason to write files, and a disk is easy
+    /// to fill).
     pub scratch: PathBuf,
     /// The test binary, which it may read (to be executed at all).
     pub program: PathBuf,

@@ -1,6 +1,7 @@
 //! Linux and macOS. Children run in a session of their own (no controlling
 //! terminal, one group to kill). On Linux a test process is also confined
-//! with Landlock (reads only system folders, writes only its scratch folder,
+//! with Landlock (reads only system folders and its own empty working
+//! folder, writes nothing but `/dev/null`,
 //! no network, no signals out), dies with the runner (`PR_SET_PDEATHSIG`),
 //! and the runner adopts anything that escapes its group (a child subreaper)
 //! so that `sweep_orphans` can kill it.
@@ -22,7 +23,7 @@ use nix::unistd::{Pid, setsid};
 
 use super::{Confinement, Exit, Sandbox};
 
-/// Output a test may write to files in its scratch folder.
+/// Bytes a test may write to one file (where nothing confines its writes).
 const FILE_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// Called once at start-up.
@@ -327,7 +328,7 @@ mod landlock {
             .and_then(|r| r.scope(Scope::from_all(ABI_WANTED)))
             .and_then(|r| r.create())
             .and_then(|r| r.add_rules(path_beneath_rules(readable, read)))
-            .and_then(|r| r.add_rules(path_beneath_rules([&sandbox.scratch], handled())))
+            .and_then(|r| r.add_rules(path_beneath_rules([&sandbox.scratch], read)))
             .and_then(|r| r.add_rules(path_beneath_rules([&sandbox.program], AccessFs::ReadFile)))
             .ok()?;
         // Writing to /dev/null is harmless and some code expects it.
