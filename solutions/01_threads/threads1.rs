@@ -15,6 +15,9 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    // Only `join` waits until the thread has ended (its thread-locals
+    // dropped, too); the tests reject waiting with a sleep, a channel or
+    // `is_finished`. `thread::scope` with an explicit `join` would pass.
     let handle = thread::spawn(job);
     // `join` blocks until the thread ends; `Err` means it panicked.
     handle.join().ok()

@@ -34,6 +34,8 @@ where
         handles.push(thread::spawn(move || chunk_sum(&chunk)));
     }
 
+    // Joined, not summed from a channel: the tests check that every worker
+    // thread had ended when `sum_chunks` returned.
     handles
         .into_iter()
         .map(|handle| handle.join().expect("a worker panicked"))

@@ -32,6 +32,9 @@ where
 
     // The writer's `for` loop ends when the last Sender is gone.
     drop(tx);
+    // Joining waits for the writer to end and passes on its panic. (The
+    // tests also accept `thread::scope`, which joins too; not a sleep, a
+    // "done" message or polling `is_finished`.)
     writer.join().expect("the writer thread panicked");
     lines
 }

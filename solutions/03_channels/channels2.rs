@@ -43,6 +43,8 @@ where
         on_item(item);
     }
 
+    // Joining passes on a reader's panic. (Readers in `thread::scope` would
+    // do as well; the tests accept it.)
     for reader in readers {
         reader.join().expect("a reader thread panicked");
     }

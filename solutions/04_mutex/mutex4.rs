@@ -31,6 +31,9 @@ pub fn process_all(
     thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(move || {
+                // (Accepted too: handing each worker its share of the jobs
+                // up front, as long as every worker works at the same time
+                // and no lock is held during `work`.)
                 loop {
                     // The guard is a temporary of this `let`: it is dropped
                     // at the `;`, before the work starts.

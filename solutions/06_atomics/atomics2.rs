@@ -20,7 +20,9 @@ use std::time::Duration;
 
 #[derive(Debug)]
 pub struct Worker {
-    // One flag, shared by the worker's owner and its thread.
+    // One flag, shared by the worker's owner and its thread. (An
+    // `Arc<Mutex<bool>>` would work too, and the tests accept it, but a lock
+    // is more than one flag needs: one thread writes it, the other reads.)
     stop: Arc<AtomicBool>,
     handle: JoinHandle<u64>,
 }

@@ -1,41 +1,87 @@
 use exercise::sum_chunks;
 
-use super::support::{Gate, ThreadIds, lock, within};
-use std::sync::Mutex;
+use super::support::{Gate, Latch, Rng, ThreadIds, lock, process_cpu_time, within};
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(Vec<u64>, usize, fn(&[u64]) -> u64) -> u64 = sum_chunks::<fn(&[u64]) -> u64>;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
+const STRETCH: Duration = Duration::from_millis(150);
 const HANGS: &str = "sum_chunks did not return: is every thread joined exactly once?";
 
-fn sum_of_squares(chunk: &[u64]) -> u64 {
-    chunk.iter().map(|x| x * x).sum()
+/// `len` random numbers, strictly increasing (so a chunk's first number
+/// tells where it came from), not starting at 0 or 1.
+fn random_numbers(rng: &mut Rng, len: usize) -> Vec<u64> {
+    let mut next = rng.range(2..50);
+    (0..len)
+        .map(|_| {
+            next += rng.range(1..20);
+            next
+        })
+        .collect()
+}
+
+/// The chunk lengths the exercise asks for: the first `len % workers`
+/// chunks get one number more.
+fn expected_lengths(len: usize, workers: usize) -> Vec<usize> {
+    (0..workers)
+        .map(|i| len / workers + usize::from(i < len % workers))
+        .collect()
+}
+
+/// A chunk_sum whose results do not add up to anything simple: it depends
+/// on the chunk's length, its order and its values.
+fn digest(chunk: &[u64]) -> u64 {
+    let mut h = 7 + chunk.len() as u64 * 1_000;
+    for &x in chunk {
+        h = (h * 31 + x) % 1_000_003;
+    }
+    h
+}
+
+fn random_cases(rng: &mut Rng) -> Vec<(usize, usize)> {
+    let mut cases = vec![(10, 4), (9, 4), (3, 5), (0, 3), (1, 1), (7, 7)];
+    for _ in 0..6 {
+        cases.push((rng.range(0..150) as usize, rng.range(1..13) as usize));
+    }
+    rng.shuffle(&mut cases);
+    cases
 }
 
 #[test]
 fn adds_up_what_chunk_sum_returned() {
-    for (len, workers) in [(100, 4), (10, 3), (7, 7), (1, 1), (3, 5), (0, 3), (50, 1)] {
-        let numbers: Vec<u64> = (1..=len).collect();
-        let expected = sum_of_squares(&numbers);
-        let got = within(LIMIT, HANGS, move || {
-            sum_chunks(numbers, workers, sum_of_squares)
-        });
-        assert_eq!(
-            got, expected,
-            "{len} numbers, {workers} workers, chunk_sum = sum of squares: expected the sum of \
-             the values chunk_sum returned, got {got}"
+    let mut rng = Rng::from_env();
+    for (len, workers) in random_cases(&mut rng) {
+        let numbers = random_numbers(&mut rng, len);
+        let mut expected = 0;
+        let mut start = 0;
+        for chunk_len in expected_lengths(len, workers) {
+            expected += digest(&numbers[start..start + chunk_len]);
+            start += chunk_len;
+        }
+        let got = within(LIMIT, HANGS, move || sum_chunks(numbers, workers, digest));
+        assert!(
+            got == expected,
+            "{len} numbers, {workers} workers: expected {expected}, the sum of what chunk_sum \
+             returned for each of the {workers} chunks, got {got}"
         );
     }
 }
 
 #[test]
 fn chunks_are_contiguous_balanced_and_one_per_worker() {
-    for (len, workers) in [(10, 4), (9, 4), (8, 4), (5, 5), (13, 3)] {
+    let mut rng = Rng::from_env();
+    for (len, workers) in random_cases(&mut rng) {
         // Leaked, fresh for every case, so that the closure (`Copy + 'static`)
         // can reach it.
         let calls: &'static Mutex<Vec<Vec<u64>>> = Box::leak(Box::default());
-        let numbers: Vec<u64> = (100..100 + len).collect();
+        let numbers = random_numbers(&mut rng, len);
         within(LIMIT, HANGS, {
             let numbers = numbers.clone();
             move || {
@@ -46,26 +92,26 @@ fn chunks_are_contiguous_balanced_and_one_per_worker() {
             }
         });
         let mut chunks = lock(calls).clone();
-        assert_eq!(
-            chunks.len(),
-            workers,
+        assert!(
+            chunks.len() == workers,
             "{len} numbers, {workers} workers: chunk_sum was called {} times, expected once per \
-             worker",
+             worker (empty chunks included)",
             chunks.len()
         );
-        let mut sizes: Vec<usize> = chunks.iter().map(Vec::len).collect();
-        sizes.sort_unstable();
-        assert!(
-            sizes[workers - 1] - sizes[0] <= 1,
-            "{len} numbers, {workers} workers: chunk lengths {sizes:?} differ by more than one \
-             (the first len % workers chunks get one number more)"
-        );
-        chunks.sort_by_key(|c| c.first().copied());
+        // In order of where they start; empty chunks last.
+        chunks.sort_by_key(|c| c.first().copied().unwrap_or(u64::MAX));
         let joined: Vec<u64> = chunks.concat();
-        assert_eq!(
-            joined, numbers,
+        assert!(
+            joined == numbers,
             "{len} numbers, {workers} workers: the chunks put side by side should give back the \
              numbers, each exactly once and in order"
+        );
+        let lengths: Vec<usize> = chunks.iter().map(Vec::len).collect();
+        let expected = expected_lengths(len, workers);
+        assert!(
+            lengths == expected,
+            "{len} numbers, {workers} workers: chunk lengths {lengths:?}, in order, expected \
+             {expected:?} (the first len % workers chunks get one number more)"
         );
     }
 }
@@ -74,8 +120,12 @@ fn chunks_are_contiguous_balanced_and_one_per_worker() {
 fn one_thread_per_chunk_not_the_callers() {
     // A static, so that the closure (`Copy + 'static`) can reach it.
     static RAN_ON: ThreadIds = ThreadIds::new();
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..13) as usize;
+    let len = rng.range(0..60) as usize;
+    let numbers = random_numbers(&mut rng, len);
     let caller = within(LIMIT, HANGS, move || {
-        sum_chunks((0..40).collect(), 4, move |_| {
+        sum_chunks(numbers, workers, move |_| {
             RAN_ON.record();
             0
         });
@@ -87,31 +137,257 @@ fn one_thread_per_chunk_not_the_callers() {
          its own",
     );
     RAN_ON.assert_distinct(
-        4,
-        "chunk_sum, with 4 workers,",
+        workers,
+        &format!("chunk_sum, with {workers} workers,"),
         "spawn one thread per chunk",
     );
 }
 
 #[test]
 fn workers_run_at_the_same_time() {
-    // Each chunk_sum call waits (up to 1 s) at a barrier until all 4 have reached it.
-    // A static, so that the closure (`Copy + 'static`) can reach it.
-    static GATE: Gate = Gate::new(4);
+    // More workers than any machine has cores: each chunk_sum call waits (up
+    // to 1 s) at a barrier until all of them have reached it.
+    static GATE: OnceLock<Gate> = OnceLock::new();
+    let mut rng = Rng::from_env();
+    let workers = rng.range(33..49) as usize;
+    GATE.set(Gate::new(workers)).unwrap();
+    let len = rng.range(0..120) as usize;
+    let numbers = random_numbers(&mut rng, len);
+    let expected: u64 = numbers.iter().sum();
     let hangs = "sum_chunks took over 2 s although each worker waits at most 1 s for the others: \
                  the workers ran one after another. Are you joining each thread right after \
                  spawning it, or calling chunk_sum yourself?";
     let total = within(LIMIT, hangs, move || {
-        sum_chunks((1..=40).collect(), 4, move |chunk| {
-            let _ = GATE.wait(GATE_WAIT);
+        sum_chunks(numbers, workers, move |chunk| {
+            let _ = GATE.get().unwrap().wait(GATE_WAIT);
             chunk.iter().sum()
         })
     });
-    if let Some(arrived) = GATE.timed_out() {
+    if let Some(arrived) = GATE.get().unwrap().timed_out() {
         panic!(
             "the workers did not all run at the same time: a worker that waited 1 s for the \
-             others saw only {arrived} of 4 running. Spawn every thread first, then join them"
+             others saw only {arrived} of {workers} running. Spawn every thread first, then \
+             join them (all {workers}: the caller chooses the number, not the machine)"
         );
     }
-    assert_eq!(total, 820, "1..=40 in 4 chunks: expected a total of 820");
+    assert!(
+        total == expected,
+        "{len} numbers in {workers} chunks, chunk_sum = plain sum: expected {expected}, got {total}"
+    );
+}
+
+#[test]
+fn returns_only_after_every_thread_ended() {
+    static PROBE: OnceLock<&'static EndProbe> = OnceLock::new();
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..8) as usize;
+    let len = rng.range(0..40) as usize;
+    let numbers = random_numbers(&mut rng, len);
+    // How long sum_chunks takes with a chunk_sum that does nothing...
+    let quick = within(LIMIT, HANGS, {
+        let numbers = numbers.clone();
+        move || {
+            let started = Instant::now();
+            sum_chunks(numbers, workers, |_| 0);
+            started.elapsed()
+        }
+    });
+    // ...then workers whose threads take longer than that to end.
+    let probe = *PROBE.get_or_init(|| EndProbe::new(quick));
+    let expected = numbers.len() as u64;
+    let (total, (armed, ended)) = within(probe.limit(), HANGS, move || {
+        let total = sum_chunks(numbers, workers, |chunk| {
+            PROBE.get().unwrap().arm();
+            chunk.len() as u64
+        });
+        (total, probe.returned())
+    });
+    assert!(
+        armed == workers && total == expected,
+        "{workers} workers, {expected} numbers: chunk_sum ran {armed} times, total {total}"
+    );
+    assert!(
+        ended == armed,
+        "sum_chunks returned while {} of its {workers} threads were still ending (their \
+         thread-locals were still being dropped): only JoinHandle::join waits until a thread \
+         has ended. A sleep, a channel, is_finished() or thread::scope only see the workers' \
+         closures return",
+        armed - ended
+    );
+}
+
+#[test]
+fn waits_without_spinning() {
+    static BLOCKER: OnceLock<&'static Blocker> = OnceLock::new();
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..6) as usize;
+    let len = rng.range(0..30) as usize;
+    let numbers = random_numbers(&mut rng, len);
+    let expected: u64 = numbers.iter().sum();
+    let total = assert_waits_without_spinning(workers, "sum_chunks", move |blocker| {
+        BLOCKER.set(blocker).unwrap();
+        sum_chunks(numbers, workers, |chunk| {
+            block(BLOCKER.get().unwrap());
+            chunk.iter().sum()
+        })
+    });
+    assert!(
+        total == expected,
+        "expected a total of {expected}, got {total}"
+    );
+}
+
+// ---- Private helpers: did the call wait for its threads to END? ----------
+//
+// `at_thread_end(f)` runs `f` when the calling thread ends: it is kept in a
+// thread-local, and thread-locals are dropped as a thread ends, after its
+// closure has returned and before `join` on that thread returns. Only `join`
+// waits for that. A sleep, a channel, a counter, `is_finished()` or
+// `thread::scope`'s own wait only see the closure return.
+
+struct AtEnd(Vec<Box<dyn FnOnce()>>);
+
+impl Drop for AtEnd {
+    fn drop(&mut self) {
+        for f in self.0.drain(..) {
+            f();
+        }
+    }
+}
+
+thread_local! {
+    static AT_END: RefCell<AtEnd> = const { RefCell::new(AtEnd(Vec::new())) };
+}
+
+fn at_thread_end(f: impl FnOnce() + 'static) {
+    AT_END.with(|at_end| at_end.borrow_mut().0.push(Box::new(f)));
+}
+
+/// A job calls [`EndProbe::arm`]; as the job's thread ends, the probe keeps
+/// it from ending for up to `hold`, unless the test has already seen the
+/// call under test return. So code that joins returns only after every
+/// armed thread has ended; code that does not join returns while they hold.
+struct EndProbe {
+    hold: Duration,
+    state: Mutex<EndState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct EndState {
+    armed: usize,
+    ended: usize,
+    returned: bool,
+}
+
+impl EndProbe {
+    /// `quick` is how long the call under test took with jobs that do
+    /// nothing: the hold is well beyond any fixed wait the code may use.
+    fn new(quick: Duration) -> &'static EndProbe {
+        let hold = (Duration::from_millis(120) + quick * 3).min(Duration::from_millis(2500));
+        Box::leak(Box::new(EndProbe {
+            hold,
+            state: Mutex::new(EndState::default()),
+            changed: Condvar::new(),
+        }))
+    }
+
+    fn arm(&'static self) {
+        lock(&self.state).armed += 1;
+        at_thread_end(move || {
+            let deadline = Instant::now() + self.hold;
+            let mut state = lock(&self.state);
+            while !state.returned {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                state = self
+                    .changed
+                    .wait_timeout(state, deadline - now)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            state.ended += 1;
+        });
+    }
+
+    /// Call right after the call under test returned, on its thread:
+    /// (threads armed, threads that had ended by then).
+    fn returned(&self) -> (usize, usize) {
+        let mut state = lock(&self.state);
+        state.returned = true;
+        self.changed.notify_all();
+        (state.armed, state.ended)
+    }
+
+    /// A time limit for a call whose threads each hold for `hold`.
+    fn limit(&self) -> Duration {
+        self.hold * 2 + LIMIT
+    }
+}
+
+/// (jobs that arrived, jobs released, call returned)
+type Blocker = Latch<(usize, bool, bool)>;
+
+/// Called by a job: blocks until the test releases every job.
+fn block(blocker: &Blocker) {
+    blocker.update(|s| s.0 += 1);
+    blocker.wait_until(LIMIT, |s| s.1);
+}
+
+/// Runs `call` on a thread of its own; its `jobs` jobs each call [`block`].
+/// Once all are blocked, measures the CPU time this process uses for a
+/// while (the code under test can only wait then), releases the jobs and
+/// returns what `call` returned. Fails if the waiting kept a CPU busy
+/// for 2% of the time: a blocked process uses well under 0.1%, and load on
+/// the machine only makes a spinning one use less.
+fn assert_waits_without_spinning<T, C>(jobs: usize, what: &str, call: C) -> T
+where
+    T: Send + 'static,
+    C: FnOnce(&'static Blocker) -> T + Send + 'static,
+{
+    let blocker: &'static Blocker = Box::leak(Box::new(Latch::new((0, false, false))));
+    let caller = thread::spawn(move || {
+        let result = panic::catch_unwind(AssertUnwindSafe(|| call(blocker)));
+        blocker.update(|s| s.2 = true);
+        result
+    });
+    blocker.wait_until(LIMIT, |s| s.0 >= jobs || s.2);
+    let (arrived, _, _) = blocker.update(|s| *s);
+    let mut busy = None;
+    if arrived >= jobs {
+        let cpu_before = process_cpu_time();
+        let started = Instant::now();
+        thread::sleep(STRETCH);
+        busy = Some((
+            process_cpu_time().saturating_sub(cpu_before),
+            started.elapsed(),
+        ));
+    }
+    // Released and checked at once: a return before this is a return
+    // while every job was still blocked.
+    let returned_early = blocker.update(|s| {
+        s.1 = true;
+        s.2
+    });
+    let value = match within(LIMIT, HANGS, move || caller.join()) {
+        Ok(Ok(value)) => value,
+        Ok(Err(payload)) | Err(payload) => panic::resume_unwind(payload),
+    };
+    assert!(
+        !returned_early,
+        "{what} returned while its jobs were still blocked ({arrived} of {jobs} had started): \
+         it does not wait for its threads"
+    );
+    let Some((cpu, stretch)) = busy else {
+        panic!("only {arrived} of {jobs} jobs started within {LIMIT:?}");
+    };
+    assert!(
+        cpu * 50 < stretch,
+        "while every job was blocked for {stretch:?}, {what} kept a CPU busy for {cpu:?}: it \
+         waits by checking again and again (is_finished, try_recv, a flag or counter in a \
+         loop). join() blocks without using the CPU"
+    );
+    value
 }

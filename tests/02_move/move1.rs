@@ -1,24 +1,45 @@
 use exercise::spawn_summary;
 
-use super::support::{Gate, lock, within};
+use super::support::{CountingAlloc, Gate, Rng, lock, within};
 use std::sync::{Arc, Mutex};
-use std::thread::{self, ThreadId};
+use std::thread::{self, JoinHandle, ThreadId};
 use std::time::Duration;
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(Vec<u64>, fn(&[u64]) -> u64) -> JoinHandle<u64> = spawn_summary::<fn(&[u64]) -> u64>;
+
+// Counts allocations, to see whether the numbers are ever freed.
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc::new();
 
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 
+/// A summary that depends on every number and on their order.
+fn digest(numbers: &[u64]) -> u64 {
+    numbers
+        .iter()
+        .fold(numbers.len() as u64, |h, &x| (h * 31 + x) % 1_000_003)
+}
+
 #[test]
 fn the_handle_gives_the_summary() {
-    let total = within(LIMIT, "joining the handle never finished", || {
-        spawn_summary(vec![1, 2, 3, 4], |numbers| numbers.iter().sum())
-            .join()
-            .expect("the summary thread panicked")
-    });
-    assert_eq!(
-        total, 10,
-        "summarize = sum of [1, 2, 3, 4]: expected 10 from the handle"
-    );
+    let mut rng = Rng::from_env();
+    for _ in 0..3 {
+        let len = rng.range(0..50) as usize;
+        let numbers: Vec<u64> = (0..len).map(|_| rng.range(0..1000)).collect();
+        let expected = digest(&numbers);
+        let shown = format!("{numbers:?}");
+        let total = within(LIMIT, "joining the handle never finished", move || {
+            spawn_summary(numbers, digest)
+                .join()
+                .expect("the summary thread panicked")
+        });
+        assert!(
+            total == expected,
+            "summarize({shown}) returns {expected}, but joining the handle gave {total}"
+        );
+    }
 }
 
 #[test]
@@ -48,8 +69,8 @@ fn returns_while_the_summary_is_still_running() {
     let total = within(LIMIT, "joining the handle never finished", move || {
         handle.join().expect("the summary thread panicked")
     });
-    assert_eq!(
-        total, 11,
+    assert!(
+        total == 11,
         "summarize = sum of [5, 6]: expected 11 from the handle"
     );
     let ran_on = lock(&summary_ran_on).expect("summarize was never called");
@@ -87,16 +108,44 @@ fn summarize_runs_on_the_thread_behind_the_handle() {
 }
 
 #[test]
+fn numbers_are_freed_once_the_thread_is_done() {
+    let mut rng = Rng::from_env();
+    // Once first, so that whatever the first thread sets up for good is
+    // not counted.
+    within(LIMIT, "joining the handle never finished", || {
+        spawn_summary(vec![1, 2, 3], digest).join()
+    })
+    .expect("the summary thread panicked");
+    let len = rng.range(20_000..40_000) as usize;
+    let bytes = len * size_of::<u64>();
+    let before = ALLOC.snapshot();
+    within(LIMIT, "joining the handle never finished", move || {
+        let numbers: Vec<u64> = (0..len as u64).collect();
+        spawn_summary(numbers, digest).join()
+    })
+    .expect("the summary thread panicked");
+    let after = ALLOC.snapshot();
+    let kept = after.live_bytes.saturating_sub(before.live_bytes);
+    assert!(
+        kept < bytes / 2,
+        "after the handle was joined, {kept} more bytes were still allocated than before; the \
+         numbers were {bytes} bytes: they were leaked (Vec::leak, Box::leak, mem::forget), or a \
+         copy of them was. Moving the Vec into the closure frees it when the thread is done"
+    );
+}
+
+#[test]
 fn numbers_are_moved_not_copied() {
-    let numbers: Vec<u64> = (0..1000).collect();
+    let mut rng = Rng::from_env();
+    let numbers: Vec<u64> = (0..rng.range(1..5000)).collect();
     let original = numbers.as_ptr() as usize;
     let seen = within(LIMIT, "joining the handle never finished", move || {
         spawn_summary(numbers, |numbers| numbers.as_ptr() as u64)
             .join()
             .expect("the summary thread panicked")
     });
-    assert_eq!(
-        seen as usize, original,
+    assert!(
+        seen as usize == original,
         "summarize got a copy of the numbers (a different buffer): move the Vec into the \
          closure instead of cloning it"
     );

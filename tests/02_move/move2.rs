@@ -1,15 +1,40 @@
 use exercise::greet_all;
 
-use super::support::{Gate, ThreadIds, within};
+use super::support::{CountingAlloc, Gate, Latch, Rng, ThreadIds, lock, process_cpu_time, within};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Condvar, Mutex, OnceLock};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(String, Vec<String>, fn(&str, &str) -> String) -> Vec<String> =
+    greet_all::<fn(&str, &str) -> String>;
+
+// Counts allocations, to see whether the strings are ever freed.
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc::new();
 
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
+const STRETCH: Duration = Duration::from_millis(150);
 const HANGS: &str = "greet_all did not return: is every thread joined exactly once?";
 
 fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
+}
+
+/// `n` distinct random names, in random order.
+fn random_names(rng: &mut Rng, n: usize) -> Vec<String> {
+    let mut list: Vec<String> = Vec::new();
+    while list.len() < n {
+        let name = format!("name{}", rng.range(0..100_000));
+        if !list.contains(&name) {
+            list.push(name);
+        }
+    }
+    list
 }
 
 fn comma(greeting: &str, name: &str) -> String {
@@ -18,13 +43,36 @@ fn comma(greeting: &str, name: &str) -> String {
 
 #[test]
 fn greetings_come_back_in_name_order() {
-    let got = within(LIMIT, HANGS, || {
-        greet_all("Hi".to_string(), names(&["Ann", "Bo", "Cy", "Di"]), comma)
+    // The threads finish in a random order, not in name order.
+    static RANKS: OnceLock<HashMap<String, usize>> = OnceLock::new();
+    static TURNS: OnceLock<&'static Turns> = OnceLock::new();
+    let mut rng = Rng::from_env();
+    let n = rng.range(3..10) as usize;
+    let list = random_names(&mut rng, n);
+    let ranks = random_ranks(&mut rng, n);
+    RANKS
+        .set(list.iter().cloned().zip(ranks).collect())
+        .unwrap();
+    let turns = *TURNS.get_or_init(Turns::new);
+    let greeting = format!("Hi{}", rng.range(0..1000));
+    let expected: Vec<String> = list.iter().map(|name| comma(&greeting, name)).collect();
+    let got = within(LIMIT, HANGS, move || {
+        greet_all(greeting, list, |g, name| {
+            TURNS.get().unwrap().wait_for(RANKS.get().unwrap()[name]);
+            comma(g, name)
+        })
     });
-    assert_eq!(
-        got,
-        names(&["Hi, Ann!", "Hi, Bo!", "Hi, Cy!", "Hi, Di!"]),
-        "every name should get the same greeting, in the order of the names"
+    assert!(
+        !turns.gave_up(),
+        "the test makes the threads finish in an order it chooses, which needs them all \
+         running at the same time, but one waited 1 s for the others: start every thread \
+         first, then join them"
+    );
+    assert!(
+        got == expected,
+        "the threads finished in a random order; the greetings must still come in the order \
+         of the names (join the handles in the order you started them).\nexpected: \
+         {expected:?}\n     got: {got:?}"
     );
 }
 
@@ -41,7 +89,9 @@ fn no_names_no_greetings() {
 
 #[test]
 fn each_name_is_moved_to_its_thread_not_copied() {
-    let list = names(&["Ann", "Bo", "Cy"]);
+    let mut rng = Rng::from_env();
+    let n = rng.range(2..8) as usize;
+    let list = random_names(&mut rng, n);
     let buffers: Vec<usize> = list.iter().map(|s| s.as_ptr() as usize).collect();
     let seen = within(LIMIT, HANGS, move || {
         greet_all("Hi".to_string(), list, |_, name| {
@@ -49,10 +99,39 @@ fn each_name_is_moved_to_its_thread_not_copied() {
         })
     });
     let seen: Vec<usize> = seen.iter().filter_map(|s| s.parse().ok()).collect();
-    assert_eq!(
-        seen, buffers,
+    assert!(
+        seen == buffers,
         "render got copies of the names (different buffers): each name can be moved into its \
          own thread as it is"
+    );
+}
+
+#[test]
+fn nothing_is_leaked() {
+    let mut rng = Rng::from_env();
+    // Once first, so that whatever the first threads set up for good is not
+    // counted.
+    within(LIMIT, HANGS, || {
+        greet_all("Hi".into(), names(&["A", "B"]), comma)
+    });
+    let before = ALLOC.snapshot();
+    let greeting = "Hello".repeat(rng.range(4_000..8_000) as usize);
+    let n = rng.range(2..6) as usize;
+    let list: Vec<String> = (0..n)
+        .map(|i| format!("{i}").repeat(rng.range(2_000..4_000) as usize))
+        .collect();
+    let bytes = greeting.len() + list.iter().map(String::len).sum::<usize>();
+    let lines = within(LIMIT, HANGS, move || {
+        greet_all(greeting, list, |g, name| (g.len() + name.len()).to_string())
+    });
+    drop(lines);
+    let after = ALLOC.snapshot();
+    let kept = after.live_bytes.saturating_sub(before.live_bytes);
+    assert!(
+        kept < bytes / 4,
+        "after greet_all returned and its result was dropped, {kept} more bytes were still \
+         allocated than before the greeting and names were made (they were {bytes} bytes): \
+         some were leaked (String::leak, Box::leak, mem::forget). Clone the greeting for each thread instead"
     );
 }
 
@@ -60,15 +139,14 @@ fn each_name_is_moved_to_its_thread_not_copied() {
 fn each_greeting_runs_on_its_own_thread() {
     // A static, so that the closure (`Copy + 'static`) can reach it.
     static RAN_ON: ThreadIds = ThreadIds::new();
+    let mut rng = Rng::from_env();
+    let n = rng.range(3..10) as usize;
+    let list = random_names(&mut rng, n);
     let caller = within(LIMIT, HANGS, move || {
-        greet_all(
-            "Hi".to_string(),
-            names(&["Ann", "Bo", "Cy", "Di", "Ed"]),
-            move |g, n| {
-                RAN_ON.record();
-                comma(g, n)
-            },
-        );
+        greet_all("Hi".to_string(), list, move |g, n| {
+            RAN_ON.record();
+            comma(g, n)
+        });
         thread::current().id()
     });
     RAN_ON.assert_caller_absent(
@@ -76,32 +154,292 @@ fn each_greeting_runs_on_its_own_thread() {
         "render ran on the thread that called greet_all: every name belongs on a thread of its \
          own",
     );
-    RAN_ON.assert_distinct(5, "render, with 5 names,", "start one thread per name");
+    RAN_ON.assert_distinct(
+        n,
+        &format!("render, with {n} names,"),
+        "start one thread per name",
+    );
 }
 
 #[test]
 fn greetings_run_at_the_same_time() {
-    // Each render call waits (up to 1 s) at a barrier until all 4 have reached it.
-    // A static, so that the closure (`Copy + 'static`) can reach it.
-    static GATE: Gate = Gate::new(4);
+    // More threads than any machine has cores: each render call waits (up to
+    // 1 s) at a barrier until all of them have reached it.
+    static GATE: OnceLock<Gate> = OnceLock::new();
+    let mut rng = Rng::from_env();
+    let n = rng.range(33..49) as usize;
+    GATE.set(Gate::new(n)).unwrap();
+    let list = random_names(&mut rng, n);
+    let expected: Vec<String> = list.iter().map(|name| comma("Yo", name)).collect();
     let hangs = "greet_all took over 2 s although each thread waits at most 1 s for the others: \
                  the threads ran one after another. Are you joining each thread right after \
                  spawning it?";
     let got = within(LIMIT, hangs, move || {
-        greet_all(
-            "Yo".to_string(),
-            names(&["A", "B", "C", "D"]),
-            move |g, n| {
-                let _ = GATE.wait(GATE_WAIT);
-                comma(g, n)
-            },
-        )
+        greet_all("Yo".to_string(), list, move |g, n| {
+            let _ = GATE.get().unwrap().wait(GATE_WAIT);
+            comma(g, n)
+        })
     });
-    if let Some(arrived) = GATE.timed_out() {
+    if let Some(arrived) = GATE.get().unwrap().timed_out() {
         panic!(
             "the threads did not all run at the same time: a thread that waited 1 s for the \
-             others saw only {arrived} of 4 running. Spawn every thread first, then join them"
+             others saw only {arrived} of {n} running. Spawn every thread first, then join them \
+             (no fixed number at a time: waiting threads cost no CPU)"
         );
     }
-    assert_eq!(got, names(&["Yo, A!", "Yo, B!", "Yo, C!", "Yo, D!"]));
+    assert!(got == expected, "{n} names: wrong greetings {got:?}");
+}
+
+#[test]
+fn returns_only_after_every_thread_ended() {
+    static PROBE: OnceLock<&'static EndProbe> = OnceLock::new();
+    let mut rng = Rng::from_env();
+    let n = rng.range(2..8) as usize;
+    let list = random_names(&mut rng, n);
+    // How long greet_all takes with a render that does nothing...
+    let quick = within(LIMIT, HANGS, {
+        let list = list.clone();
+        move || {
+            let started = Instant::now();
+            greet_all(String::new(), list, |_, _| String::new());
+            started.elapsed()
+        }
+    });
+    // ...then threads that take longer than that to end.
+    let probe = *PROBE.get_or_init(|| EndProbe::new(quick));
+    let (got, (armed, ended)) = within(probe.limit(), HANGS, move || {
+        let got = greet_all("Hey".to_string(), list, |g, name| {
+            PROBE.get().unwrap().arm();
+            comma(g, name)
+        });
+        (got, probe.returned())
+    });
+    assert!(
+        armed == n && got.len() == n,
+        "{n} names, but render ran {armed} times and gave {} greetings",
+        got.len()
+    );
+    assert!(
+        ended == armed,
+        "greet_all returned while {} of its {n} threads were still ending (their \
+         thread-locals were still being dropped): only JoinHandle::join waits until a thread \
+         has ended. A sleep, a channel, is_finished() or thread::scope only see the closures \
+         return",
+        armed - ended
+    );
+}
+
+#[test]
+fn waits_without_spinning() {
+    static BLOCKER: OnceLock<&'static Blocker> = OnceLock::new();
+    let mut rng = Rng::from_env();
+    let n = rng.range(2..6) as usize;
+    let list = random_names(&mut rng, n);
+    let got = assert_waits_without_spinning(n, "greet_all", move |blocker| {
+        BLOCKER.set(blocker).unwrap();
+        greet_all("Hi".to_string(), list, |g, name| {
+            block(BLOCKER.get().unwrap());
+            comma(g, name)
+        })
+    });
+    assert!(got.len() == n, "{n} names, {} greetings", got.len());
+}
+
+// ---- Private helpers: did the call wait for its threads to END? ----------
+//
+// `at_thread_end(f)` runs `f` when the calling thread ends: it is kept in a
+// thread-local, and thread-locals are dropped as a thread ends, after its
+// closure has returned and before `join` on that thread returns. Only `join`
+// waits for that. A sleep, a channel, a counter, `is_finished()` or
+// `thread::scope`'s own wait only see the closure return.
+
+struct AtEnd(Vec<Box<dyn FnOnce()>>);
+
+impl Drop for AtEnd {
+    fn drop(&mut self) {
+        for f in self.0.drain(..) {
+            f();
+        }
+    }
+}
+
+thread_local! {
+    static AT_END: RefCell<AtEnd> = const { RefCell::new(AtEnd(Vec::new())) };
+}
+
+fn at_thread_end(f: impl FnOnce() + 'static) {
+    AT_END.with(|at_end| at_end.borrow_mut().0.push(Box::new(f)));
+}
+
+/// A job calls [`EndProbe::arm`]; as the job's thread ends, the probe keeps
+/// it from ending for up to `hold`, unless the test has already seen the
+/// call under test return. So code that joins returns only after every
+/// armed thread has ended; code that does not join returns while they hold.
+struct EndProbe {
+    hold: Duration,
+    state: Mutex<EndState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct EndState {
+    armed: usize,
+    ended: usize,
+    returned: bool,
+}
+
+impl EndProbe {
+    /// `quick` is how long the call under test took with jobs that do
+    /// nothing: the hold is well beyond any fixed wait the code may use.
+    fn new(quick: Duration) -> &'static EndProbe {
+        let hold = (Duration::from_millis(120) + quick * 3).min(Duration::from_millis(2500));
+        Box::leak(Box::new(EndProbe {
+            hold,
+            state: Mutex::new(EndState::default()),
+            changed: Condvar::new(),
+        }))
+    }
+
+    fn arm(&'static self) {
+        lock(&self.state).armed += 1;
+        at_thread_end(move || {
+            let deadline = Instant::now() + self.hold;
+            let mut state = lock(&self.state);
+            while !state.returned {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                state = self
+                    .changed
+                    .wait_timeout(state, deadline - now)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            state.ended += 1;
+        });
+    }
+
+    /// Call right after the call under test returned, on its thread:
+    /// (threads armed, threads that had ended by then).
+    fn returned(&self) -> (usize, usize) {
+        let mut state = lock(&self.state);
+        state.returned = true;
+        self.changed.notify_all();
+        (state.armed, state.ended)
+    }
+
+    /// A time limit for a call whose threads each hold for `hold`.
+    fn limit(&self) -> Duration {
+        self.hold * 2 + LIMIT
+    }
+}
+
+/// (jobs that arrived, jobs released, call returned)
+type Blocker = Latch<(usize, bool, bool)>;
+
+/// Called by a job: blocks until the test releases every job.
+fn block(blocker: &Blocker) {
+    blocker.update(|s| s.0 += 1);
+    blocker.wait_until(LIMIT, |s| s.1);
+}
+
+/// Runs `call` on a thread of its own; its `jobs` jobs each call [`block`].
+/// Once all are blocked, measures the CPU time this process uses for a
+/// while (the code under test can only wait then), releases the jobs and
+/// returns what `call` returned. Fails if the waiting kept a CPU busy
+/// for 2% of the time: a blocked process uses well under 0.1%, and load on
+/// the machine only makes a spinning one use less.
+fn assert_waits_without_spinning<T, C>(jobs: usize, what: &str, call: C) -> T
+where
+    T: Send + 'static,
+    C: FnOnce(&'static Blocker) -> T + Send + 'static,
+{
+    let blocker: &'static Blocker = Box::leak(Box::new(Latch::new((0, false, false))));
+    let caller = thread::spawn(move || {
+        let result = panic::catch_unwind(AssertUnwindSafe(|| call(blocker)));
+        blocker.update(|s| s.2 = true);
+        result
+    });
+    blocker.wait_until(LIMIT, |s| s.0 >= jobs || s.2);
+    let (arrived, _, _) = blocker.update(|s| *s);
+    let mut busy = None;
+    if arrived >= jobs {
+        let cpu_before = process_cpu_time();
+        let started = Instant::now();
+        thread::sleep(STRETCH);
+        busy = Some((
+            process_cpu_time().saturating_sub(cpu_before),
+            started.elapsed(),
+        ));
+    }
+    // Released and checked at once: a return before this is a return
+    // while every job was still blocked.
+    let returned_early = blocker.update(|s| {
+        s.1 = true;
+        s.2
+    });
+    let value = match within(LIMIT, HANGS, move || caller.join()) {
+        Ok(Ok(value)) => value,
+        Ok(Err(payload)) | Err(payload) => panic::resume_unwind(payload),
+    };
+    assert!(
+        !returned_early,
+        "{what} returned while its jobs were still blocked ({arrived} of {jobs} had started): \
+         it does not wait for its threads"
+    );
+    let Some((cpu, stretch)) = busy else {
+        panic!("only {arrived} of {jobs} jobs started within {LIMIT:?}");
+    };
+    assert!(
+        cpu * 50 < stretch,
+        "while every job was blocked for {stretch:?}, {what} kept a CPU busy for {cpu:?}: it \
+         waits by checking again and again (is_finished, try_recv, a flag or counter in a \
+         loop). join() blocks without using the CPU"
+    );
+    value
+}
+
+// ---- Private helper: make calls finish in an order the test chooses -----
+//
+// Call `i` waits for its turn (`rank[i]`), and passes the turn on only when
+// its thread has ENDED (see `at_thread_end`), so whatever the code under
+// test does with the result on that thread (push it, send it) is done
+// before the next call even starts. Needs the calls to run at the same
+// time; a wait gives up after 1 s (then every later wait returns at once).
+struct Turns {
+    next: Latch<usize>,
+    gave_up: Mutex<bool>,
+}
+
+impl Turns {
+    fn new() -> &'static Turns {
+        Box::leak(Box::new(Turns {
+            next: Latch::new(0),
+            gave_up: Mutex::new(false),
+        }))
+    }
+
+    fn wait_for(&'static self, rank: usize) {
+        if !self.next.wait_until(GATE_WAIT, |&next| next == rank) {
+            *lock(&self.gave_up) = true;
+        }
+        at_thread_end(move || {
+            self.next.update(|next| *next += 1);
+        });
+    }
+
+    fn gave_up(&self) -> bool {
+        *lock(&self.gave_up)
+    }
+}
+
+/// A random order that is not the identity (for `n >= 2`).
+fn random_ranks(rng: &mut Rng, n: usize) -> Vec<usize> {
+    let mut ranks: Vec<usize> = (0..n).collect();
+    rng.shuffle(&mut ranks);
+    if n >= 2 && ranks.iter().enumerate().all(|(i, &r)| i == r) {
+        ranks.reverse();
+    }
+    ranks
 }

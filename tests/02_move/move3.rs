@@ -1,33 +1,82 @@
 use exercise::map_chunks;
 
-use super::support::{Gate, ThreadIds, within};
+use super::support::{Gate, Latch, Rng, ThreadIds, lock, process_cpu_time, within};
+use std::cell::RefCell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Mutex;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(&[u64], usize, fn(&[u64]) -> u64) -> Vec<u64> = map_chunks::<u64, fn(&[u64]) -> u64>;
+const _: fn(&[u64], usize, fn(&[u64]) -> String) -> Vec<String> =
+    map_chunks::<String, fn(&[u64]) -> String>;
 
 // Everything a test needs lives inside the `within` closure, as plain locals
 // that `f` borrows: no `Arc`, no `'static`.
 
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
+const STRETCH: Duration = Duration::from_millis(150);
 const HANGS: &str = "map_chunks did not return: is every scoped thread joined exactly once?";
+
+/// The chunks the exercise asks for.
+fn expected_chunks(data: &[u64], workers: usize) -> Vec<&[u64]> {
+    data.chunks(data.len().div_ceil(workers).max(1)).collect()
+}
+
+fn random_data(rng: &mut Rng, len: usize) -> Vec<u64> {
+    (0..len).map(|_| rng.range(0..10_000)).collect()
+}
+
+/// A result that depends on every number of the chunk and their order.
+fn digest(chunk: &[u64]) -> u64 {
+    chunk
+        .iter()
+        .fold(chunk.len() as u64, |h, &x| (h * 31 + x) % 1_000_003)
+}
 
 #[test]
 fn results_come_back_in_chunk_order() {
-    for (len, workers, expected) in [
-        (12, 4, vec![3, 12, 21, 30]),
-        (10, 4, vec![3, 12, 21, 9]),
-        (5, 1, vec![10]),
-        (3, 8, vec![0, 1, 2]),
-        (0, 3, vec![]),
-    ] {
+    let mut rng = Rng::from_env();
+    let mut cases = vec![(12, 4), (10, 4), (5, 1), (3, 8), (0, 3)];
+    for _ in 0..4 {
+        cases.push((rng.range(0..120) as usize, rng.range(1..10) as usize));
+    }
+    for (len, workers) in cases {
+        let data = random_data(&mut rng, len);
+        let expected: Vec<u64> = expected_chunks(&data, workers)
+            .into_iter()
+            .map(digest)
+            .collect();
+        // The threads finish in a random order, not in chunk order.
+        let ranks = random_ranks(&mut rng, expected.len());
+        let turns = Turns::new();
         let got = within(LIMIT, HANGS, move || {
-            let data: Vec<u64> = (0..len).collect();
-            map_chunks(&data, workers, |chunk| chunk.iter().sum::<u64>())
+            let expected_chunks = expected_chunks(&data, workers);
+            map_chunks(&data, workers, |chunk| {
+                // Which chunk this is; a chunk the test does not know
+                // (a copy, a wrong length) waits for nothing.
+                let index = expected_chunks
+                    .iter()
+                    .position(|c| c.as_ptr() == chunk.as_ptr() && c.len() == chunk.len());
+                if let Some(index) = index {
+                    turns.wait_for(ranks[index]);
+                }
+                digest(chunk)
+            })
         });
-        assert_eq!(
-            got, expected,
-            "data 0..{len}, {workers} workers, f = sum of the chunk: wrong results (they must \
-             be in chunk order, one per chunk)"
+        assert!(
+            got == expected,
+            "{len} numbers, {workers} workers, f = a digest of the chunk: expected {expected:?}, \
+             got {got:?}. One result per chunk of len.div_ceil(workers) numbers, in chunk \
+             order, although the threads finished in a random order"
+        );
+        assert!(
+            !turns.gave_up(),
+            "{len} numbers, {workers} workers: the test makes the threads finish in an order it \
+             chooses, which needs them all running at the same time, but one waited 1 s for the \
+             others: spawn every scoped thread first, then join them"
         );
     }
 }
@@ -39,14 +88,21 @@ fn works_for_any_result_type() {
         let prefix = String::from("chunk"); // borrowed by f
         map_chunks(&data, 2, |chunk| format!("{prefix} {chunk:?}"))
     });
-    assert_eq!(got, ["chunk [7, 8]", "chunk [9, 10]"]);
+    assert!(
+        got == ["chunk [7, 8]", "chunk [9, 10]"],
+        "data [7, 8, 9, 10], 2 workers, f = format!(\"chunk {{chunk:?}}\"): got {got:?}"
+    );
 }
 
 #[test]
 fn chunks_are_borrowed_from_data_not_copied() {
-    let (start, offsets) = within(LIMIT, HANGS, || {
-        let data: Vec<u64> = (0..40).collect();
-        let offsets = map_chunks(&data, 4, |chunk| chunk.as_ptr() as usize);
+    let mut rng = Rng::from_env();
+    let len = rng.range(1..200) as usize;
+    let workers = rng.range(1..10) as usize;
+    let chunk_len = len.div_ceil(workers);
+    let (start, offsets) = within(LIMIT, HANGS, move || {
+        let data: Vec<u64> = (0..len as u64).collect();
+        let offsets = map_chunks(&data, workers, |chunk| chunk.as_ptr() as usize);
         (data.as_ptr() as usize, offsets)
     });
     // Sorted: the order of the results is another test's business.
@@ -55,20 +111,24 @@ fn chunks_are_borrowed_from_data_not_copied() {
         .map(|&p| (p as isize - start as isize) / size_of::<u64>() as isize)
         .collect();
     offsets.sort_unstable();
-    assert_eq!(
-        offsets,
-        [0, 10, 20, 30],
-        "the chunks f received do not sit inside `data` (offsets in numbers, expected \
-         [0, 10, 20, 30]): hand each thread a borrowed slice of `data`, not a copy"
+    let expected: Vec<isize> = (0..len).step_by(chunk_len).map(|i| i as isize).collect();
+    assert!(
+        offsets == expected,
+        "{len} numbers, {workers} workers: the chunks f received do not sit inside `data` \
+         (offsets in numbers: {offsets:?}, expected {expected:?}): hand each thread a \
+         borrowed slice of `data`, not a copy"
     );
 }
 
 #[test]
 fn each_chunk_runs_on_its_own_thread() {
-    let (caller, ran_on) = within(LIMIT, HANGS, || {
-        let data: Vec<u64> = (0..50).collect();
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..10) as usize;
+    let len = workers * rng.range(1..6) as usize;
+    let (caller, ran_on) = within(LIMIT, HANGS, move || {
+        let data: Vec<u64> = (0..len as u64).collect();
         let ran_on = ThreadIds::new();
-        map_chunks(&data, 5, |_| ran_on.record());
+        map_chunks(&data, workers, |_| ran_on.record());
         (thread::current().id(), ran_on)
     });
     ran_on.assert_caller_absent(
@@ -76,19 +136,33 @@ fn each_chunk_runs_on_its_own_thread() {
         "f ran on the thread that called map_chunks: each chunk belongs on a scoped thread of \
          its own",
     );
-    ran_on.assert_distinct(5, "f, with 5 chunks,", "spawn one scoped thread per chunk");
+    ran_on.assert_distinct(
+        workers,
+        &format!("f, with {workers} chunks,"),
+        "spawn one scoped thread per chunk",
+    );
 }
 
 #[test]
 fn chunks_run_at_the_same_time() {
-    // Each f call waits (up to 1 s) at a barrier until all 4 have reached it.
+    // More threads than any machine has cores: each f call waits (up to 1 s)
+    // at a barrier until all of them have reached it.
+    let mut rng = Rng::from_env();
+    let workers = rng.range(33..49) as usize;
+    let per_chunk = rng.range(1..5) as usize;
+    // `workers` chunks, the last one maybe shorter.
+    let len = workers * per_chunk - rng.range(0..per_chunk as u64) as usize;
+    let data = random_data(&mut rng, len);
+    let expected: Vec<u64> = expected_chunks(&data, workers)
+        .into_iter()
+        .map(|c| c.iter().sum())
+        .collect();
     let hangs = "map_chunks took over 2 s although each thread waits at most 1 s for the \
                  others: the threads ran one after another. Are you joining each scoped thread \
                  right after spawning it?";
-    let (sums, timed_out) = within(LIMIT, hangs, || {
-        let data: Vec<u64> = (1..=40).collect();
-        let gate = Gate::new(4);
-        let sums = map_chunks(&data, 4, |chunk| {
+    let (sums, timed_out) = within(LIMIT, hangs, move || {
+        let gate = Gate::new(workers);
+        let sums = map_chunks(&data, workers, |chunk| {
             let _ = gate.wait(GATE_WAIT);
             chunk.iter().sum::<u64>()
         });
@@ -97,9 +171,165 @@ fn chunks_run_at_the_same_time() {
     if let Some(arrived) = timed_out {
         panic!(
             "the threads did not all run at the same time: a thread that waited 1 s for the \
-             others saw only {arrived} of 4 running. Spawn every scoped thread first, then join \
-             them"
+             others saw only {arrived} of {workers} running. Spawn every scoped thread first, \
+             then join them (one thread per chunk, not a pool: waiting threads cost no CPU)"
         );
     }
-    assert_eq!(sums, [55, 155, 255, 355], "1..=40 in 4 chunks: wrong sums");
+    assert!(
+        sums == expected,
+        "{len} numbers, {workers} workers: expected the sums {expected:?}, got {sums:?}"
+    );
+}
+
+#[test]
+fn waits_without_spinning() {
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..6) as usize;
+    let sums = assert_waits_without_spinning(workers, "map_chunks", move |blocker| {
+        let data: Vec<u64> = (0..workers as u64 * 3).collect();
+        map_chunks(&data, workers, |chunk| {
+            block(blocker);
+            chunk.iter().sum::<u64>()
+        })
+    });
+    assert!(
+        sums.len() == workers,
+        "{workers} chunks, {} results",
+        sums.len()
+    );
+}
+
+// ---- Private helpers ----------------------------------------------------
+//
+// `at_thread_end(f)` runs `f` when the calling thread ends: it is kept in a
+// thread-local, and thread-locals are dropped as a thread ends, after its
+// closure has returned and before `join` on that thread returns. Only `join`
+// waits for that. A sleep, a channel, a counter, `is_finished()` or
+// `thread::scope`'s own wait only see the closure return.
+
+struct AtEnd(Vec<Box<dyn FnOnce()>>);
+
+impl Drop for AtEnd {
+    fn drop(&mut self) {
+        for f in self.0.drain(..) {
+            f();
+        }
+    }
+}
+
+thread_local! {
+    static AT_END: RefCell<AtEnd> = const { RefCell::new(AtEnd(Vec::new())) };
+}
+
+fn at_thread_end(f: impl FnOnce() + 'static) {
+    AT_END.with(|at_end| at_end.borrow_mut().0.push(Box::new(f)));
+}
+
+/// (jobs that arrived, jobs released, call returned)
+type Blocker = Latch<(usize, bool, bool)>;
+
+/// Called by a job: blocks until the test releases every job.
+fn block(blocker: &Blocker) {
+    blocker.update(|s| s.0 += 1);
+    blocker.wait_until(LIMIT, |s| s.1);
+}
+
+/// Runs `call` on a thread of its own; its `jobs` jobs each call [`block`].
+/// Once all are blocked, measures the CPU time this process uses for a
+/// while (the code under test can only wait then), releases the jobs and
+/// returns what `call` returned. Fails if the waiting kept a CPU busy
+/// for 2% of the time: a blocked process uses well under 0.1%, and load on
+/// the machine only makes a spinning one use less.
+fn assert_waits_without_spinning<T, C>(jobs: usize, what: &str, call: C) -> T
+where
+    T: Send + 'static,
+    C: FnOnce(&'static Blocker) -> T + Send + 'static,
+{
+    let blocker: &'static Blocker = Box::leak(Box::new(Latch::new((0, false, false))));
+    let caller = thread::spawn(move || {
+        let result = panic::catch_unwind(AssertUnwindSafe(|| call(blocker)));
+        blocker.update(|s| s.2 = true);
+        result
+    });
+    blocker.wait_until(LIMIT, |s| s.0 >= jobs || s.2);
+    let (arrived, _, _) = blocker.update(|s| *s);
+    let mut busy = None;
+    if arrived >= jobs {
+        let cpu_before = process_cpu_time();
+        let started = Instant::now();
+        thread::sleep(STRETCH);
+        busy = Some((
+            process_cpu_time().saturating_sub(cpu_before),
+            started.elapsed(),
+        ));
+    }
+    // Released and checked at once: a return before this is a return
+    // while every job was still blocked.
+    let returned_early = blocker.update(|s| {
+        s.1 = true;
+        s.2
+    });
+    let value = match within(LIMIT, HANGS, move || caller.join()) {
+        Ok(Ok(value)) => value,
+        Ok(Err(payload)) | Err(payload) => panic::resume_unwind(payload),
+    };
+    assert!(
+        !returned_early,
+        "{what} returned while its jobs were still blocked ({arrived} of {jobs} had started): \
+         it does not wait for its threads"
+    );
+    let Some((cpu, stretch)) = busy else {
+        panic!("only {arrived} of {jobs} jobs started within {LIMIT:?}");
+    };
+    assert!(
+        cpu * 50 < stretch,
+        "while every job was blocked for {stretch:?}, {what} kept a CPU busy for {cpu:?}: it \
+         waits by checking again and again (is_finished, try_recv, a flag or counter in a \
+         loop). join() blocks without using the CPU"
+    );
+    value
+}
+
+// ---- Private helper: make calls finish in an order the test chooses -----
+//
+// Call `i` waits for its turn (`rank[i]`), and passes the turn on only when
+// its thread has ENDED (see `at_thread_end`), so whatever the code under
+// test does with the result on that thread (push it, send it) is done
+// before the next call even starts. Needs the calls to run at the same
+// time; a wait gives up after 1 s (then every later wait returns at once).
+struct Turns {
+    next: Latch<usize>,
+    gave_up: Mutex<bool>,
+}
+
+impl Turns {
+    fn new() -> &'static Turns {
+        Box::leak(Box::new(Turns {
+            next: Latch::new(0),
+            gave_up: Mutex::new(false),
+        }))
+    }
+
+    fn wait_for(&'static self, rank: usize) {
+        if !self.next.wait_until(GATE_WAIT, |&next| next == rank) {
+            *lock(&self.gave_up) = true;
+        }
+        at_thread_end(move || {
+            self.next.update(|next| *next += 1);
+        });
+    }
+
+    fn gave_up(&self) -> bool {
+        *lock(&self.gave_up)
+    }
+}
+
+/// A random order that is not the identity (for `n >= 2`).
+fn random_ranks(rng: &mut Rng, n: usize) -> Vec<usize> {
+    let mut ranks: Vec<usize> = (0..n).collect();
+    rng.shuffle(&mut ranks);
+    if n >= 2 && ranks.iter().enumerate().all(|(i, &r)| i == r) {
+        ranks.reverse();
+    }
+    ranks
 }

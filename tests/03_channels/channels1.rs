@@ -1,9 +1,15 @@
-use super::support::{ThreadIds, lock, within};
+use super::support::{Rng, ThreadIds, lock, within};
 use exercise::ship;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+type Batches = std::vec::IntoIter<Vec<String>>;
+const _: fn(Batches, fn(Vec<String>)) -> usize = ship::<Batches, fn(Vec<String>)>;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const ACK_WAIT: Duration = Duration::from_secs(1);
@@ -43,22 +49,43 @@ where
     (lines, seen, caller)
 }
 
+// Random batches (some empty), with distinct lines.
+fn random_batches(rng: &mut Rng, count: usize) -> Vec<Vec<String>> {
+    (0..count)
+        .map(|b| {
+            let len = if rng.below(4) == 0 { 0 } else { rng.below(12) };
+            (0..len)
+                .map(|i| format!("b{b} l{i} #{}", rng.below(1000)))
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
 fn counts_lines_and_writes_every_batch_in_order() {
-    let input = vec![
+    let mut input = vec![
         batch(&["a", "b", "c"]),
         batch(&[]),
         batch(&["d"]),
         batch(&["e", "f"]),
     ];
+    let mut rng = Rng::from_env();
+    let count = 1 + rng.below(40);
+    input.extend(random_batches(&mut rng, count));
+    let total: usize = input.iter().map(Vec::len).sum();
     let (lines, seen, _) = ship_and_record(input.clone());
-    assert_eq!(
-        seen.batches, input,
-        "write should get every batch, unchanged and in the order sent"
+    assert!(
+        seen.batches == input,
+        "write should get all {} batches (empty ones too), unchanged and in the order sent; \
+         it got {} batches",
+        input.len(),
+        seen.batches.len()
     );
-    assert_eq!(
-        lines, 6,
-        "the batches hold 3 + 0 + 1 + 2 = 6 lines, but ship returned {lines}"
+    assert!(
+        lines == total,
+        "the {} batches hold {total} lines in all, but ship returned {lines}: count the lines \
+         of every batch",
+        input.len()
     );
 }
 
@@ -74,12 +101,17 @@ fn nothing_to_ship() {
 
 #[test]
 fn batches_are_moved_not_copied() {
-    let input: Vec<Vec<String>> = (0..5)
+    let mut rng = Rng::from_env();
+    let input: Vec<Vec<String>> = (0..2 + rng.below(6))
         .map(|i| (0..=i).map(|j| format!("line {i}.{j}")).collect())
         .collect();
+    let total: usize = input.iter().map(Vec::len).sum();
     let buffers: Vec<usize> = input.iter().map(|b| b.as_ptr() as usize).collect();
     let (lines, seen, _) = ship_and_record(input);
-    assert_eq!(lines, 15, "the batches hold 1 + 2 + 3 + 4 + 5 = 15 lines");
+    assert!(
+        lines == total,
+        "the batches hold {total} lines, but ship returned {lines}"
+    );
     assert_eq!(
         seen.buffers, buffers,
         "write got copies of the batches (different buffers): send the batch itself, and \
@@ -169,4 +201,84 @@ fn each_batch_is_sent_as_soon_as_it_is_ready() {
         "write should get every batch in order"
     );
     assert_eq!(lines, 4);
+}
+
+// A guard that `write` owns: it is dropped when the writer thread's closure
+// ends (after its loop, after any message it sends last), and the thread
+// ends only after that. It takes `hold` to drop, then sets `ended`.
+struct EndOfWriter {
+    hold: Duration,
+    ended: Arc<AtomicBool>,
+}
+
+impl Drop for EndOfWriter {
+    fn drop(&mut self) {
+        thread::sleep(self.hold);
+        self.ended.store(true, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn ship_returns_only_after_the_writer_thread_has_ended() {
+    let mut rng = Rng::from_env();
+    // First, how long does ship take when the writer ends at once?
+    let started = Instant::now();
+    let input = {
+        let count = 1 + rng.below(5);
+        random_batches(&mut rng, count)
+    };
+    within(LIMIT, HANGS, move || ship(input, |_| {}));
+    let quick = started.elapsed();
+    // Now the writer thread takes twice that (and more) to end.
+    let hold = quick * 2 + Duration::from_millis(50);
+    let ended = Arc::new(AtomicBool::new(false));
+    let input = {
+        let count = rng.below(5);
+        random_batches(&mut rng, count)
+    };
+    let lines = input.iter().map(Vec::len).sum::<usize>();
+    let guard = EndOfWriter {
+        hold,
+        ended: Arc::clone(&ended),
+    };
+    let returned = within(LIMIT + hold, HANGS, move || {
+        ship(input, move |_| {
+            let _ = &guard;
+        })
+    });
+    assert!(
+        ended.load(Ordering::SeqCst),
+        "ship returned while the writer thread was still ending (it took {hold:?} to end \
+         after its loop): wait for it with `join`, not with a sleep, a message or a check \
+         that it is finished"
+    );
+    assert!(
+        returned == lines,
+        "the batches hold {lines} lines, but ship returned {returned}"
+    );
+}
+
+#[test]
+fn a_panic_in_write_is_not_hidden() {
+    let mut rng = Rng::from_env();
+    let mut input = {
+        let count = rng.below(6);
+        random_batches(&mut rng, count)
+    };
+    input.push(batch(&["the last batch"]));
+    let outcome = within(LIMIT, HANGS, move || {
+        panic::catch_unwind(AssertUnwindSafe(move || {
+            ship(input, |b| {
+                if b == ["the last batch"] {
+                    panic!("write failed (a panic the test provoked)");
+                }
+            })
+        }))
+    });
+    if let Ok(lines) = outcome {
+        panic!(
+            "write panicked on the last batch, yet ship returned {lines} as if all went well: \
+             wait for the writer with `join`, which reports its panic"
+        );
+    }
 }

@@ -1,9 +1,14 @@
-use super::support::{Gate, Latch, ThreadIds, lock, within};
+use super::support::{Gate, Latch, Rng, ThreadIds, lock, process_cpu_time, within};
 use exercise::fan_in;
 use std::collections::HashSet;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+type Source = std::vec::IntoIter<u32>;
+const _: fn(Vec<Source>, fn(u32)) = fan_in::<Source, fn(u32)>;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
@@ -61,16 +66,27 @@ fn sources(lens: &[usize]) -> Vec<std::vec::IntoIter<(usize, usize)>> {
         .collect()
 }
 
+// `count` random lengths below `max`.
+fn random_lens(rng: &mut Rng, count: usize, max: usize) -> Vec<usize> {
+    (0..count).map(|_| rng.below(max)).collect()
+}
+
 #[test]
 fn every_item_arrives_exactly_once() {
-    let lens = [5, 0, 1, 12];
+    let mut rng = Rng::from_env();
+    let count = 1 + rng.below(9);
+    let mut lens = random_lens(&mut rng, count, 15);
+    lens.push(0);
+    rng.shuffle(&mut lens);
     let got = run(sources(&lens));
     check_complete(&got, &lens);
 }
 
 #[test]
 fn many_items_from_many_readers() {
-    let lens = [300, 200, 400, 100, 250];
+    let mut rng = Rng::from_env();
+    let count = 2 + rng.below(6);
+    let lens = random_lens(&mut rng, count, 500);
     let got = run(sources(&lens));
     check_complete(&got, &lens);
 }
@@ -162,9 +178,16 @@ fn run_probed(lens: &[usize]) -> (Vec<(usize, usize)>, Arc<Shared>, ThreadId) {
     (got, shared, caller)
 }
 
+// More sources than any machine has cores (blocked readers cost nothing),
+// so that a fixed-size group of readers cannot fill the gate.
+fn many_lens(rng: &mut Rng) -> Vec<usize> {
+    let count = 40 + rng.below(25);
+    (0..count).map(|_| 1 + rng.below(4)).collect()
+}
+
 #[test]
 fn each_source_is_read_on_its_own_thread() {
-    let lens = [3, 4, 2, 5];
+    let lens = many_lens(&mut Rng::from_env());
     let (got, shared, caller) = run_probed(&lens);
     check_complete(&got, &lens);
     let pulled_on = lock(&shared.pulled_on).clone();
@@ -195,13 +218,14 @@ fn each_source_is_read_on_its_own_thread() {
 
 #[test]
 fn readers_run_at_the_same_time() {
-    let lens = [3, 3, 3, 3];
+    let lens = many_lens(&mut Rng::from_env());
     let (got, shared, _) = run_probed(&lens);
     if let Some(arrived) = shared.gate.timed_out() {
         panic!(
             "the sources wait for each other before their first item, but after {WAIT:?} only \
              {arrived} of {} readers had started: do the readers run one after another \
-             (say, joined right after spawning)?",
+             (say, joined right after spawning), or only a few at a time? Every source gets \
+             a reader thread of its own, all running at once",
             lens.len()
         );
     }
@@ -210,7 +234,8 @@ fn readers_run_at_the_same_time() {
 
 #[test]
 fn items_reach_on_item_while_readers_still_read() {
-    let lens = [4, 2, 3];
+    let mut lens = many_lens(&mut Rng::from_env());
+    lens[0] = 2;
     let (got, shared, _) = run_probed(&lens);
     if let Some(source) = *lock(&shared.stalled) {
         panic!(
@@ -220,4 +245,216 @@ fn items_reach_on_item_while_readers_still_read() {
         );
     }
     check_complete(&got, &lens);
+}
+
+// Source 0 falls silent for PAUSE in the middle, once every other source is
+// exhausted and every item so far has reached on_item. A `recv_timeout`
+// shorter than that loses the rest; a longer one, with a Sender kept alive,
+// waits as long again after the last reader has finished.
+const PAUSE: Duration = Duration::from_millis(850);
+
+struct PauseShared {
+    // Sources other than 0 that are exhausted.
+    exhausted: Latch<usize>,
+    // Items that have reached on_item.
+    delivered: Latch<usize>,
+    // How long the pause is to be.
+    length: Duration,
+    // How long it took, the CPU time the process used meanwhile, and how
+    // often its threads were switched in and out.
+    pause: Mutex<Option<(Duration, Duration, Option<i64>)>>,
+    // When a source last reported its end.
+    last_end: Mutex<Option<Instant>>,
+}
+
+struct Pausing {
+    source: usize,
+    next_index: usize,
+    len: usize,
+    // Source 0 pauses before yielding this index.
+    pause_at: usize,
+    // Items to be delivered before the pause (all but source 0's later ones).
+    before_pause: usize,
+    others: usize,
+    shared: Arc<PauseShared>,
+}
+
+impl Iterator for Pausing {
+    type Item = (usize, usize);
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let shared = &self.shared;
+        if self.source == 0 && self.next_index == self.pause_at {
+            let ready = shared.exhausted.wait_until(WAIT, |n| *n == self.others)
+                && shared
+                    .delivered
+                    .wait_until(WAIT, |n| *n == self.before_pause);
+            // If not, fan_in is wrong in a way the other tests report.
+            if ready {
+                let (started, cpu) = (Instant::now(), process_cpu_time());
+                let switches = context_switches();
+                thread::sleep(shared.length);
+                let switches = context_switches().zip(switches).map(|(b, a)| b - a);
+                let cpu = process_cpu_time() - cpu;
+                *lock(&shared.pause) = Some((started.elapsed(), cpu, switches));
+            }
+        }
+        if self.next_index >= self.len {
+            if self.next_index == self.len && self.source != 0 {
+                shared.exhausted.update(|n| *n += 1);
+            }
+            self.next_index = self.len + 1;
+            *lock(&shared.last_end) = Some(Instant::now());
+            return None;
+        }
+        self.next_index += 1;
+        Some((self.source, self.next_index - 1))
+    }
+}
+
+#[test]
+fn keeps_receiving_through_a_pause_without_spinning() {
+    // How long does fan_in take with nothing to read? One that waits for a
+    // quiet spell shows it here; the pause below is longer than that.
+    let started = Instant::now();
+    run(sources(&[]));
+    let pause = PAUSE.max(started.elapsed() * 2 + Duration::from_millis(50));
+    let mut rng = Rng::from_env();
+    let count = 1 + rng.below(5);
+    let mut lens = random_lens(&mut rng, count, 20);
+    lens[0] = 2 + rng.below(10);
+    let pause_at = 1 + rng.below(lens[0] - 1);
+    let before_pause = lens[1..].iter().sum::<usize>() + pause_at;
+    let shared = Arc::new(PauseShared {
+        exhausted: Latch::new(0),
+        delivered: Latch::new(0),
+        length: pause,
+        pause: Mutex::new(None),
+        last_end: Mutex::new(None),
+    });
+    let sources: Vec<Pausing> = lens
+        .iter()
+        .enumerate()
+        .map(|(source, &len)| Pausing {
+            source,
+            next_index: 0,
+            len,
+            pause_at,
+            before_pause,
+            others: lens.len() - 1,
+            shared: Arc::clone(&shared),
+        })
+        .collect();
+    let (got, returned) = within(LIMIT + pause, HANGS, {
+        let shared = Arc::clone(&shared);
+        move || {
+            let mut got = Vec::new();
+            fan_in(sources, |item| {
+                got.push(item);
+                shared.delivered.update(|n| *n += 1);
+            });
+            (got, Instant::now())
+        }
+    });
+    let total: usize = lens.iter().sum();
+    assert!(
+        got.len() == total,
+        "source 0 paused for {pause:?} after its item {}, then yielded {} more; on_item got \
+         {} of {total} items: did fan_in take a quiet spell for the end (recv_timeout, \
+         try_recv, a sleep)? Only the channel closing, when every Sender is gone, means that \
+         nothing more can come",
+        pause_at - 1,
+        lens[0] - pause_at,
+        got.len()
+    );
+    check_complete(&got, &lens);
+    if let Some(last_end) = *lock(&shared.last_end) {
+        let lag = returned.saturating_duration_since(last_end);
+        assert!(
+            lag < pause,
+            "fan_in returned {lag:?} after the last source had ended: does it wait for a \
+             quiet spell (recv_timeout) with a Sender still alive? Drop the original Sender, \
+             and let the loop over the Receiver end when the channel closes"
+        );
+    }
+    if let Some((paused, cpu, switches)) = *lock(&shared.pause) {
+        assert!(
+            cpu < paused / 4,
+            "while every reader was quiet for {paused:?}, the process used {cpu:?} of CPU \
+             time: fan_in seems to poll (try_recv in a loop?) instead of blocking. A `for` \
+             loop over the Receiver sleeps until an item comes"
+        );
+        if let Some(switches) = switches {
+            assert!(
+                switches <= 20,
+                "while every reader was quiet for {paused:?}, the process was switched in and \
+                 out {switches} times: fan_in seems to poll (try_recv in a loop, with or \
+                 without a short sleep) instead of blocking. A `for` loop over the Receiver \
+                 sleeps until an item comes"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_panicking_reader_is_not_hidden() {
+    // Yields `left` items, then panics if `fails`, or ends.
+    struct Failing {
+        left: usize,
+        fails: bool,
+    }
+    impl Iterator for Failing {
+        type Item = usize;
+        fn next(&mut self) -> Option<usize> {
+            if self.left == 0 {
+                assert!(!self.fails, "a source failed (a panic the test provoked)");
+                return None;
+            }
+            self.left -= 1;
+            Some(self.left)
+        }
+    }
+    let mut rng = Rng::from_env();
+    let count = 2 + rng.below(5);
+    let failing = rng.below(count);
+    let sources: Vec<Failing> = (0..count)
+        .map(|s| Failing {
+            left: rng.below(5),
+            fails: s == failing,
+        })
+        .collect();
+    let outcome = within(LIMIT, HANGS, move || {
+        panic::catch_unwind(AssertUnwindSafe(move || {
+            let mut got = 0;
+            fan_in(sources, |_| got += 1);
+            got
+        }))
+    });
+    if let Ok(got) = outcome {
+        panic!(
+            "a reader thread panicked, yet fan_in returned normally (after {got} items): join \
+             every reader, and pass its panic on"
+        );
+    }
+}
+
+// Context switches (voluntary + involuntary) of the whole process so far,
+// where the platform tells. A blocked thread makes none; one that polls
+// with short sleeps makes one per sleep, and one that spins is preempted
+// over and over on a busy machine (on an idle one, its CPU time shows).
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn context_switches() -> Option<i64> {
+    // struct rusage: two timevals (4 longs), then 14 longs, the last two
+    // ru_nvcsw and ru_nivcsw.
+    unsafe extern "C" {
+        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+    }
+    let mut usage = [0i64; 18];
+    // SAFETY: a plain system call writing into a buffer of the right size.
+    let done = unsafe { getrusage(0, &mut usage) };
+    (done == 0).then(|| usage[16] + usage[17])
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn context_switches() -> Option<i64> {
+    None
 }

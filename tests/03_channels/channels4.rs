@@ -1,9 +1,12 @@
-use super::support::{lock, within};
+use super::support::{Latch, Rng, lock, process_cpu_time, within};
 use exercise::write_lines;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(Receiver<u32>, Duration, fn(u32), fn()) = write_lines::<u32>;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
@@ -25,12 +28,20 @@ fn start(
     lines: Receiver<u32>,
     quiet: Duration,
 ) -> (Log, Receiver<()>, thread::JoinHandle<Instant>) {
+    start_with_limit(lines, quiet, LIMIT)
+}
+
+fn start_with_limit(
+    lines: Receiver<u32>,
+    quiet: Duration,
+    limit: Duration,
+) -> (Log, Receiver<()>, thread::JoinHandle<Instant>) {
     let log: Log = Arc::new(Mutex::new(Vec::new()));
     let (flushed_tx, flushed) = mpsc::channel();
     let runner = {
         let log = Arc::clone(&log);
         thread::spawn(move || {
-            within(LIMIT, HANGS, move || {
+            within(limit, HANGS, move || {
                 let started = Instant::now();
                 let write_log = Arc::clone(&log);
                 write_lines(
@@ -213,4 +224,129 @@ fn no_lines_at_all() {
         [Event::Flush],
         "the channel was closed from the start: expected just the last flush"
     );
+}
+
+// The stream falls silent this long in the middle.
+const PAUSE: Duration = Duration::from_millis(850);
+
+// Context switches (voluntary + involuntary) of the whole process so far,
+// where the platform tells. A blocked thread makes none; one that polls
+// with short sleeps makes one per sleep, and one that spins is preempted
+// over and over on a busy machine (on an idle one, its CPU time shows).
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn context_switches() -> Option<i64> {
+    // struct rusage: two timevals (4 longs), then 14 longs, the last two
+    // ru_nvcsw and ru_nivcsw.
+    unsafe extern "C" {
+        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+    }
+    let mut usage = [0i64; 18];
+    // SAFETY: a plain system call writing into a buffer of the right size.
+    let done = unsafe { getrusage(0, &mut usage) };
+    (done == 0).then(|| usage[16] + usage[17])
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn context_switches() -> Option<i64> {
+    None
+}
+
+#[test]
+fn keeps_waiting_through_a_long_pause_without_spinning() {
+    let mut rng = Rng::from_env();
+    // Short quiet spells: the pause holds hundreds of them.
+    let quiet = Duration::from_millis(rng.range(1..4));
+    let (before, after) = (1 + rng.range(0..10) as u32, 1 + rng.range(0..10) as u32);
+    let (tx, rx) = mpsc::channel();
+    let (log, flushed, runner) = start_with_limit(rx, quiet, LIMIT + PAUSE);
+    let failed_before: Vec<u32> = (0..before).filter(|&n| tx.send(n).is_err()).collect();
+    let first_flush = flushed.recv_timeout(WAIT);
+    let cpu = process_cpu_time();
+    let started = Instant::now();
+    thread::sleep(PAUSE);
+    let (paused, cpu) = (started.elapsed(), process_cpu_time() - cpu);
+    let failed_after: Vec<u32> = (before..before + after)
+        .filter(|&n| tx.send(n).is_err())
+        .collect();
+    drop(tx);
+    finish(runner);
+    assert!(
+        first_flush != Err(RecvTimeoutError::Timeout),
+        "no flush {WAIT:?} after the last line, with quiet = {quiet:?}: when recv_timeout \
+         reports a Timeout, call flush (and go on waiting)"
+    );
+    let written = writes(&log);
+    assert!(
+        failed_before.is_empty()
+            && failed_after.is_empty()
+            && written == (0..before + after).collect::<Vec<_>>(),
+        "{before} lines were sent, then, after a pause of {PAUSE:?} (quiet = {quiet:?}), \
+         {after} more. Written: {written:?}. Did write_lines stop after some quiet spells? \
+         Only Disconnected means that nothing more will come"
+    );
+    assert_ends_with_flush(&log);
+    assert!(
+        cpu < paused / 4,
+        "during a pause of {paused:?} with quiet = {quiet:?}, the process used {cpu:?} of CPU \
+         time: write_lines seems to poll (try_recv in a loop?) instead of blocking in \
+         recv_timeout"
+    );
+}
+
+#[test]
+fn writes_each_line_at_once_and_blocks_meanwhile() {
+    let mut rng = Rng::from_env();
+    // No quiet spell ends during this test: only the last flush.
+    let quiet = Duration::from_secs(30);
+    let count = 2 + rng.range(0..6) as u32;
+    let seen = Arc::new(Latch::new(Vec::new()));
+    let (tx, rx) = mpsc::channel::<u32>();
+    let runner = thread::spawn({
+        let seen = Arc::clone(&seen);
+        move || {
+            within(LIMIT, HANGS, move || {
+                write_lines(rx, quiet, |n| seen.update(|s| s.push(n)), || {})
+            })
+        }
+    });
+    let mut late = None;
+    for n in 0..count {
+        if tx.send(n).is_err() {
+            break;
+        }
+        if !seen.wait_until(WAIT, |s| s.contains(&n)) {
+            late = Some(n);
+            break;
+        }
+    }
+    // Nothing comes now: a blocked writer does not run at all.
+    let stretch = Duration::from_millis(500);
+    let (cpu, switches) = (process_cpu_time(), context_switches());
+    thread::sleep(stretch);
+    let cpu = process_cpu_time() - cpu;
+    let switches = context_switches().zip(switches).map(|(b, a)| b - a);
+    drop(tx);
+    if let Err(payload) = runner.join() {
+        std::panic::resume_unwind(payload);
+    }
+    if let Some(n) = late {
+        panic!(
+            "line {n} was sent, but write had not got it {WAIT:?} later (quiet = {quiet:?}): \
+             pass each line to write as soon as recv_timeout returns it"
+        );
+    }
+    assert!(
+        cpu < stretch / 4,
+        "while no line came for {stretch:?} (quiet = {quiet:?}), the process used {cpu:?} of \
+         CPU time: write_lines seems to poll (try_recv in a loop?) instead of blocking in \
+         recv_timeout(quiet)"
+    );
+    if let Some(switches) = switches {
+        assert!(
+            switches <= 10,
+            "while no line came for {stretch:?} (quiet = {quiet:?}), the process was switched \
+             in and out {switches} times: write_lines seems to poll (try_recv in a loop, with \
+             or without a short sleep) instead of blocking in recv_timeout(quiet)"
+        );
+    }
 }

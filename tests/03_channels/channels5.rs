@@ -1,15 +1,24 @@
-use super::support::{ThreadIds, lock, within};
+use super::support::{Rng, ThreadIds, lock, process_cpu_time, within};
 use exercise::Spooler;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(usize, fn(u32)) -> Spooler<u32> = Spooler::<u32>::new::<fn(u32)>;
+const _: fn(&Spooler<u32>, u32) = Spooler::<u32>::submit;
+const _: fn(&Spooler<u32>, u32) -> Result<(), u32> = Spooler::<u32>::try_submit;
+const _: fn(Spooler<u32>) -> usize = Spooler::<u32>::close;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 // Long enough for a submit that does not block to return.
 const SETTLE: Duration = Duration::from_millis(20);
+// How long a submit is watched while it should be blocked.
+const STRETCH: Duration = Duration::from_millis(300);
 const HANGS: &str = "the spooler got stuck: does try_submit wait (it must not), or does the \
                      printer's loop never end after close?";
 
@@ -76,10 +85,20 @@ fn keep_printer_busy(spooler: &Spooler<u32>, printer: &Printer) {
     }
 }
 
+// What a submit did while it should have been blocked.
+#[derive(Debug)]
+struct Watched {
+    returned_early: bool,
+    // CPU time the process used, and how often its threads were switched in
+    // and out, while the submit was waiting.
+    cpu: Duration,
+    switches: Option<i64>,
+}
+
 // Calls `submit(job)` on another thread while job 0 holds the printer.
-// Returns whether that submit returned within SETTLE, then releases the
-// printer and waits for the submit to finish.
-fn submit_returns_early(spooler: &Arc<Spooler<u32>>, printer: &Printer, job: u32) -> bool {
+// Watches it for STRETCH (did it return, what did waiting cost), then
+// releases the printer and waits for the submit to finish.
+fn submit_returns_early(spooler: &Arc<Spooler<u32>>, printer: &Printer, job: u32) -> Watched {
     let (done_tx, done) = mpsc::channel();
     let blocked = {
         let spooler = Arc::clone(spooler);
@@ -88,36 +107,73 @@ fn submit_returns_early(spooler: &Arc<Spooler<u32>>, printer: &Printer, job: u32
             let _ = done_tx.send(());
         })
     };
+    // Give the submit time to reach its wait before measuring.
     let returned_early = done.recv_timeout(SETTLE).is_ok();
+    let (cpu, switches) = (process_cpu_time(), context_switches());
+    let returned_early = returned_early || done.recv_timeout(STRETCH).is_ok();
+    let switches = context_switches().zip(switches).map(|(b, a)| b - a);
+    let cpu = process_cpu_time() - cpu;
+    // On a machine so busy that the printer gave up holding job 0, the
+    // submit may rightly have got its room: that proves nothing.
+    let returned_early = returned_early && !printer.held_in_vain.load(Ordering::SeqCst);
     let _ = printer.release.send(());
     blocked.join().expect("the submitting thread panicked");
-    returned_early
+    Watched {
+        returned_early,
+        cpu,
+        switches,
+    }
+}
+
+fn assert_blocked(watched: &Watched, what: &str) {
+    assert!(
+        !watched.returned_early,
+        "{what}: submit returned while the printer was still busy; it should wait until \
+         there is room (nothing else may take jobs out of the queue)"
+    );
+    assert!(
+        watched.cpu < STRETCH / 4,
+        "{what}: while submit waited {STRETCH:?} for room, the process used {:?} of CPU time: \
+         submit seems to retry try_send in a loop instead of blocking in send",
+        watched.cpu
+    );
+    if let Some(switches) = watched.switches {
+        assert!(
+            switches <= 10,
+            "{what}: while submit waited {STRETCH:?} for room, the process was switched in and \
+             out {switches} times: submit seems to retry try_send in a loop (with or without a \
+             short sleep) instead of blocking in send"
+        );
+    }
 }
 
 #[test]
 fn prints_every_job_in_order_on_one_printer_thread() {
-    let (printed, closed, caller) = within(LIMIT, HANGS, || {
+    let mut rng = Rng::from_env();
+    let jobs = 1 + rng.below(60) as u32;
+    let capacity = rng.below(5);
+    let (printed, closed, caller) = within(LIMIT, HANGS, move || {
         let printed = Arc::new(Mutex::new(Vec::new()));
-        let spooler = Spooler::new(2, {
+        let spooler = Spooler::new(capacity, {
             let printed = Arc::clone(&printed);
             move |job: u32| lock(&printed).push((job, thread::current().id()))
         });
-        for job in 0..20 {
+        for job in 0..jobs {
             spooler.submit(job);
         }
         let closed = spooler.close();
         let printed = lock(&printed).clone();
         (printed, closed, thread::current().id())
     });
-    let jobs: Vec<u32> = printed.iter().map(|(j, _)| *j).collect();
-    assert_eq!(
-        jobs,
-        (0..20).collect::<Vec<_>>(),
-        "close() returned, so every job should have been printed, once each, in order"
+    let printed_jobs: Vec<u32> = printed.iter().map(|(j, _)| *j).collect();
+    assert!(
+        printed_jobs == (0..jobs).collect::<Vec<_>>(),
+        "close() returned, so all {jobs} jobs should have been printed, once each, in order \
+         (capacity {capacity}); printed: {printed_jobs:?}"
     );
-    assert_eq!(
-        closed, 20,
-        "close() should return how many jobs were printed"
+    assert!(
+        closed == jobs as usize,
+        "close() should return how many jobs were printed ({jobs}), not {closed}"
     );
     let printers: ThreadIds = printed.iter().map(|(_, t)| *t).collect();
     printers.assert_caller_absent(
@@ -138,7 +194,9 @@ fn close_with_nothing_submitted() {
 
 #[test]
 fn the_queue_holds_exactly_capacity_jobs() {
-    for capacity in [1, 3, 5] {
+    let mut rng = Rng::from_env();
+    let capacities = [1, 2 + rng.below(8), 10 + rng.below(31)];
+    for capacity in capacities {
         let (accepted, refused, printed, closed) = within(LIMIT, HANGS, move || {
             let (spooler, printer) = blocking_spooler(capacity);
             keep_printer_busy(&spooler, &printer);
@@ -199,23 +257,19 @@ fn the_queue_holds_exactly_capacity_jobs() {
 
 #[test]
 fn submit_waits_while_the_queue_is_full() {
-    let (returned_early, printed) = within(LIMIT, HANGS, || {
+    let (watched, printed) = within(LIMIT, HANGS, || {
         let (spooler, printer) = blocking_spooler(2);
         let spooler = Arc::new(spooler);
         keep_printer_busy(&spooler, &printer);
         spooler.submit(1);
         spooler.submit(2);
         // The queue is full now; this submit must wait for the printer.
-        let returned_early = submit_returns_early(&spooler, &printer, 3);
+        let watched = submit_returns_early(&spooler, &printer, 3);
         let spooler = Arc::into_inner(spooler).expect("the spooler is still shared");
         spooler.close();
-        (returned_early, jobs_printed(&printer))
+        (watched, jobs_printed(&printer))
     });
-    assert!(
-        !returned_early,
-        "submit returned while the printer was busy and the queue (capacity 2) already held 2 \
-         jobs: it should wait until there is room"
-    );
+    assert_blocked(&watched, "capacity 2, the printer busy and 2 jobs queued");
     assert_eq!(
         printed,
         [0, 1, 2, 3],
@@ -225,17 +279,17 @@ fn submit_waits_while_the_queue_is_full() {
 
 #[test]
 fn capacity_zero_hands_over_directly() {
-    let (refused, returned_early, printed) = within(LIMIT, HANGS, || {
+    let (refused, watched, printed) = within(LIMIT, HANGS, || {
         let (spooler, printer) = blocking_spooler(0);
         let spooler = Arc::new(spooler);
         keep_printer_busy(&spooler, &printer);
         // The printer is busy: with no queue, nobody can take a job now.
         let refused = spooler.try_submit(1);
-        let returned_early = submit_returns_early(&spooler, &printer, 2);
+        let watched = submit_returns_early(&spooler, &printer, 2);
         let spooler = Arc::into_inner(spooler).expect("the spooler is still shared");
         spooler.close();
         printer.check_not_stuck();
-        (refused, returned_early, jobs_printed(&printer))
+        (refused, watched, jobs_printed(&printer))
     });
     assert_eq!(
         refused,
@@ -243,10 +297,9 @@ fn capacity_zero_hands_over_directly() {
         "capacity 0 and the printer busy: there is nowhere to put a job, so try_submit \
          should give it back (Err(job)). Is the queue created with capacity 0?"
     );
-    assert!(
-        !returned_early,
-        "capacity 0: submit returned while the printer was still busy with another job; it \
-         should wait until the printer takes the job itself"
+    assert_blocked(
+        &watched,
+        "capacity 0 (the printer takes each job itself) and the printer busy",
     );
     assert_eq!(printed, [0, 2], "jobs 0 and 2 should be printed, in order");
 }
@@ -296,4 +349,90 @@ fn never_waits_in_try_submit() {
         "capacity 1 with the printer busy: the first try_submit fits, the second should come \
          back as Err(job)"
     );
+}
+
+#[test]
+fn close_waits_for_the_printer_thread() {
+    // How long does close take with nothing to print? One that sleeps
+    // instead of joining shows it here; the last job below takes longer.
+    let started = Instant::now();
+    within(LIMIT, HANGS, || Spooler::new(1, |_job: u32| {}).close());
+    let hold = started.elapsed() * 2 + Duration::from_millis(50);
+    let mut rng = Rng::from_env();
+    let jobs = 1 + rng.below(6) as u32;
+    // The last job takes `hold` to print, then sets `done`.
+    let done = Arc::new(AtomicBool::new(false));
+    let closed = within(LIMIT + hold, HANGS, {
+        let done = Arc::clone(&done);
+        move || {
+            let spooler = Spooler::new(rng.below(4), move |job: u32| {
+                if job == jobs - 1 {
+                    thread::sleep(hold);
+                    done.store(true, Ordering::SeqCst);
+                }
+            });
+            for job in 0..jobs {
+                spooler.submit(job);
+            }
+            spooler.close()
+        }
+    });
+    assert!(
+        done.load(Ordering::SeqCst),
+        "close() returned while the last job was still printing (it took {hold:?}): close \
+         must wait for the printer thread with `join`, not with a sleep or a count"
+    );
+    assert!(
+        closed == jobs as usize,
+        "{jobs} jobs were printed, but close() returned {closed}"
+    );
+}
+
+#[test]
+fn a_panic_in_print_is_not_hidden() {
+    let mut rng = Rng::from_env();
+    let jobs = 1 + rng.below(6) as u32;
+    let capacity = jobs as usize + rng.below(3);
+    let outcome = within(LIMIT, HANGS, move || {
+        panic::catch_unwind(AssertUnwindSafe(move || {
+            let spooler = Spooler::new(capacity, move |job: u32| {
+                if job == jobs - 1 {
+                    panic!("the printer jammed (a panic the test provoked)");
+                }
+            });
+            for job in 0..jobs {
+                // The queue has room for every job: no submit waits.
+                spooler.submit(job);
+            }
+            spooler.close()
+        }))
+    });
+    if let Ok(closed) = outcome {
+        panic!(
+            "print panicked on the last job, yet close() returned {closed} as if all went \
+             well: wait for the printer with `join`, which reports its panic"
+        );
+    }
+}
+
+// Context switches (voluntary + involuntary) of the whole process so far,
+// where the platform tells. A blocked thread makes none; one that polls
+// with short sleeps makes one per sleep, and one that spins is preempted
+// over and over on a busy machine (on an idle one, its CPU time shows).
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn context_switches() -> Option<i64> {
+    // struct rusage: two timevals (4 longs), then 14 longs, the last two
+    // ru_nvcsw and ru_nivcsw.
+    unsafe extern "C" {
+        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+    }
+    let mut usage = [0i64; 18];
+    // SAFETY: a plain system call writing into a buffer of the right size.
+    let done = unsafe { getrusage(0, &mut usage) };
+    (done == 0).then(|| usage[16] + usage[17])
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn context_switches() -> Option<i64> {
+    None
 }

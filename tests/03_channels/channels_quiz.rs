@@ -1,9 +1,16 @@
-use super::support::{Gate, Latch, ThreadIds, lock, within};
+use super::support::{Gate, Latch, Rng, ThreadIds, lock, process_cpu_time, within};
 use exercise::process_logs;
 use std::collections::HashSet;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+type Lines = std::vec::IntoIter<String>;
+type Parse = fn(String) -> Option<u32>;
+type Render = fn(u32) -> String;
+const _: fn(Vec<Lines>, Parse, Render) -> Vec<String> = process_logs::<Lines, u32, Parse, Render>;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
@@ -102,16 +109,22 @@ fn run_plain(lens: &[usize], skip_every: usize) -> Vec<String> {
 
 #[test]
 fn every_accepted_line_comes_out_once() {
-    let lens = [10, 0, 25, 7];
-    let out = run_plain(&lens, 5);
-    check_complete(&out, &expected_of(&lens, 5));
+    let mut rng = Rng::from_env();
+    let mut lens: Vec<usize> = (0..1 + rng.below(8)).map(|_| rng.below(30)).collect();
+    lens.push(0);
+    rng.shuffle(&mut lens);
+    let skip_every = 2 + rng.below(6);
+    let out = run_plain(&lens, skip_every);
+    check_complete(&out, &expected_of(&lens, skip_every));
 }
 
 #[test]
 fn many_lines_from_many_sources() {
-    let lens = [300, 250, 400, 150];
-    let out = run_plain(&lens, 7);
-    check_complete(&out, &expected_of(&lens, 7));
+    let mut rng = Rng::from_env();
+    let lens: Vec<usize> = (0..2 + rng.below(5)).map(|_| rng.below(500)).collect();
+    let skip_every = rng.below(9);
+    let out = run_plain(&lens, skip_every);
+    check_complete(&out, &expected_of(&lens, skip_every));
 }
 
 #[test]
@@ -138,6 +151,8 @@ struct Shared {
     read_on: Mutex<Vec<(usize, ThreadId)>>,
     parsed_on: ThreadIds,
     rendered_on: ThreadIds,
+    // What render returned, in the order it was called.
+    rendered: Mutex<Vec<String>>,
 }
 
 struct Probe {
@@ -181,6 +196,7 @@ fn run_probed(lens: &[usize]) -> (Vec<String>, Arc<Shared>, ThreadId) {
         read_on: Mutex::new(Vec::new()),
         parsed_on: ThreadIds::new(),
         rendered_on: ThreadIds::new(),
+        rendered: Mutex::new(Vec::new()),
     });
     let probes: Vec<Probe> = lens
         .iter()
@@ -203,10 +219,12 @@ fn run_probed(lens: &[usize]) -> (Vec<String>, Arc<Shared>, ThreadId) {
         let shared = Arc::clone(&shared);
         move |r: Rec| {
             shared.rendered_on.record();
+            let text = render_rec(&r);
+            lock(&shared.rendered).push(text.clone());
             if r.index == 0 {
                 shared.rendered_first.update(|done| done.insert(r.source));
             }
-            render_rec(&r)
+            text
         }
     };
     let (out, caller) = within(LIMIT, HANGS, move || {
@@ -216,11 +234,24 @@ fn run_probed(lens: &[usize]) -> (Vec<String>, Arc<Shared>, ThreadId) {
     (out, shared, caller)
 }
 
+// More sources than any machine has cores (blocked readers cost nothing),
+// so that a fixed-size group of readers cannot fill the gate.
+fn many_lens(rng: &mut Rng) -> Vec<usize> {
+    let count = 40 + rng.below(25);
+    (0..count).map(|_| 1 + rng.below(4)).collect()
+}
+
 #[test]
 fn each_stage_runs_on_its_own_thread() {
-    let lens = [4, 3, 5];
+    let lens = many_lens(&mut Rng::from_env());
     let (out, shared, caller) = run_probed(&lens);
     check_complete(&out, &expected_of(&lens, 0));
+    let rendered = lock(&shared.rendered).clone();
+    assert!(
+        out == rendered,
+        "process_logs should return the rendered lines in the order they came out of the \
+         render stage; it returned them in another order (sorted, or per source?)"
+    );
 
     let read_on = lock(&shared.read_on).clone();
     for source in 0..lens.len() {
@@ -271,12 +302,13 @@ fn each_stage_runs_on_its_own_thread() {
 
 #[test]
 fn readers_run_at_the_same_time() {
-    let lens = [3, 3, 3, 3];
+    let lens = many_lens(&mut Rng::from_env());
     let (out, shared, _) = run_probed(&lens);
     if let Some(arrived) = shared.gate.timed_out() {
         panic!(
             "the sources wait for each other before their first line, but after {WAIT:?} only \
-             {arrived} of {} readers had started: do the readers run one after another?",
+             {arrived} of {} readers had started: do the readers run one after another, or only a few at a time? Every source \
+             gets a reader thread of its own, all running at once",
             lens.len()
         );
     }
@@ -285,7 +317,8 @@ fn readers_run_at_the_same_time() {
 
 #[test]
 fn lines_flow_while_readers_still_read() {
-    let lens = [3, 4, 2];
+    let mut lens = many_lens(&mut Rng::from_env());
+    lens[0] = 2;
     let (out, shared, _) = run_probed(&lens);
     if let Some(source) = *lock(&shared.stalled) {
         panic!(
@@ -295,4 +328,205 @@ fn lines_flow_while_readers_still_read() {
         );
     }
     check_complete(&out, &expected_of(&lens, 0));
+}
+
+// Source 0 falls silent for at least PAUSE in the middle, once every other
+// source is exhausted and every line so far has come out. A `recv_timeout`
+// shorter than that loses the rest; one that waits for a quiet spell with a
+// Sender kept alive waits as long again after the last reader has ended.
+const PAUSE: Duration = Duration::from_millis(850);
+
+struct PauseShared {
+    // Sources other than 0 that are exhausted.
+    exhausted: Latch<usize>,
+    // Lines that have been rendered.
+    rendered: Latch<usize>,
+    length: Duration,
+    // How long the pause took, the CPU time the process used meanwhile, and
+    // how often its threads were switched in and out.
+    pause: Mutex<Option<(Duration, Duration, Option<i64>)>>,
+    // When a source last reported its end.
+    last_end: Mutex<Option<Instant>>,
+}
+
+struct Pausing {
+    source: usize,
+    lines: std::vec::IntoIter<String>,
+    pulled: usize,
+    ended: bool,
+    pause_at: usize,
+    before_pause: usize,
+    others: usize,
+    shared: Arc<PauseShared>,
+}
+
+impl Iterator for Pausing {
+    type Item = String;
+    fn next(&mut self) -> Option<String> {
+        let shared = &self.shared;
+        if self.source == 0 && self.pulled == self.pause_at {
+            let ready = shared.exhausted.wait_until(WAIT, |n| *n == self.others)
+                && shared
+                    .rendered
+                    .wait_until(WAIT, |n| *n == self.before_pause);
+            // If not, process_logs is wrong in a way the other tests report.
+            if ready {
+                let (started, cpu) = (Instant::now(), process_cpu_time());
+                let switches = context_switches();
+                thread::sleep(shared.length);
+                let switches = context_switches().zip(switches).map(|(b, a)| b - a);
+                let cpu = process_cpu_time() - cpu;
+                *lock(&shared.pause) = Some((started.elapsed(), cpu, switches));
+            }
+        }
+        self.pulled += 1;
+        let line = self.lines.next();
+        if line.is_none() {
+            // Counted once: at the first None only.
+            if self.source != 0 && !self.ended {
+                shared.exhausted.update(|n| *n += 1);
+            }
+            self.ended = true;
+            *lock(&shared.last_end) = Some(Instant::now());
+        }
+        line
+    }
+}
+
+#[test]
+fn keeps_going_through_a_pause_without_spinning() {
+    // How long does process_logs take with nothing to read? One that waits
+    // for a quiet spell shows it here; the pause below is longer than that.
+    let started = Instant::now();
+    run_plain(&[], 0);
+    let pause = PAUSE.max(started.elapsed() * 2 + Duration::from_millis(50));
+    let mut rng = Rng::from_env();
+    let mut lens: Vec<usize> = (0..1 + rng.below(5)).map(|_| rng.below(20)).collect();
+    lens[0] = 2 + rng.below(10);
+    let pause_at = 1 + rng.below(lens[0] - 1);
+    let before_pause = lens[1..].iter().sum::<usize>() + pause_at;
+    let shared = Arc::new(PauseShared {
+        exhausted: Latch::new(0),
+        rendered: Latch::new(0),
+        length: pause,
+        pause: Mutex::new(None),
+        last_end: Mutex::new(None),
+    });
+    let sources: Vec<Pausing> = lens
+        .iter()
+        .enumerate()
+        .map(|(source, &len)| Pausing {
+            source,
+            lines: source_lines(source, len, 0).into_iter(),
+            pulled: 0,
+            ended: false,
+            pause_at,
+            before_pause,
+            others: lens.len() - 1,
+            shared: Arc::clone(&shared),
+        })
+        .collect();
+    let render = {
+        let shared = Arc::clone(&shared);
+        move |r: Rec| {
+            let text = render_rec(&r);
+            shared.rendered.update(|n| *n += 1);
+            text
+        }
+    };
+    let (out, returned) = within(LIMIT + pause, HANGS, move || {
+        let out = process_logs(sources, |l| parse_line(&l), render);
+        (out, Instant::now())
+    });
+    let total: usize = lens.iter().sum();
+    assert!(
+        out.len() == total,
+        "source 0 paused for {pause:?} after its line {}, then yielded {} more; {} of {total} \
+         lines came out: does process_logs take a quiet spell for the end (recv_timeout, \
+         try_recv, a sleep)? Only the channel closing, when every Sender is gone, means that \
+         nothing more can come",
+        pause_at - 1,
+        lens[0] - pause_at,
+        out.len()
+    );
+    check_complete(&out, &expected_of(&lens, 0));
+    if let Some(last_end) = *lock(&shared.last_end) {
+        let lag = returned.saturating_duration_since(last_end);
+        assert!(
+            lag < pause,
+            "process_logs returned {lag:?} after the last source had ended: does it wait for \
+             a quiet spell (recv_timeout) with a Sender still alive? Drop the original line \
+             Sender, and let each loop over a Receiver end when its channel closes"
+        );
+    }
+    if let Some((paused, cpu, switches)) = *lock(&shared.pause) {
+        assert!(
+            cpu < paused / 4,
+            "while every reader was quiet for {paused:?}, the process used {cpu:?} of CPU \
+             time: some stage seems to poll (try_recv in a loop?) instead of blocking. A \
+             `for` loop over a Receiver sleeps until something comes"
+        );
+        if let Some(switches) = switches {
+            assert!(
+                switches <= 20,
+                "while every reader was quiet for {paused:?}, the process was switched in and \
+                 out {switches} times: some stage seems to poll (try_recv in a loop, with or \
+                 without a short sleep) instead of blocking. A `for` loop over a Receiver \
+                 sleeps until something comes"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_panic_in_parse_is_not_hidden() {
+    let mut rng = Rng::from_env();
+    let lens: Vec<usize> = (0..1 + rng.below(4)).map(|_| rng.below(6)).collect();
+    let sources: Vec<Lines> = lens
+        .iter()
+        .enumerate()
+        .map(|(s, &len)| source_lines(s, len, 0).into_iter())
+        .chain([vec!["bad line".to_string()].into_iter()])
+        .collect();
+    let outcome = within(LIMIT, HANGS, move || {
+        panic::catch_unwind(AssertUnwindSafe(move || {
+            process_logs(
+                sources,
+                |l| {
+                    assert!(l != "bad line", "parse failed (a panic the test provoked)");
+                    parse_line(&l)
+                },
+                |r| render_rec(&r),
+            )
+        }))
+    });
+    if let Ok(out) = outcome {
+        panic!(
+            "parse panicked, yet process_logs returned {} lines as if all went well: join \
+             every thread before returning, and pass a panic on",
+            out.len()
+        );
+    }
+}
+
+// Context switches (voluntary + involuntary) of the whole process so far,
+// where the platform tells. A blocked thread makes none; one that polls
+// with short sleeps makes one per sleep, and one that spins is preempted
+// over and over on a busy machine (on an idle one, its CPU time shows).
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn context_switches() -> Option<i64> {
+    // struct rusage: two timevals (4 longs), then 14 longs, the last two
+    // ru_nvcsw and ru_nivcsw.
+    unsafe extern "C" {
+        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+    }
+    let mut usage = [0i64; 18];
+    // SAFETY: a plain system call writing into a buffer of the right size.
+    let done = unsafe { getrusage(0, &mut usage) };
+    (done == 0).then(|| usage[16] + usage[17])
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn context_switches() -> Option<i64> {
+    None
 }

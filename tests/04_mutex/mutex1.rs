@@ -1,11 +1,74 @@
-use super::support::{Gate, within};
-use exercise::{record, count, take_all};
+use super::support::{Gate, process_cpu_time, within};
+use exercise::{count, record, take_all};
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(&str) = exercise::record;
+const _: fn() -> usize = exercise::count;
+const _: fn() -> Vec<String> = exercise::take_all;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const HANGS: &str = "is a MutexGuard still alive while the same thread locks the log again?";
+
+// A global allocator with probes: it counts allocations and live bytes, can
+// yield at every allocation (which widens the gap of a read-copy-write done
+// under two locks), and can sleep once, inside the allocation of one given
+// size (which, for `LOG.lock().unwrap().push(event.to_string())`, happens
+// while the log is locked).
+struct Probe;
+
+static YIELDING: AtomicBool = AtomicBool::new(false);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static SLOW_SIZE: AtomicUsize = AtomicUsize::new(0);
+static IN_SLOW: AtomicBool = AtomicBool::new(false);
+const SLOW_FOR: Duration = Duration::from_millis(150);
+
+impl Probe {
+    fn on_alloc(size: usize) {
+        ALLOCS.fetch_add(1, Ordering::SeqCst);
+        LIVE.fetch_add(size as isize, Ordering::SeqCst);
+        if size != 0
+            && SLOW_SIZE
+                .compare_exchange(size, 0, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        {
+            IN_SLOW.store(true, Ordering::SeqCst);
+            thread::sleep(SLOW_FOR);
+        }
+        if YIELDING.load(Ordering::Relaxed) {
+            thread::yield_now();
+            thread::yield_now();
+        }
+    }
+}
+
+// SAFETY: every call goes to the system allocator unchanged.
+unsafe impl GlobalAlloc for Probe {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        Probe::on_alloc(layout.size());
+        // SAFETY: the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::SeqCst);
+        // SAFETY: the caller upholds `dealloc`'s contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::SeqCst);
+        Probe::on_alloc(new);
+        // SAFETY: the caller upholds `realloc`'s contract.
+        unsafe { System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Probe = Probe;
 
 #[test]
 fn keeps_events_in_order() {
@@ -20,6 +83,16 @@ fn keeps_events_in_order() {
             take_all(),
             ["one", "two", "three"],
             "take_all() should return the events oldest first"
+        );
+        for n in 1..=40 {
+            record(&format!("event {n}"));
+            assert_eq!(count(), n, "count() after recording {n} events");
+        }
+        let events = take_all();
+        let expected: Vec<String> = (1..=40).map(|n| format!("event {n}")).collect();
+        assert!(
+            events == expected,
+            "take_all() should return the 40 events recorded, oldest first, got {events:?}"
         );
     });
 }
@@ -50,17 +123,62 @@ fn take_all_empties_the_log() {
 }
 
 #[test]
+fn take_all_moves_the_events_out() {
+    const EVENTS: usize = 60;
+    let made = within(LIMIT, HANGS, || {
+        let _ = take_all();
+        for n in 0..EVENTS {
+            record(&format!("event {n}"));
+        }
+        let before = ALLOCS.load(Ordering::SeqCst);
+        let events = take_all();
+        let made = ALLOCS.load(Ordering::SeqCst) - before;
+        assert_eq!(events.len(), EVENTS, "take_all() after {EVENTS} events");
+        made
+    });
+    assert!(
+        made <= 2,
+        "take_all() made {made} allocations to hand back {EVENTS} events: it copies them (clone) instead of moving \
+         the Vec out of the guard with std::mem::take. (A copy taken under one lock and a clear under another also \
+         loses the events recorded in between.)"
+    );
+}
+
+#[test]
+fn recorded_events_are_freed_once_taken() {
+    const EVENTS: usize = 100;
+    let kept = within(LIMIT, HANGS, || {
+        let _ = take_all();
+        let text = "x".repeat(300);
+        let before = LIVE.load(Ordering::SeqCst);
+        for _ in 0..EVENTS {
+            record(&text);
+        }
+        drop(take_all());
+        LIVE.load(Ordering::SeqCst) - before
+    });
+    assert!(
+        kept < 10_000,
+        "{EVENTS} events of 300 bytes were recorded, taken and dropped, but {kept} bytes are still allocated: \
+         are the events leaked (Box::leak, mem::forget) instead of owned by the log?"
+    );
+}
+
+#[test]
 fn one_log_shared_by_all_threads() {
-    const THREADS: usize = 4;
-    const EACH: usize = 25;
+    const THREADS: usize = 8;
+    const EACH: usize = 40;
     within(LIMIT, HANGS, || {
         let _ = take_all();
         let gate = Gate::new(THREADS);
+        // From here on every allocation yields to other threads: harmless
+        // inside one critical section, fatal between two.
+        YIELDING.store(true, Ordering::SeqCst);
         thread::scope(|s| {
             for t in 0..THREADS {
                 let gate = &gate;
                 s.spawn(move || {
-                    // All four record at the same time.
+                    // All of them record at the same time.
                     let _ = gate.wait(Duration::from_secs(1));
                     for i in 0..EACH {
                         record(&format!("t{t}-{i}"));
@@ -68,12 +186,14 @@ fn one_log_shared_by_all_threads() {
                 });
             }
         });
+        YIELDING.store(false, Ordering::SeqCst);
         let seen = count();
         assert_eq!(
             seen,
             THREADS * EACH,
             "{THREADS} other threads recorded {EACH} events each, but count() on this thread says {seen}: \
-             is the log per thread (thread_local) instead of one `static` Mutex?"
+             is the log per thread (thread_local) instead of one `static` Mutex, or does record read (copy) the \
+             log under one lock and store it back under another, losing what others recorded in between?"
         );
         let events = take_all();
         for t in 0..THREADS {
@@ -94,4 +214,104 @@ fn one_log_shared_by_all_threads() {
             "take_all() returned unexpected extra events"
         );
     });
+}
+
+#[test]
+fn a_waiting_record_blocks_instead_of_spinning() {
+    // 4099 bytes: no other allocation in this test has that size.
+    const SLOW_LEN: usize = 4099;
+    let measured = within(LIMIT, HANGS, || {
+        let _ = take_all();
+        let slow = "s".repeat(SLOW_LEN);
+        // The next allocation of SLOW_LEN bytes (the copy of `slow` that
+        // record makes) sleeps: if it is made under the lock, the lock stays
+        // held that long, and a second record must wait for it.
+        SLOW_SIZE.store(SLOW_LEN, Ordering::SeqCst);
+        let first = thread::spawn(move || record(&slow));
+        let start = Instant::now();
+        while !IN_SLOW.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(1) {
+            thread::sleep(Duration::from_millis(1));
+        }
+        if !IN_SLOW.load(Ordering::SeqCst) {
+            first.join().unwrap();
+            return None;
+        }
+        // Several waiters: they should sleep until the first is done.
+        let waiting: Vec<_> = (0..8).map(|_| thread::spawn(|| record("waiting"))).collect();
+        let measured = cpu_beside_a_spinner(SLOW_FOR / 2);
+        first.join().unwrap();
+        for w in waiting {
+            w.join().unwrap();
+        }
+        let events = take_all();
+        assert_eq!(events.len(), 9, "nine events recorded");
+        Some(measured)
+    });
+    if let Some((used, reference)) = measured {
+        assert!(
+            !spins(used, reference),
+            "while one record held the log, 8 records waiting for it used {used:?} of CPU time (a thread spinning \
+             beside them got {reference:?}): a record that waits for the lock is spinning (try_lock in a loop) \
+             instead of blocking in lock()"
+        );
+    }
+}
+
+// Measuring "waits by blocking": while the code under test can only wait, a
+// reference thread of the test's own spins for `span`. Returns the CPU time
+// the rest of the process used meanwhile and the CPU time the reference
+// got. A blocked waiter uses next to nothing; spinners get about as much as
+// the reference each (the scheduler shares the CPUs fairly), however busy
+// the machine is, so the comparison holds on one CPU or many, loaded or idle.
+fn cpu_beside_a_spinner(span: Duration) -> (Duration, Duration) {
+    let before = process_cpu_time();
+    let reference = thread::spawn(move || {
+        let start = thread_cpu_time();
+        let until = Instant::now() + span;
+        while Instant::now() < until {
+            std::hint::spin_loop();
+        }
+        thread_cpu_time().map(|t| t.saturating_sub(start.unwrap_or_default()))
+    })
+    .join()
+    .unwrap();
+    let total = process_cpu_time().saturating_sub(before);
+    match reference {
+        Some(reference) => (total.saturating_sub(reference), reference),
+        // No per-thread clock here: compare with the span instead.
+        None => (total, span / 4),
+    }
+}
+
+// True when `others` (see `cpu_beside_a_spinner`) shows spinning.
+fn spins(others: Duration, reference: Duration) -> bool {
+    others > reference * 2 + Duration::from_millis(5)
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn thread_cpu_time() -> Option<Duration> {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+    #[cfg(target_os = "linux")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    #[cfg(target_os = "macos")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
+    let mut time = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a plain system call writing into a valid struct.
+    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    (done == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
 }

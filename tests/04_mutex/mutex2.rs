@@ -1,9 +1,12 @@
-use super::support::{ThreadIds, within};
+use super::support::{Gate, Rng, ThreadIds, within};
 use exercise::play_round;
 
-use std::thread;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(&Mutex<Vec<u32>>, usize, fn(usize) -> u32) -> u32 = exercise::play_round;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const HANGS: &str = "play_round did not return: is a MutexGuard still alive while the players wait to lock \
@@ -11,21 +14,29 @@ const HANGS: &str = "play_round did not return: is a MutexGuard still alive whil
 
 #[test]
 fn round_returns_the_total_of_the_new_scores() {
-    let (total, board) = within(LIMIT, HANGS, || {
-        let board = Mutex::new(vec![7, 8]);
-        let total = play_round(&board, 5, |i| (i as u32 + 1) * 10);
+    let mut rng = Rng::from_env();
+    let players = rng.range(3..40) as usize;
+    let scores: Vec<u32> = (0..players).map(|_| rng.range(1..1000) as u32).collect();
+    let old: Vec<u32> = (0..rng.range(1..5)).map(|_| rng.range(1..1000) as u32).collect();
+    let s = scores.clone();
+    let (total, board) = within(LIMIT, HANGS, move || {
+        let board = Mutex::new(old);
+        let total = play_round(&board, players, |i| s[i]);
         (total, board.into_inner().unwrap())
     });
     let mut board = board;
     board.sort();
+    let mut expected = scores.clone();
+    expected.sort();
     assert_eq!(
-        board,
-        [10, 20, 30, 40, 50],
-        "the board after the round should hold exactly the 5 new scores (the old ones cleared)"
+        board, expected,
+        "the board after the round should hold exactly the {players} new scores score(0..{players}) (the old ones \
+         cleared)"
     );
+    let sum: u32 = scores.iter().sum();
     assert_eq!(
-        total, 150,
-        "play_round returned {total}, but the board adds up to 150: was the sum taken before the players pushed, \
+        total, sum,
+        "play_round returned {total}, but the board adds up to {sum}: was the sum taken before the players pushed, \
          or from an old copy of the board?"
     );
 }
@@ -53,16 +64,20 @@ fn rounds_start_fresh() {
 }
 
 #[test]
-fn every_player_is_its_own_thread() {
-    const PLAYERS: usize = 4;
-    let (caller, ids) = within(LIMIT, HANGS, || {
+fn every_player_is_its_own_thread_and_they_play_together() {
+    // More players than any machine has cores: all of them must be playing
+    // at once (each waits in score() until every player is there).
+    const PLAYERS: usize = 32;
+    let (caller, ids, blocked, total) = within(LIMIT, HANGS, || {
         let ids = ThreadIds::new();
+        let gate = Gate::new(PLAYERS);
         let board = Mutex::new(Vec::new());
-        play_round(&board, PLAYERS, |i| {
+        let total = play_round(&board, PLAYERS, |i| {
             ids.record();
+            let _ = gate.wait(Duration::from_secs(1));
             i as u32
         });
-        (thread::current().id(), ids)
+        (thread::current().id(), ids, gate.timed_out(), total)
     });
     assert_eq!(
         ids.len(),
@@ -73,9 +88,59 @@ fn every_player_is_its_own_thread() {
         caller,
         "score() ran on the thread that called play_round: each player should run on its own thread",
     );
+    if let Some(arrived) = blocked {
+        panic!(
+            "{PLAYERS} players, but only {arrived} of them were playing (inside score()) at the same time: are the \
+             players joined one by one inside the loop that starts them, or run a few at a time? Start them all, \
+             then let the scope wait for them."
+        );
+    }
     ids.assert_distinct(
         PLAYERS,
         &format!("{PLAYERS} players"),
         "each player needs its own thread",
+    );
+    assert_eq!(total, (0..PLAYERS as u32).sum::<u32>(), "the total of the round");
+}
+
+#[test]
+fn the_total_waits_for_the_slowest_player() {
+    const PLAYERS: usize = 6;
+    let mut rng = Rng::from_env();
+    let slow_one = rng.below(PLAYERS);
+    // First, how long does a round with instant players take? Then a round
+    // in which one player takes well over that: a fixed sleep in place of
+    // waiting for the players is never long enough.
+    let quick = within(LIMIT, HANGS, || {
+        let board = Mutex::new(Vec::new());
+        let start = Instant::now();
+        let total = play_round(&board, PLAYERS, |_| 1);
+        assert_eq!(total, PLAYERS as u32, "a round of {PLAYERS} players scoring 1 each");
+        start.elapsed()
+    });
+    let delay = quick * 2 + Duration::from_millis(40);
+    let (total, board) = within(delay + LIMIT, HANGS, move || {
+        let board = Mutex::new(Vec::new());
+        let gate = Gate::new(PLAYERS);
+        let total = play_round(&board, PLAYERS, |i| {
+            let _ = gate.wait(Duration::from_secs(1));
+            if i == slow_one {
+                thread::sleep(delay);
+            }
+            10 + i as u32
+        });
+        (total, board.into_inner().unwrap())
+    });
+    let expected: u32 = (0..PLAYERS as u32).map(|i| 10 + i).sum();
+    assert_eq!(
+        board.len(),
+        PLAYERS,
+        "the board should hold one score per player after the round"
+    );
+    assert_eq!(
+        total, expected,
+        "one player took {delay:?} (a round of quick players took {quick:?}), and play_round returned {total} \
+         instead of {expected}: it read the board before that player had pushed. Read it only after the scope has \
+         waited for every player (a sleep is a guess, not a wait)."
     );
 }

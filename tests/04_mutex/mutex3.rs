@@ -1,9 +1,16 @@
-use super::support::{Gate, within};
+use super::support::{Gate, Latch, process_cpu_time, within};
 use exercise::Wallet;
 
-use std::thread;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(u64) -> Wallet = Wallet::new;
+const _: fn(&Wallet) -> u64 = Wallet::balance;
+const _: fn(&Wallet, fn(u64) -> Option<u64>) -> bool = Wallet::apply;
+const _: fn(&Wallet, u64) -> bool = Wallet::deposit;
+const _: fn(&Wallet, u64) -> bool = Wallet::withdraw;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const HANGS: &str =
@@ -50,8 +57,9 @@ fn applies_or_refuses_one_change() {
 
 #[test]
 fn concurrent_deposits_are_never_lost() {
-    const THREADS: usize = 4;
-    const EACH: u64 = 200;
+    // More threads than any machine has cores.
+    const THREADS: usize = 16;
+    const EACH: u64 = 100;
     let balance = within(LIMIT, HANGS, || {
         let wallet = Wallet::new(0);
         let gate = Gate::new(THREADS);
@@ -113,4 +121,110 @@ fn never_pays_out_more_than_it_holds() {
              Keep the lock from the check to the write."
         );
     }
+}
+
+#[test]
+fn a_waiting_apply_blocks_instead_of_spinning() {
+    const HOLD: Duration = Duration::from_millis(150);
+    const WAITERS: u64 = 8;
+    let ((used, reference), balance) = within(LIMIT, HANGS, || {
+        let wallet = Wallet::new(10);
+        // 0: not yet inside change(); 1: the first apply is inside change()
+        let inside = Latch::new(0);
+        let measured = thread::scope(|s| {
+            s.spawn(|| {
+                wallet.apply(|b| {
+                    inside.update(|n| *n = 1);
+                    // Holds the balance (apply keeps it locked while change
+                    // runs) for a while, doing nothing.
+                    thread::sleep(HOLD);
+                    Some(b + 1)
+                })
+            });
+            assert!(
+                inside.wait_until(Duration::from_secs(1), |&n| n == 1),
+                "the first apply never called change()"
+            );
+            // These must wait for the first: they should sleep meanwhile.
+            let waiting: Vec<_> = (0..WAITERS)
+                .map(|_| s.spawn(|| wallet.apply(|b| Some(b + 100))))
+                .collect();
+            let measured = cpu_beside_a_spinner(HOLD / 2);
+            for w in waiting {
+                w.join().unwrap();
+            }
+            measured
+        });
+        (measured, wallet.balance())
+    });
+    assert_eq!(
+        balance,
+        11 + 100 * WAITERS,
+        "10, plus 1, plus {WAITERS} times 100"
+    );
+    assert!(
+        !spins(used, reference),
+        "while one apply held the wallet, {WAITERS} applies waiting for it used {used:?} of CPU time (a thread \
+         spinning beside them got {reference:?}): they spin (try_lock or a flag in a loop) instead of blocking in \
+         lock()"
+    );
+}
+
+// Measuring "waits by blocking": while the code under test can only wait, a
+// reference thread of the test's own spins for `span`. Returns the CPU time
+// the rest of the process used meanwhile and the CPU time the reference
+// got. A blocked waiter uses next to nothing; spinners get about as much as
+// the reference each (the scheduler shares the CPUs fairly), however busy
+// the machine is, so the comparison holds on one CPU or many, loaded or idle.
+fn cpu_beside_a_spinner(span: Duration) -> (Duration, Duration) {
+    let before = process_cpu_time();
+    let reference = thread::spawn(move || {
+        let start = thread_cpu_time();
+        let until = Instant::now() + span;
+        while Instant::now() < until {
+            std::hint::spin_loop();
+        }
+        thread_cpu_time().map(|t| t.saturating_sub(start.unwrap_or_default()))
+    })
+    .join()
+    .unwrap();
+    let total = process_cpu_time().saturating_sub(before);
+    match reference {
+        Some(reference) => (total.saturating_sub(reference), reference),
+        // No per-thread clock here: compare with the span instead.
+        None => (total, span / 4),
+    }
+}
+
+// True when `others` (see `cpu_beside_a_spinner`) shows spinning.
+fn spins(others: Duration, reference: Duration) -> bool {
+    others > reference * 2 + Duration::from_millis(5)
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn thread_cpu_time() -> Option<Duration> {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+    #[cfg(target_os = "linux")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    #[cfg(target_os = "macos")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
+    let mut time = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a plain system call writing into a valid struct.
+    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    (done == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
 }

@@ -1,30 +1,87 @@
-use super::support::{Gate, ThreadIds, within};
+use super::support::{Gate, Rng, ThreadIds, lock, process_cpu_time, within};
 use exercise::process_all;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, TryLockError};
 use std::thread;
-use std::sync::Mutex;
-use std::sync::TryLockError;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(&Mutex<Vec<u64>>, &Mutex<Vec<u64>>, usize, fn(u64) -> u64) = exercise::process_all;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const HANGS: &str = "process_all did not return: does a worker lock a Mutex it already holds?";
 
+// A global allocator that can yield at every allocation: harmless inside one
+// critical section, but it widens the gap of a copy-then-store-back done
+// under two locks until another worker's answer falls into it.
+struct Yielding;
+
+static YIELDING: AtomicBool = AtomicBool::new(false);
+
+// SAFETY: every call goes to the system allocator unchanged.
+unsafe impl GlobalAlloc for Yielding {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if YIELDING.load(Ordering::Relaxed) {
+            thread::yield_now();
+        }
+        // SAFETY: the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller upholds `dealloc`'s contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        if YIELDING.load(Ordering::Relaxed) {
+            thread::yield_now();
+        }
+        // SAFETY: the caller upholds `realloc`'s contract.
+        unsafe { System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Yielding = Yielding;
+
 #[test]
 fn answers_every_job_once() {
-    let (inbox, mut results) = within(LIMIT, HANGS, || {
-        let inbox = Mutex::new((1..=100).collect());
+    let mut rng = Rng::from_env();
+    let jobs: Vec<u64> = (0..rng.range(50..300)).map(|_| rng.range(0..1_000_000)).collect();
+    let workers = rng.range(2..9) as usize;
+    let salt = rng.next_u64();
+    let work = move |job: u64| {
+        thread::yield_now();
+        job.wrapping_mul(0x9E37_79B9).rotate_left(7) ^ salt
+    };
+    let input = jobs.clone();
+    let (inbox, mut results) = within(LIMIT, HANGS, move || {
+        let inbox = Mutex::new(input);
         let results = Mutex::new(Vec::new());
-        process_all(&inbox, &results, 3, |job| job * 2);
+        YIELDING.store(true, Ordering::SeqCst);
+        process_all(&inbox, &results, workers, work);
+        YIELDING.store(false, Ordering::SeqCst);
         (inbox.into_inner().unwrap(), results.into_inner().unwrap())
     });
     assert!(
         inbox.is_empty(),
-        "the inbox should be empty afterwards, still holds {inbox:?}"
+        "the inbox should be empty afterwards, still holds {} jobs",
+        inbox.len()
     );
     results.sort();
-    let expected: Vec<u64> = (1..=100).map(|job| job * 2).collect();
-    assert_eq!(
-        results, expected,
+    let mut expected: Vec<u64> = jobs.iter().map(|&job| work(job)).collect();
+    expected.sort();
+    assert!(
+        results.len() == expected.len(),
+        "{} jobs and {workers} workers gave {} results: results should hold work(job) for every job exactly once. \
+         Fewer: answers were lost (results copied under one lock and stored back under another?); more: jobs were \
+         done twice.",
+        expected.len(),
+        results.len()
+    );
+    assert!(
+        results == expected,
         "results should hold work(job) for every job exactly once"
     );
 }
@@ -67,34 +124,139 @@ fn no_lock_is_held_while_work_runs() {
 
 #[test]
 fn workers_work_side_by_side() {
-    const WORKERS: usize = 4;
-    let (caller, ids, blocked) = within(LIMIT, HANGS, || {
-        let inbox = Mutex::new((0..WORKERS as u64).collect());
+    // More workers than any machine has cores, and more jobs than workers:
+    // each worker's first job waits until every worker is inside work().
+    const WORKERS: usize = 32;
+    let mut rng = Rng::from_env();
+    let jobs = rng.range(WORKERS as u64..100);
+    let (caller, ids, blocked, answers) = within(LIMIT, HANGS, move || {
+        let inbox = Mutex::new((0..jobs).collect());
         let results = Mutex::new(Vec::new());
-        // `timed_out()`: how many workers were inside work at once when the gate gave up.
         let gate = Gate::new(WORKERS);
         let ids = ThreadIds::new();
         process_all(&inbox, &results, WORKERS, |job| {
-            let _ = gate.wait(Duration::from_secs(1));
+            let me = thread::current().id();
+            let first = !ids.contains(me);
             ids.record();
+            if first {
+                let _ = gate.wait(Duration::from_secs(1));
+            }
             job
         });
-        (thread::current().id(), ids, gate.timed_out())
+        let answers = results.into_inner().unwrap().len();
+        (thread::current().id(), ids, gate.timed_out(), answers)
     });
-    if let Some(arrived) = blocked {
-        panic!(
-            "{WORKERS} workers and {WORKERS} jobs, but only {arrived} of them were inside work() at the same time: \
-             the others were waiting. Is a guard still alive while work() runs, or do the workers run one after \
-             another (joined inside the spawn loop)?"
-        );
-    }
+    assert_eq!(answers as u64, jobs, "one answer per job");
     ids.assert_caller_absent(
         caller,
         "work() ran on the thread that called process_all, not on a worker",
     );
+    if let Some(arrived) = blocked {
+        panic!(
+            "{WORKERS} workers and {jobs} jobs, but only {arrived} workers were inside work() at the same time: the \
+             others were waiting or never started. Is a guard still alive while work() runs, do the workers run \
+             one after another (joined inside the spawn loop), are fewer workers started than asked, or does one \
+             worker take all the jobs at once?"
+        );
+    }
     ids.assert_distinct(
         WORKERS,
-        &format!("the {WORKERS} jobs"),
-        "each should run on a worker thread of its own",
+        &format!("the first jobs of {WORKERS} workers"),
+        "each worker should be a thread of its own",
     );
+}
+
+#[test]
+fn waiting_workers_block_instead_of_spinning() {
+    const WORKERS: usize = 16;
+    const HOLD: Duration = Duration::from_millis(100);
+    let ((inbox_phase, results_phase), answers) = within(LIMIT, HANGS, || {
+        let inbox = Mutex::new((0..40).collect());
+        let results = Mutex::new(Vec::new());
+        let phases = thread::scope(|s| {
+            // The test holds both locks while the workers start.
+            let inbox_guard = lock(&inbox);
+            let results_guard = lock(&results);
+            s.spawn(|| process_all(&inbox, &results, WORKERS, |job| job + 1));
+            // Let the workers start and reach the inbox.
+            thread::sleep(Duration::from_millis(20));
+            // Phase 1: the workers can only wait for the inbox.
+            let inbox_phase = cpu_beside_a_spinner(HOLD);
+            drop(inbox_guard);
+            thread::sleep(Duration::from_millis(20));
+            // Phase 2: jobs taken, work done; they can only wait to push.
+            let results_phase = cpu_beside_a_spinner(HOLD);
+            drop(results_guard);
+            (inbox_phase, results_phase)
+        });
+        (phases, results.into_inner().unwrap().len())
+    });
+    assert_eq!(answers, 40, "one answer per job");
+    for ((used, reference), lock) in [(inbox_phase, "inbox"), (results_phase, "results")] {
+        assert!(
+            !spins(used, reference),
+            "while the test held the {lock} lock, {WORKERS} workers waiting for it used {used:?} of CPU time (a \
+             thread spinning beside them got {reference:?}): they spin (try_lock in a loop) instead of blocking in \
+             lock()"
+        );
+    }
+}
+
+// Measuring "waits by blocking": while the code under test can only wait, a
+// reference thread of the test's own spins for `span`. Returns the CPU time
+// the rest of the process used meanwhile and the CPU time the reference
+// got. A blocked waiter uses next to nothing; spinners get about as much as
+// the reference each (the scheduler shares the CPUs fairly), however busy
+// the machine is, so the comparison holds on one CPU or many, loaded or idle.
+fn cpu_beside_a_spinner(span: Duration) -> (Duration, Duration) {
+    let before = process_cpu_time();
+    let reference = thread::spawn(move || {
+        let start = thread_cpu_time();
+        let until = Instant::now() + span;
+        while Instant::now() < until {
+            std::hint::spin_loop();
+        }
+        thread_cpu_time().map(|t| t.saturating_sub(start.unwrap_or_default()))
+    })
+    .join()
+    .unwrap();
+    let total = process_cpu_time().saturating_sub(before);
+    match reference {
+        Some(reference) => (total.saturating_sub(reference), reference),
+        // No per-thread clock here: compare with the span instead.
+        None => (total, span / 4),
+    }
+}
+
+// True when `others` (see `cpu_beside_a_spinner`) shows spinning.
+fn spins(others: Duration, reference: Duration) -> bool {
+    others > reference * 2 + Duration::from_millis(5)
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn thread_cpu_time() -> Option<Duration> {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+    #[cfg(target_os = "linux")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    #[cfg(target_os = "macos")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
+    let mut time = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a plain system call writing into a valid struct.
+    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    (done == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
 }

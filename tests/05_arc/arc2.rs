@@ -1,11 +1,13 @@
-use super::support::{Counted, ThreadIds, lock, within};
+use super::support::{Counted, Gate, Rng, ThreadIds, lock, within};
 use exercise::start_readers;
 
-use std::thread;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::thread::ThreadId;
+use std::thread::{self, JoinHandle, ThreadId};
 use std::time::Duration;
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(u32, usize, fn(&u32, usize) -> u64) -> Vec<JoinHandle<u64>> = start_readers::<u32, u64>;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const HANGS: &str =
@@ -17,6 +19,8 @@ const HANGS: &str =
 struct Shelf {
     books: Vec<u32>,
     seen: Arc<Mutex<Vec<(usize, ThreadId)>>>,
+    // Every reader, and the caller once start_readers returned, meet here.
+    gate: Option<Arc<Gate>>,
 }
 
 struct Run {
@@ -30,18 +34,29 @@ struct Run {
 fn read_book(shelf: &Counted<Shelf>, i: usize) -> u32 {
     let here = shelf as *const Counted<Shelf> as usize;
     lock(&shelf.seen).push((here, thread::current().id()));
+    if let Some(gate) = &shelf.gate {
+        let _ = gate.wait(Duration::from_secs(1));
+    }
     shelf.books[i]
 }
 
 fn run(readers: usize) -> Run {
+    run_with(readers, (0..100).map(|n| n * 10).collect(), None)
+}
+
+fn run_with(readers: usize, books: Vec<u32>, gate: Option<Arc<Gate>>) -> Run {
     within(LIMIT, HANGS, move || {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let shelf = Counted::new(Shelf {
-            books: (0..100).map(|n| n * 10).collect(),
+            books,
             seen: Arc::clone(&seen),
+            gate: gate.clone(),
         });
         let counts = shelf.counts();
         let handles = start_readers(shelf, readers, read_book);
+        if let Some(gate) = &gate {
+            let _ = gate.wait(Duration::from_secs(1));
+        }
         let results = handles.into_iter().map(|h| h.join().unwrap()).collect();
         let seen = lock(&seen).clone();
         Run {
@@ -56,12 +71,33 @@ fn run(readers: usize) -> Run {
 
 #[test]
 fn every_reader_returns_its_result() {
-    let run = run(5);
-    assert_eq!(
+    let mut rng = Rng::from_env();
+    let books: Vec<u32> = (0..100).map(|_| rng.range(0..1_000_000) as u32).collect();
+    let readers = rng.range(2..40) as usize;
+    let run = run_with(readers, books.clone(), None);
+    assert!(
+        run.results == books[..readers],
+        "handle i should return read(&data, i), in order of i: {readers} readers returned {:?}, expected {:?}",
         run.results,
-        [0, 10, 20, 30, 40],
-        "handle i should return read(&data, i)"
+        &books[..readers]
     );
+}
+
+#[test]
+fn start_returns_while_the_readers_read_side_by_side() {
+    // More readers than any machine has cores: all of them, and the caller
+    // after start_readers returned, must be able to meet.
+    const READERS: usize = 32;
+    let gate = Arc::new(Gate::new(READERS + 1));
+    let run = run_with(READERS, (0..100).collect(), Some(Arc::clone(&gate)));
+    if let Some(arrived) = gate.timed_out() {
+        panic!(
+            "only {arrived} of {READERS} readers and the caller were running at the same time: does start_readers \
+             wait for each reader (join) before starting the next, or read on the caller's thread? It should start \
+             every reader and return their handles at once."
+        );
+    }
+    assert_eq!(run.results, (0..READERS as u32).collect::<Vec<_>>(), "results in order of i");
 }
 
 #[test]

@@ -1,9 +1,14 @@
-use super::support::{Gate, ThreadIds, within};
-use exercise::{start_producers, finish};
+use super::support::{Gate, Latch, Rng, ThreadIds, within};
+use exercise::{finish, start_producers};
 
 use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::Duration;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+const _: fn(&Arc<Mutex<Vec<u8>>>, usize, fn(usize) -> u8) -> Vec<JoinHandle<()>> =
+    start_producers::<u8, fn(usize) -> u8>;
+const _: fn(Arc<Mutex<Vec<u8>>>, Vec<JoinHandle<()>>) -> Vec<u8> = finish::<u8>;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const HANGS: &str = "start_producers/finish did not return: does a producer wait for a lock that is never released?";
@@ -14,7 +19,8 @@ struct Item(usize);
 
 #[test]
 fn start_returns_while_the_producers_still_run() {
-    const WORKERS: usize = 3;
+    // More producers than any machine has cores.
+    const WORKERS: usize = 32;
     let timed_out = within(LIMIT, HANGS, || {
         // The producers and this thread meet here: only possible if
         // start_producers returned while the producers were still running.
@@ -36,14 +42,15 @@ fn start_returns_while_the_producers_still_run() {
     });
     assert!(
         timed_out.is_none(),
-        "the producers never ran while the caller went on after start_producers: does start_producers wait for \
-         them (join) or run make() itself? It should start the threads and return their handles at once."
+        "the {WORKERS} producers never all ran while the caller went on after start_producers: does start_producers wait for \
+         them (join), run make() itself, or start fewer threads than asked? It should start one thread per \
+         producer and return their handles at once."
     );
 }
 
 #[test]
 fn every_producer_is_its_own_thread() {
-    const WORKERS: usize = 4;
+    const WORKERS: usize = 32;
     let (caller, ids) = within(LIMIT, HANGS, || {
         let ids = Arc::new(ThreadIds::new());
         let i2 = Arc::clone(&ids);
@@ -73,12 +80,13 @@ fn every_producer_is_its_own_thread() {
 
 #[test]
 fn finish_waits_and_returns_the_vec_itself() {
-    const WORKERS: usize = 5;
-    let (items, same_vec, sink_gone) = within(LIMIT, HANGS, || {
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..12) as usize;
+    let (items, same_vec, sink_gone) = within(LIMIT, HANGS, move || {
         let sink = Arc::new(Mutex::new(Vec::with_capacity(64)));
         let buffer = sink.lock().unwrap().as_ptr() as usize;
         let weak = Arc::downgrade(&sink);
-        let producers = start_producers(&sink, WORKERS, |i| {
+        let producers = start_producers(&sink, workers, |i| {
             // Slow producers: finish must wait for them.
             thread::sleep(Duration::from_millis(5));
             Item(i * 10)
@@ -91,7 +99,7 @@ fn finish_waits_and_returns_the_vec_itself() {
     items.sort();
     assert_eq!(
         items,
-        (0..WORKERS).map(|i| Item(i * 10)).collect::<Vec<_>>(),
+        (0..workers).map(|i| Item(i * 10)).collect::<Vec<_>>(),
         "finish should return every producer's item: did it take the Vec before joining the producers?"
     );
     assert!(
@@ -102,5 +110,101 @@ fn finish_waits_and_returns_the_vec_itself() {
     assert!(
         sink_gone,
         "after finish, something still owns the sink: a producer thread still running, or a leaked Arc"
+    );
+}
+
+// Set on a producer's thread; dropped (with the thread's other
+// thread-locals) only when that thread ends, after make() returned and the
+// item was pushed. `join` waits for that; polling the Arc's count, or a
+// sleep, does not.
+struct ThreadEnd {
+    ended: Arc<Latch<(usize, usize)>>,
+    returned: Arc<Latch<bool>>,
+}
+
+impl Drop for ThreadEnd {
+    fn drop(&mut self) {
+        thread::sleep(Duration::from_millis(50));
+        let late = self.returned.update(|r| *r);
+        self.ended.update(|(n, after)| {
+            *n += 1;
+            *after += usize::from(late);
+        });
+    }
+}
+
+thread_local! {
+    static END: std::cell::RefCell<Option<ThreadEnd>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn finish_joins_every_producer() {
+    const WORKERS: usize = 5;
+    let ended = Arc::new(Latch::new((0, 0)));
+    let returned = Arc::new(Latch::new(false));
+    let (e, r) = (Arc::clone(&ended), Arc::clone(&returned));
+    let items = within(LIMIT, HANGS, move || {
+        let sink = Arc::new(Mutex::new(Vec::new()));
+        let producers = start_producers(&sink, WORKERS, move |i| {
+            let (ended, returned) = (Arc::clone(&e), Arc::clone(&r));
+            END.with(|end| *end.borrow_mut() = Some(ThreadEnd { ended, returned }));
+            Item(i)
+        });
+        let items = finish(sink, producers);
+        returned.update(|r| *r = true);
+        items
+    });
+    assert_eq!(items.len(), WORKERS, "one item per producer");
+    ended.wait_until(Duration::from_secs(1), |&(n, _)| n == WORKERS);
+    let (n, after) = ended.update(|s| *s);
+    assert!(
+        n == WORKERS && after == 0,
+        "finish returned while {} of the {WORKERS} producer threads were still running (they had pushed their \
+         items and dropped their Arc clones, but had not ended yet): join every producer (JoinHandle::join) before \
+         taking the Vec out; polling Arc::strong_count, or a sleep, does not wait for the threads",
+        if n < WORKERS { WORKERS - n + after } else { after }
+    );
+}
+
+#[test]
+fn finish_waits_for_the_slowest_producer() {
+    const WORKERS: usize = 6;
+    let mut rng = Rng::from_env();
+    let slow_one = rng.below(WORKERS);
+    // First, how long does finish take when every producer is instant? Then
+    // a run in which one producer takes well over that: a fixed sleep in
+    // place of joining is never long enough.
+    let quick = within(LIMIT, HANGS, || {
+        let sink = Arc::new(Mutex::new(Vec::new()));
+        let producers = start_producers(&sink, WORKERS, Item);
+        let start = Instant::now();
+        let items = finish(sink, producers);
+        assert_eq!(items.len(), WORKERS, "one item per producer");
+        start.elapsed()
+    });
+    let delay = quick * 2 + Duration::from_millis(40);
+    let items = within(delay + LIMIT, HANGS, move || {
+        let sink = Arc::new(Mutex::new(Vec::new()));
+        let called = Arc::new(Latch::new(false));
+        let c = Arc::clone(&called);
+        let producers = start_producers(&sink, WORKERS, move |i| {
+            if i == slow_one {
+                // The slow part starts once finish has been called.
+                c.wait_until(Duration::from_secs(1), |&called| called);
+                thread::sleep(delay);
+            }
+            Item(i)
+        });
+        called.update(|c| *c = true);
+        finish(sink, producers)
+    });
+    let mut items = items;
+    items.sort();
+    assert!(
+        items == (0..WORKERS).map(Item).collect::<Vec<_>>(),
+        "one producer took {delay:?} (finish took {quick:?} with instant producers), and finish returned {} items \
+         instead of {WORKERS}: it did not wait for that producer. Join every producer first (a sleep is a guess, \
+         not a wait).",
+        items.len()
     );
 }

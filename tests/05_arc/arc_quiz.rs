@@ -1,13 +1,75 @@
-use super::support::{Gate, ThreadIds, lock, within};
+use super::support::{Gate, Latch, Rng, ThreadIds, lock, process_cpu_time, within};
 use exercise::Survey;
+
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+// The API, pinned: a changed signature does not compile.
+type Measure = fn(&[u64], usize) -> u64;
+type Combine = fn(u64, u64) -> u64;
+const _: fn(Vec<u64>, usize, Measure, Combine) -> Survey = Survey::start::<Measure, Combine>;
+const _: fn(Survey) -> u64 = Survey::finish;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const HANGS: &str = "Survey::start/finish did not return: is a lock never released, or a worker waiting for \
      something that never comes?";
+
+// A global allocator that notices when one watched buffer (the readings'
+// heap buffer) is freed.
+struct Watch;
+
+static WATCHED: AtomicUsize = AtomicUsize::new(0);
+static FREED: AtomicBool = AtomicBool::new(false);
+
+// SAFETY: every call goes to the system allocator unchanged.
+unsafe impl GlobalAlloc for Watch {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if ptr as usize == WATCHED.load(Ordering::SeqCst) {
+            FREED.store(true, Ordering::SeqCst);
+        }
+        // SAFETY: the caller upholds `dealloc`'s contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        if ptr as usize == WATCHED.load(Ordering::SeqCst) {
+            FREED.store(true, Ordering::SeqCst);
+        }
+        // SAFETY: the caller upholds `realloc`'s contract.
+        unsafe { System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Watch = Watch;
+
+// A combining function. Each is commutative and
+// associative, so the total does not depend on the order of the updates.
+#[derive(Clone, Copy, Debug)]
+enum Fold {
+    Add,
+    Xor,
+    Max,
+    AddTimes(u64),
+}
+
+impl Fold {
+    fn apply(self, total: u64, value: u64) -> u64 {
+        match self {
+            Fold::Add => total.wrapping_add(value),
+            Fold::Xor => total ^ value,
+            Fold::Max => total.max(value),
+            Fold::AddTimes(k) => total.wrapping_add(value.wrapping_mul(k)),
+        }
+    }
+}
 
 struct Probe {
     gate: Gate,
@@ -25,7 +87,7 @@ struct Report {
 
 // Runs a survey. Each worker's first measure() waits until every worker and
 // the caller (after `start` returned) have arrived.
-fn survey(readings: Vec<u64>, workers: usize, slow: bool, yield_in_combine: bool) -> Report {
+fn survey(readings: Vec<u64>, workers: usize, fold: Fold, yield_in_combine: bool) -> Report {
     within(LIMIT, HANGS, move || {
         let probe = Arc::new(Probe {
             gate: Gate::new(workers + 1),
@@ -46,9 +108,6 @@ fn survey(readings: Vec<u64>, workers: usize, slow: bool, yield_in_combine: bool
                 if first {
                     let _ = p.gate.wait(Duration::from_secs(1));
                 }
-                if slow {
-                    thread::sleep(Duration::from_millis(3));
-                }
                 readings[i]
             },
             move |total, value| {
@@ -57,7 +116,7 @@ fn survey(readings: Vec<u64>, workers: usize, slow: bool, yield_in_combine: bool
                     // storing the new one. Harmless if the lock is held.
                     thread::yield_now();
                 }
-                total + value
+                fold.apply(total, value)
             },
         );
         let _ = probe.gate.wait(Duration::from_secs(1));
@@ -72,50 +131,87 @@ fn survey(readings: Vec<u64>, workers: usize, slow: bool, yield_in_combine: bool
     })
 }
 
+fn random_readings(rng: &mut Rng, len: usize) -> Vec<u64> {
+    (0..len).map(|_| rng.range(0..1_000_000)).collect()
+}
+
 #[test]
 fn start_returns_at_once_and_workers_run_side_by_side() {
-    let report = survey((0..30).collect(), 3, false, false);
+    // More workers than any machine has cores, and more readings than
+    // workers.
+    const WORKERS: usize = 32;
+    let mut rng = Rng::from_env();
+    let len = rng.range(WORKERS as u64..200) as usize;
+    let report = survey(random_readings(&mut rng, len), WORKERS, Fold::Add, false);
     assert!(
         report.side_by_side,
-        "the 3 workers were never all inside measure() while the caller went on after start: does start wait \
-         for the workers (join), run measure() itself, or does a worker hold a lock while measure() runs?"
+        "the {WORKERS} workers were never all inside measure() while the caller went on after start: does start \
+         wait for the workers (join), run measure() itself, start fewer threads than asked, or does a worker hold \
+         a lock while measure() runs?"
+    );
+    let ids: ThreadIds = report.calls.iter().map(|&(id, _, _)| id).collect();
+    ids.assert_caller_absent(
+        report.caller,
+        "measure() ran on the caller's thread, not on a worker thread",
+    );
+    ids.assert_distinct(
+        WORKERS,
+        &format!("{WORKERS} workers"),
+        "each should run on a thread of its own",
     );
 }
 
 #[test]
 fn measures_every_reading_once_and_totals_them() {
-    let report = survey((1..=300).collect(), 4, false, false);
-    let mut indexes: Vec<usize> = report.calls.iter().map(|&(_, _, i)| i).collect();
-    indexes.sort();
-    assert_eq!(
-        indexes,
-        (0..300).collect::<Vec<_>>(),
-        "every index of the readings should be measured exactly once"
-    );
-    assert_eq!(
-        report.total,
-        (1..=300).sum::<u64>(),
-        "the total of measure() over every reading"
-    );
+    let mut rng = Rng::from_env();
+    // Every kind of combine, in a random order: a total made with `+`
+    // instead of combine never matches them all.
+    let mut folds = [Fold::Add, Fold::Xor, Fold::Max, Fold::AddTimes(rng.range(2..1000))];
+    rng.shuffle(&mut folds);
+    for fold in folds {
+        let len = rng.range(1..400) as usize;
+        let workers = rng.range(2..9) as usize;
+        let readings = random_readings(&mut rng, len);
+        let expected = readings.iter().fold(0, |t, &v| fold.apply(t, v));
+        let report = survey(readings, workers, fold, false);
+        let mut indexes: Vec<usize> = report.calls.iter().map(|&(_, _, i)| i).collect();
+        indexes.sort();
+        assert!(
+            indexes == (0..len).collect::<Vec<_>>(),
+            "with {len} readings and {workers} workers, every index should be measured exactly once; {} calls were \
+             made, covering {} distinct indexes (are the leftovers of an uneven split dropped?)",
+            indexes.len(),
+            indexes.iter().collect::<HashSet<_>>().len()
+        );
+        assert_eq!(
+            report.total, expected,
+            "with {len} readings, {workers} workers and combine = {fold:?}, the total should be every value folded \
+             in with combine(total, value), starting from 0 (is combine called for every value, and nothing else?)"
+        );
+    }
 }
 
 #[test]
 fn no_update_to_the_total_is_lost() {
-    let report = survey(vec![1; 400], 4, false, true);
+    let mut rng = Rng::from_env();
+    let len = rng.range(300..500);
+    let report = survey(vec![1; len as usize], 8, Fold::Add, true);
     assert_eq!(
         report.total,
-        400,
-        "400 readings of 1 gave a total of {}: {} updates were lost. Another worker stored a total between this \
-         worker's read and its write: hold one guard from reading the total until the new one is stored (and let finish join every worker \
-         before it reads the total).",
+        len,
+        "{len} readings of 1 gave a total of {}: {} updates were lost. Another worker stored a total between this \
+         worker's read and its write: hold one guard from reading the total until the new one is stored (and let \
+         finish join every worker before it reads the total).",
         report.total,
-        400 - report.total.min(400)
+        len - report.total.min(len)
     );
 }
 
 #[test]
-fn all_workers_read_one_copy() {
-    let report = survey((0..40).collect(), 4, false, false);
+fn all_workers_read_one_copy_and_it_is_freed() {
+    let readings: Vec<u64> = (0..40).collect();
+    WATCHED.store(readings.as_ptr() as usize, Ordering::SeqCst);
+    let report = survey(readings, 4, Fold::Add, false);
     let places: HashSet<usize> = report.calls.iter().map(|&(_, place, _)| place).collect();
     assert_eq!(
         places.len(),
@@ -124,26 +220,217 @@ fn all_workers_read_one_copy() {
          (Arc) instead.",
         places.len()
     );
-}
-
-#[test]
-fn every_worker_is_its_own_thread() {
-    let report = survey((0..40).collect(), 4, false, false);
-    let ids: ThreadIds = report.calls.iter().map(|&(id, _, _)| id).collect();
-    ids.assert_caller_absent(
-        report.caller,
-        "measure() ran on the caller's thread, not on a worker thread",
+    assert!(
+        FREED.load(Ordering::SeqCst),
+        "after finish returned, the readings had not been freed: are they leaked (Vec::leak, Box::leak, \
+         mem::forget) instead of shared through an Arc that the last owner drops?"
     );
-    ids.assert_distinct(4, "4 workers", "each should run on a thread of its own");
 }
 
 #[test]
-fn finish_waits_for_every_worker() {
-    let report = survey((1..=9).collect(), 3, true, false);
+fn finish_waits_for_the_slowest_worker() {
+    const WORKERS: usize = 4;
+    let mut rng = Rng::from_env();
+    let slow_one = rng.below(WORKERS * 3);
+    // First, how long does finish take when measure is instant? Then a run
+    // in which one measure takes well over that: a fixed sleep in place of
+    // joining is never long enough.
+    let quick = within(LIMIT, HANGS, || {
+        let survey = Survey::start((1..=12).collect(), WORKERS, |r, i| r[i], |t, v| t + v);
+        let start = Instant::now();
+        let total = survey.finish();
+        assert_eq!(total, 78, "the total of 1..=12");
+        start.elapsed()
+    });
+    let delay = quick * 2 + Duration::from_millis(40);
+    let total = within(delay + LIMIT, HANGS, move || {
+        let called = Arc::new(Latch::new(false));
+        let c = Arc::clone(&called);
+        let survey = Survey::start(
+            (1..=12).collect(),
+            WORKERS,
+            move |r, i| {
+                if i == slow_one {
+                    // The slow part starts once finish has been called.
+                    c.wait_until(Duration::from_secs(1), |&called| called);
+                    thread::sleep(delay);
+                }
+                r[i]
+            },
+            |t, v| t + v,
+        );
+        called.update(|c| *c = true);
+        survey.finish()
+    });
     assert_eq!(
-        report.total, 45,
-        "with slow workers the total was {} instead of 45: does finish read the total before joining every \
-         worker?",
-        report.total
+        total, 78,
+        "one measure() took {delay:?} (finish took {quick:?} when measure was instant), and finish returned {total} \
+         instead of 78: it read the total before that worker was done. Join every worker first (a sleep is a \
+         guess, not a wait)."
     );
+}
+
+// Set on a worker's thread; dropped (with the thread's other thread-locals)
+// only when that thread ends. `join` waits for that; polling, counting
+// finished workers, or a sleep does not.
+struct ThreadEnd {
+    ended: Arc<Latch<(usize, usize)>>,
+    returned: Arc<Latch<bool>>,
+}
+
+impl Drop for ThreadEnd {
+    fn drop(&mut self) {
+        thread::sleep(Duration::from_millis(50));
+        let late = self.returned.update(|r| *r);
+        self.ended.update(|(n, after)| {
+            *n += 1;
+            *after += usize::from(late);
+        });
+    }
+}
+
+thread_local! {
+    static END: std::cell::RefCell<Option<ThreadEnd>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn finish_joins_every_worker() {
+    const WORKERS: usize = 4;
+    let ended = Arc::new(Latch::new((0, 0)));
+    let returned = Arc::new(Latch::new(false));
+    let (e, r) = (Arc::clone(&ended), Arc::clone(&returned));
+    let total = within(LIMIT, HANGS, move || {
+        let survey = Survey::start(
+            (1..=8).collect(),
+            WORKERS,
+            move |readings, i| {
+                END.with(|end| {
+                    let mut end = end.borrow_mut();
+                    if end.is_none() {
+                        let (ended, returned) = (Arc::clone(&e), Arc::clone(&r));
+                        *end = Some(ThreadEnd { ended, returned });
+                    }
+                });
+                readings[i]
+            },
+            |t, v| t + v,
+        );
+        let total = survey.finish();
+        returned.update(|r| *r = true);
+        total
+    });
+    assert_eq!(total, 36, "the total of 1..=8");
+    ended.wait_until(Duration::from_secs(1), |&(n, _)| n == WORKERS);
+    let (n, after) = ended.update(|s| *s);
+    assert!(
+        n == WORKERS && after == 0,
+        "finish returned while {} of the {WORKERS} worker threads were still running (their work was done, the \
+         threads had not ended yet): join every worker (JoinHandle::join); polling is_finished, counting finished \
+         workers, or a sleep does not wait for the threads",
+        if n < WORKERS { WORKERS - n + after } else { after }
+    );
+}
+
+#[test]
+fn waiting_threads_block_instead_of_spinning() {
+    // Many workers: on a busy machine, spinners still take most of the CPU.
+    const WORKERS: usize = 16;
+    const HOLD: Duration = Duration::from_millis(100);
+    let measured = Arc::new(Mutex::new(None));
+    let m = Arc::clone(&measured);
+    let total = within(LIMIT, HANGS, move || {
+        let measures = Arc::new(Latch::new(0));
+        let ms = Arc::clone(&measures);
+        let first = Arc::new(AtomicBool::new(true));
+        let survey = Survey::start(
+            vec![1; WORKERS],
+            WORKERS,
+            move |r, i| {
+                ms.update(|n| *n += 1);
+                r[i]
+            },
+            move |t, v| {
+                if first.swap(false, Ordering::SeqCst) {
+                    // The first update (under the total's lock, if the
+                    // update is one step): every other worker has measured
+                    // and can only wait for the lock, the caller in finish
+                    // can only wait for the workers.
+                    measures.wait_until(Duration::from_millis(500), |&n| n == WORKERS);
+                    thread::sleep(Duration::from_millis(10));
+                    *lock(&m) = Some(cpu_beside_a_spinner(HOLD));
+                }
+                t + v
+            },
+        );
+        survey.finish()
+    });
+    assert_eq!(total, WORKERS as u64, "{WORKERS} readings of 1");
+    if let Some((used, reference)) = *lock(&measured) {
+        assert!(
+            !spins(used, reference),
+            "while one worker held the total, the other {} workers and the caller in finish used {used:?} of CPU \
+             time (a thread spinning beside them got {reference:?}): something spins (try_lock or is_finished in \
+             a loop) instead of blocking in lock() and join()",
+            WORKERS - 1
+        );
+    }
+}
+
+// Measuring "waits by blocking": while the code under test can only wait, a
+// reference thread of the test's own spins for `span`. Returns the CPU time
+// the rest of the process used meanwhile and the CPU time the reference
+// got. A blocked waiter uses next to nothing; spinners get about as much as
+// the reference each (the scheduler shares the CPUs fairly), however busy
+// the machine is, so the comparison holds on one CPU or many, loaded or idle.
+fn cpu_beside_a_spinner(span: Duration) -> (Duration, Duration) {
+    let before = process_cpu_time();
+    let reference = thread::spawn(move || {
+        let start = thread_cpu_time();
+        let until = Instant::now() + span;
+        while Instant::now() < until {
+            std::hint::spin_loop();
+        }
+        thread_cpu_time().map(|t| t.saturating_sub(start.unwrap_or_default()))
+    })
+    .join()
+    .unwrap();
+    let total = process_cpu_time().saturating_sub(before);
+    match reference {
+        Some(reference) => (total.saturating_sub(reference), reference),
+        // No per-thread clock here: compare with the span instead.
+        None => (total, span / 4),
+    }
+}
+
+// True when `others` (see `cpu_beside_a_spinner`) shows spinning.
+fn spins(others: Duration, reference: Duration) -> bool {
+    others > reference * 2 + Duration::from_millis(5)
+}
+
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn thread_cpu_time() -> Option<Duration> {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+    #[cfg(target_os = "linux")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    #[cfg(target_os = "macos")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
+    let mut time = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a plain system call writing into a valid struct.
+    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    (done == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
 }

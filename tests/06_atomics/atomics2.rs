@@ -34,14 +34,31 @@ fn wait_for(count: &AtomicU64, at_least: u64) -> bool {
     true
 }
 
+const START_HANGS: &str = "start() did not return: does it wait for the worker thread (join it, or run the \
+     ticks itself) instead of returning the Worker at once?";
+
+// The API, pinned: these fail to compile if a signature changed.
+const _: fn(Worker) -> u64 = Worker::stop;
+#[allow(dead_code)]
+fn start_takes_a_tick_closure() -> Worker {
+    let mut ticks = 0_u64;
+    let worker: Worker = start(move || ticks += 1);
+    worker
+}
+
 fn stop_within_limit(worker: Worker) -> u64 {
     within(LIMIT, STOP_HANGS, move || worker.stop())
+}
+
+// `start`, bounded: a start() that never returns fails the test.
+fn start_within_limit(tick: impl FnMut() + Send + 'static) -> Worker {
+    within(LIMIT, START_HANGS, move || start(tick))
 }
 
 #[test]
 fn stop_ends_the_worker_and_counts_its_ticks() {
     let count = Arc::new(AtomicU64::new(0));
-    let worker = start(counting_tick(&count));
+    let worker = start_within_limit(counting_tick(&count));
     assert!(
         wait_for(&count, 3),
         "the worker called tick only {} times in a second: should it not keep ticking until stopped?",
@@ -69,7 +86,7 @@ fn ticks_run_on_one_worker_thread() {
     let count = Arc::new(AtomicU64::new(0));
     let mut counted = counting_tick(&count);
     let record = Arc::clone(&ids);
-    let worker = start(move || {
+    let worker = start_within_limit(move || {
         record.lock().unwrap().push(thread::current().id());
         counted();
     });
@@ -95,7 +112,7 @@ fn stop_waits_for_the_tick_in_progress() {
     let worker = {
         let count = Arc::clone(&count);
         let finished_third = Arc::clone(&finished_third);
-        start(move || {
+        start_within_limit(move || {
             let n = count.fetch_add(1, Ordering::SeqCst) + 1;
             if n == 3 {
                 let _ = inside_tx.send(());
@@ -127,8 +144,8 @@ fn stop_waits_for_the_tick_in_progress() {
 fn stopping_one_worker_leaves_the_others_running() {
     let count_a = Arc::new(AtomicU64::new(0));
     let count_b = Arc::new(AtomicU64::new(0));
-    let a = start(counting_tick(&count_a));
-    let b = start(counting_tick(&count_b));
+    let a = start_within_limit(counting_tick(&count_a));
+    let b = start_within_limit(counting_tick(&count_b));
     assert!(wait_for(&count_a, 1) && wait_for(&count_b, 1), "the two workers did not both start ticking");
     stop_within_limit(a);
     let b_then = count_b.load(Ordering::SeqCst);
@@ -140,10 +157,67 @@ fn stopping_one_worker_leaves_the_others_running() {
     stop_within_limit(b);
 
     let count_c = Arc::new(AtomicU64::new(0));
-    let c = start(counting_tick(&count_c));
+    let c = start_within_limit(counting_tick(&count_c));
     assert!(
         wait_for(&count_c, 3),
         "a worker started after the others were stopped did not keep ticking: is it reading an old stop flag?"
     );
     stop_within_limit(c);
+}
+
+// Sets `ended` when the thread that owns it ends: thread-local values are
+// dropped as their thread exits, after its closure has returned, and only
+// `JoinHandle::join` waits for that. The drop takes `linger`, so that a
+// stop() that only sleeps, or polls a flag or `is_finished`, returns first.
+struct OnThreadEnd {
+    linger: Duration,
+    ended: Arc<AtomicBool>,
+}
+
+impl Drop for OnThreadEnd {
+    fn drop(&mut self) {
+        thread::sleep(self.linger);
+        self.ended.store(true, Ordering::SeqCst);
+    }
+}
+
+thread_local! {
+    static ON_END: std::cell::RefCell<Option<OnThreadEnd>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn stop_returns_only_after_the_worker_thread_has_ended() {
+    // First, how long does stop() take with nothing to wait for? Whatever
+    // stop() does besides waiting for the thread (a sleep, say), the
+    // worker's thread then takes longer than that to end.
+    let count = Arc::new(AtomicU64::new(0));
+    let worker = start_within_limit(counting_tick(&count));
+    assert!(wait_for(&count, 2), "the worker did not tick twice within a second");
+    let began = Instant::now();
+    stop_within_limit(worker);
+    let plain_stop = began.elapsed();
+    let linger = plain_stop * 2 + Duration::from_millis(20);
+
+    let count = Arc::new(AtomicU64::new(0));
+    let ended = Arc::new(AtomicBool::new(false));
+    let worker = {
+        let mut counted = counting_tick(&count);
+        let ended = Arc::clone(&ended);
+        start_within_limit(move || {
+            ON_END.with(|slot| {
+                slot.borrow_mut().get_or_insert_with(|| OnThreadEnd { linger, ended: Arc::clone(&ended) });
+            });
+            counted();
+        })
+    };
+    assert!(wait_for(&count, 2), "the worker did not tick twice within a second");
+    let ticks = within(LIMIT + linger, STOP_HANGS, move || worker.stop());
+    assert!(
+        ended.load(Ordering::SeqCst),
+        "stop() returned before the worker's thread had ended (the test made the thread's exit take \
+         {} ms, dropping its thread-local values): stop() has to wait for the thread itself, \
+         with JoinHandle::join, not sleep or poll a flag until the loop looks finished",
+        linger.as_millis()
+    );
+    assert_eq!(ticks, count.load(Ordering::SeqCst), "stop() should return the number of ticks made");
 }

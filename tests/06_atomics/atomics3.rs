@@ -1,4 +1,4 @@
-use super::support::{Gate, within};
+use super::support::{Gate, Rng, within};
 use exercise::Limiter;
 
 use std::thread;
@@ -9,6 +9,16 @@ use std::time::Duration;
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "try_open did not return: is a retry loop spinning forever, or is it waiting for a lock?";
+
+// The API, pinned: these fail to compile if a signature changed.
+const _: fn() -> Limiter = Limiter::new;
+const _: fn(&Limiter) = Limiter::close;
+const _: fn(&Limiter) -> usize = Limiter::open_now;
+#[allow(dead_code)]
+fn try_open_takes_a_policy(limiter: &Limiter) -> bool {
+    let opened: bool = limiter.try_open(|open: usize| open < 3);
+    opened
+}
 
 #[test]
 fn opens_until_the_policy_says_no() {
@@ -56,13 +66,16 @@ fn the_policy_sees_the_current_count() {
     }
 }
 
-// Thread A asks the policy; while A's policy is still deciding, thread B
-// opens a connection. Returns (A opened, B opened, open count at the end,
-// counts seen by the policies, A's policy calls, the largest count observed
-// while the policies ran).
-fn a_decides_while_b_opens(limit: usize) -> (bool, bool, usize, Vec<usize>, usize, usize) {
+// With `base` connections open, thread A asks the policy; while A's policy
+// is still deciding, thread B opens a connection. Returns (A opened, B
+// opened, open count at the end, counts seen by A's policy, A's policy
+// calls, the largest count observed while the policies ran).
+fn a_decides_while_b_opens(base: usize, limit: usize) -> (bool, bool, usize, Vec<usize>, usize, usize) {
     within(LIMIT, HANGS, move || {
         let limiter = Limiter::new();
+        for _ in 0..base {
+            assert!(limiter.try_open(|_| true), "try_open refused a connection that its policy allowed");
+        }
         let (a_asking_tx, a_asking_rx) = mpsc::channel();
         let (b_done_tx, b_done_rx) = mpsc::channel::<()>();
         let a_calls = Mutex::new(Vec::new());
@@ -110,23 +123,28 @@ fn a_decides_while_b_opens(limit: usize) -> (bool, bool, usize, Vec<usize>, usiz
 
 #[test]
 fn two_threads_at_the_limit_never_both_get_in() {
-    // Room for one connection. A's policy approves it for 0 open, but by the
-    // time A acts, B has taken it.
-    let (a_opened, b_opened, open_end, a_saw, _, most) = a_decides_while_b_opens(1);
+    // Room for one more connection. A's policy approves it, but by the time
+    // A acts, B has taken it.
+    let base = Rng::from_env().below(20);
+    let limit = base + 1;
+    let (a_opened, b_opened, open_end, a_saw, _, most) = a_decides_while_b_opens(base, limit);
     assert!(
-        open_end <= 1 && !(a_opened && b_opened),
-        "with room for one connection, thread A and thread B both reported a connection opened (open_now() is {open_end}). \
-         A's policy said yes to 0 open, but B had opened one before A added its own. \
-         Checking and then adding are two steps; only swap in the new count if the count is \
-         still the one the policy approved (compare_exchange or fetch_update)"
+        open_end <= limit && !(a_opened && b_opened),
+        "with {base} connections open and room for one more, thread A and thread B both reported a \
+         connection opened (open_now() is {open_end}). A's policy said yes to {base} open, but B had \
+         opened one before A added its own. Checking and then adding are two steps; only swap in the \
+         new count if the count is still the one the policy approved (compare_exchange)"
     );
     assert!(
-        most <= 1,
-        "the count reached {most} with a limit of 1: was a connection added before the policy \
+        most <= limit,
+        "the count reached {most} with a limit of {limit}: was a connection added before the policy \
          approved it (add first, check later)?"
     );
-    assert!(b_opened, "thread B found no connection open, but try_open refused it");
-    assert_eq!(open_end, 1, "thread B opened a connection, but open_now() is {open_end}: was an open or a close lost?");
+    assert!(b_opened, "thread B found room for one more connection, but try_open refused it");
+    assert_eq!(
+        open_end, limit,
+        "thread B opened a connection on top of {base}, but open_now() is {open_end}: was an open or a close lost?"
+    );
     assert!(
         !a_opened,
         "thread A reported a connection opened, but there was no room for it (A's policy saw {a_saw:?})"
@@ -135,24 +153,27 @@ fn two_threads_at_the_limit_never_both_get_in() {
 
 #[test]
 fn a_thread_that_lost_the_race_tries_again() {
-    // Room for two. A's policy approves 0 open, B opens one meanwhile, so A
-    // must ask again with 1 open, and get in.
-    let (a_opened, b_opened, open_end, a_saw, calls, _) = a_decides_while_b_opens(2);
-    assert!(b_opened, "thread B found no connection open, but try_open refused it");
+    // Room for two more. A's policy approves `base` open, B opens one
+    // meanwhile, so A must ask again with `base + 1` open, and get in.
+    let base = Rng::from_env().below(20);
+    let limit = base + 2;
+    let (a_opened, b_opened, open_end, a_saw, calls, _) = a_decides_while_b_opens(base, limit);
+    assert!(b_opened, "thread B found room for a connection, but try_open refused it");
     assert!(
         a_opened,
-        "with room for two, thread A was refused after B opened the first connection while A's policy \
+        "with room for two more, thread A was refused after B opened one while A's policy \
          was deciding (A's policy saw {a_saw:?}). When the swap fails because the count changed, \
          ask the policy again with the new count instead of giving up"
     );
     assert_eq!(
-        open_end, 2,
-        "A and B both reported a connection opened, but open_now() is {open_end}: \
+        open_end, limit,
+        "A and B both reported a connection opened on top of {base}, but open_now() is {open_end}: \
          was one addition overwritten (a load, then a store)?"
     );
     assert!(
-        calls >= 2 && a_saw.last() == Some(&1),
-        "A's policy was asked with {a_saw:?}: after B got in, A should have asked again with 1 open"
+        calls >= 2 && a_saw.last() == Some(&(base + 1)),
+        "A's policy was asked with {a_saw:?}: after B got in, A should have asked again with {} open",
+        base + 1
     );
 }
 
@@ -197,4 +218,193 @@ fn never_over_the_limit_under_contention() {
     );
     assert_eq!(open_end, 0, "every opened connection was closed again, but open_now() is {open_end}: was an open or a close lost?");
     assert!(admitted > 0, "no connection was ever opened");
+}
+
+// A try_open that interrupts another try_open or close at a random
+// instruction (a signal handler on the same thread) must not be lost, and
+// must not wait for the interrupted call: compare-exchange and fetch_sub
+// leave no moment in which the count is read but not yet written back, and
+// hold nothing another call could wait for.
+#[test]
+fn an_open_interrupting_another_call_is_kept() {
+    use interrupt::{Interrupted, run_interrupted};
+    static LIMITER: std::sync::OnceLock<Limiter> = std::sync::OnceLock::new();
+    fn on_interrupt() {
+        if let Some(limiter) = LIMITER.get() {
+            assert!(limiter.try_open(|_| true), "try_open refused a connection that its policy allowed");
+        }
+    }
+    let limiter = LIMITER.get_or_init(Limiter::new);
+    let outcome = run_interrupted(on_interrupt, || {
+        let limiter = LIMITER.get().unwrap();
+        if limiter.try_open(|_| true) {
+            limiter.close();
+        }
+    });
+    match outcome {
+        Interrupted::Stuck { handled } => panic!(
+            "a try_open called while another try_open or close on the same thread was interrupted never \
+             returned (after {handled} such calls had worked): it waits for something the interrupted call \
+             holds, a lock (a Mutex, or a flag used as a lock). Change the count with compare_exchange_weak \
+             and fetch_sub, and no lock at all"
+        ),
+        Interrupted::Done { calls, handled } => {
+            let open = limiter.open_now();
+            assert_eq!(
+                open,
+                handled as usize,
+                "{calls} open-and-close pairs ran, interrupted {handled} times at random moments by a \
+                 try_open that was never closed, so {handled} connections should be open, but open_now() \
+                 is {open}: updates were lost. A call that reads the count and writes it back in a second \
+                 step (a load then a store, or one compare_exchange that is not retried when it fails) \
+                 loses what another call did in between: close with fetch_sub, and open with \
+                 compare_exchange_weak in a retry loop"
+            );
+        }
+    }
+}
+
+mod interrupt {
+    //! Interrupts a thread at random instructions with a signal and runs a
+    //! callback in the signal handler, on that thread: a race window of a
+    //! few instructions in the interrupted code is hit after a few hundred
+    //! signals, on one CPU as on many; and a lock held by the interrupted
+    //! code deadlocks the handler, which is reported (not waited for).
+    //! Where there are no signals (Windows), the callback runs on a second
+    //! thread instead: a weaker stress test.
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    use std::sync::mpsc;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    /// Enough interrupts to hit a window of a few instructions many times.
+    const SIGNALS: u64 = 1500;
+    /// Sending stops after this, once at least `MIN_SIGNALS` were handled.
+    const BUDGET: Duration = Duration::from_millis(600);
+    /// A few hundred interrupts hit a window of a few instructions for sure.
+    const MIN_SIGNALS: u64 = 400;
+    /// A callback that has not returned after this is stuck.
+    const STUCK: Duration = Duration::from_millis(1500);
+
+    static CALLBACK: AtomicUsize = AtomicUsize::new(0);
+    static HANDLED: AtomicU64 = AtomicU64::new(0);
+
+    fn run_callback() {
+        let callback = CALLBACK.load(Ordering::SeqCst);
+        if callback != 0 {
+            // SAFETY: only ever set from a `fn()`, in `run_interrupted`.
+            let callback = unsafe { std::mem::transmute::<usize, fn()>(callback) };
+            callback();
+            HANDLED.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    pub enum Interrupted {
+        /// The loop body ran `calls` times; `handled` interrupts ran the callback.
+        Done { calls: u64, handled: u64 },
+        /// The callback did not return (after `handled` had).
+        Stuck { handled: u64 },
+    }
+
+    #[cfg(unix)]
+    mod sys {
+        unsafe extern "C" {
+            pub fn signal(signum: i32, handler: usize) -> usize;
+            pub fn pthread_self() -> usize;
+            pub fn pthread_kill(thread: usize, signum: i32) -> i32;
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        pub const SIGUSR1: i32 = 10;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        pub const SIGUSR1: i32 = 30;
+
+        pub extern "C" fn on_signal(_: i32) {
+            super::run_callback();
+        }
+
+        pub fn install() {
+            // SAFETY: the handler only runs the test's callback.
+            unsafe { signal(SIGUSR1, on_signal as usize) };
+        }
+
+        pub fn me() -> usize {
+            // SAFETY: no preconditions.
+            unsafe { pthread_self() }
+        }
+
+        /// # Safety
+        /// `thread` must not have ended.
+        pub unsafe fn interrupt(thread: usize) {
+            // SAFETY: the caller keeps `thread` alive.
+            unsafe { pthread_kill(thread, SIGUSR1) };
+        }
+    }
+
+    /// Runs `body` in a loop on a thread of its own, and interrupts that
+    /// thread at random moments; each interrupt runs `on_interrupt` there.
+    pub fn run_interrupted(on_interrupt: fn(), body: impl Fn() + Send + 'static) -> Interrupted {
+        CALLBACK.store(on_interrupt as usize, Ordering::SeqCst);
+        #[cfg(unix)]
+        sys::install();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (id_tx, id_rx) = mpsc::channel();
+        let (done_tx, done_rx) = mpsc::channel();
+        let looping = Arc::clone(&stop);
+        thread::spawn(move || {
+            #[cfg(unix)]
+            id_tx.send(sys::me()).unwrap();
+            #[cfg(not(unix))]
+            id_tx.send(0_usize).unwrap();
+            let mut calls = 0_u64;
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                while !looping.load(Ordering::SeqCst) {
+                    body();
+                    calls += 1;
+                }
+            }));
+            // Stay alive until told to stop: signals may still be on the way.
+            while !looping.load(Ordering::SeqCst) {
+                thread::sleep(Duration::from_millis(1));
+            }
+            let _ = done_tx.send(ran.map(|()| calls));
+        });
+        let target = id_rx.recv().expect("the interrupted thread did not start");
+        let started = Instant::now();
+        let mut pause = 7_u64;
+        loop {
+            let handled = HANDLED.load(Ordering::SeqCst);
+            if handled >= SIGNALS || (handled >= MIN_SIGNALS && started.elapsed() >= BUDGET) {
+                break;
+            }
+            let before = HANDLED.load(Ordering::SeqCst);
+            #[cfg(unix)]
+            // SAFETY: `target` is alive: it only ends after `stop` is set,
+            // below, after the last signal.
+            unsafe {
+                sys::interrupt(target)
+            };
+            #[cfg(not(unix))]
+            {
+                let _ = target;
+                thread::spawn(run_callback);
+            }
+            let sent = Instant::now();
+            while HANDLED.load(Ordering::SeqCst) == before {
+                if sent.elapsed() > STUCK {
+                    return Interrupted::Stuck { handled: before };
+                }
+                // Pauses of varying length, so that the signals land all
+                // over the loop.
+                pause = (pause * 7 + 13) % 61;
+                thread::sleep(Duration::from_micros(10 + pause));
+            }
+        }
+        stop.store(true, Ordering::SeqCst);
+        match done_rx.recv_timeout(STUCK) {
+            Ok(Ok(calls)) => Interrupted::Done { calls, handled: HANDLED.load(Ordering::SeqCst) },
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => Interrupted::Stuck { handled: HANDLED.load(Ordering::SeqCst) },
+        }
+    }
 }

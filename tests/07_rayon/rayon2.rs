@@ -1,4 +1,4 @@
-use super::support::within;
+use super::support::{Gate, Rng, within};
 use exercise::{Page, render_all};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -8,20 +8,37 @@ use std::time::{Duration, Instant};
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "render_all did not return";
+/// More threads than any machine has cores: blocked threads cost nothing.
+const WIDE: usize = 32;
 
-fn pages(n: usize) -> Vec<Page> {
-    (0..n)
-        .map(|number| Page {
-            number,
-            text: format!("text {number}"),
+// The API, pinned: this fails to compile if the signature changed.
+#[allow(dead_code)]
+fn render_all_takes_pages_and_a_renderer(pages: &[Page]) -> Vec<String> {
+    let rendered: Vec<String> = render_all(pages, |page: &Page| page.text.clone());
+    rendered
+}
+
+// `n` pages whose numbers are shuffled (so neither sorting by number nor
+// sorting the results gives the input order back), with random texts.
+fn random_pages(rng: &mut Rng, n: usize) -> Vec<Page> {
+    let first = rng.below(1000);
+    let mut numbers: Vec<usize> = (first..first + n).collect();
+    rng.shuffle(&mut numbers);
+    numbers
+        .into_iter()
+        .map(|number| {
+            let words = rng.range(1..5);
+            let text: Vec<String> = (0..words).map(|_| format!("w{}", rng.below(100))).collect();
+            Page {
+                number,
+                text: text.join(" "),
+            }
         })
         .collect()
 }
 
-// Renders read backwards when sorted, so that sorting them is no way to
-// get the input order back.
 fn render_of(page: &Page) -> String {
-    format!("{:04} <- {}", 9999 - page.number, page.text)
+    format!("<h1>{}</h1><p>{}</p>", page.number, page.text)
 }
 
 fn expected(pages: &[Page]) -> Vec<String> {
@@ -40,91 +57,222 @@ fn first_difference(got: &[String], want: &[String]) -> String {
 
 #[test]
 fn pages_come_back_in_input_order() {
-    let (got, empty) = within(LIMIT, HANGS, || {
-        let input = pages(300);
-        (render_all(&input, render_of), render_all(&[], render_of))
-    });
-    let want = expected(&pages(300));
-    assert!(
-        got == want,
-        "render_all should return one rendered page per input page, in input order: {}",
-        first_difference(&got, &want)
-    );
+    let mut rng = Rng::from_env();
+    // Prime sizes too: equal chunks of them always leave a remainder.
+    const PRIMES: [usize; 6] = [2, 7, 61, 251, 509, 1009];
+    for round in 0..4 {
+        let n = if round % 2 == 0 { PRIMES[rng.below(PRIMES.len())] } else { rng.below(1000) };
+        let input = random_pages(&mut rng, n);
+        let want = expected(&input);
+        let got = within(LIMIT, HANGS, move || render_all(&input, render_of));
+        assert!(
+            got == want,
+            "render_all should return one rendered page per input page, in input order (not sorted by \
+             page number): {}",
+            first_difference(&got, &want)
+        );
+    }
+    let empty = within(LIMIT, HANGS, || render_all(&[], render_of));
     assert!(empty.is_empty(), "no pages in, no pages out: got {empty:?}");
 }
 
 #[test]
 fn pages_are_rendered_on_rayon_threads() {
-    // Called from the test's own thread, outside any rayon pool.
-    let (got, indices) = within(LIMIT, HANGS, || {
-        let input = pages(200);
-        let indices = Mutex::new(Vec::new());
+    // Called from a thread outside any rayon pool: the work belongs on
+    // rayon's global pool.
+    pools::watch_global_pool();
+    let mut rng = Rng::from_env();
+    let n = 100 + rng.below(300);
+    let input = random_pages(&mut rng, n);
+    let want = expected(&input);
+    let (got, ids) = within(LIMIT, HANGS, move || {
+        let ids = Mutex::new(Vec::new());
         let got = render_all(&input, |page| {
-            indices.lock().unwrap().push(rayon::current_thread_index());
+            ids.lock().unwrap().push(thread::current().id());
             render_of(page)
         });
-        (got, indices.into_inner().unwrap())
+        (got, ids.into_inner().unwrap())
     });
-    assert_eq!(indices.len(), 200, "render should be called once per page, was called {} times", indices.len());
-    let outside = indices.iter().filter(|i| i.is_none()).count();
+    assert_eq!(ids.len(), n, "render should be called once per page, was called {} times for {n}", ids.len());
+    let outside = ids.iter().filter(|&&id| !pools::in_global_pool(id)).count();
     assert_eq!(
         outside, 0,
-        "{outside} of 200 pages were rendered outside rayon's thread pool \
-         (rayon::current_thread_index() was None): use par_iter(), not iter()"
+        "{outside} of {n} pages were rendered outside rayon's global pool: use par_iter(), not iter(), \
+         threads or a rayon pool of your own"
     );
-    assert!(got == expected(&pages(200)), "the pages came back wrong: {}", first_difference(&got, &expected(&pages(200))));
+    assert!(got == want, "the pages came back wrong: {}", first_difference(&got, &want));
+}
+
+#[test]
+fn pages_are_rendered_in_parallel_in_the_callers_pool() {
+    // In a pool of 32 threads, each render waits (up to 1 s) until 32
+    // renders are in progress at once. One after another, or a few at a
+    // time, they never are.
+    let mut rng = Rng::from_env();
+    let n = 2 * WIDE + rng.below(300);
+    let input = random_pages(&mut rng, n);
+    let want = expected(&input);
+    let (got, in_pool, timed_out) = within(LIMIT, HANGS, move || {
+        let pool = pools::pool(WIDE);
+        let gate = Gate::new(WIDE);
+        let in_pool = AtomicUsize::new(0);
+        let got = pool.install(|| {
+            render_all(&input, |page| {
+                if pool.current_thread_index().is_some() {
+                    in_pool.fetch_add(1, Ordering::SeqCst);
+                }
+                let _ = gate.wait(WAIT);
+                render_of(page)
+            })
+        });
+        (got, in_pool.into_inner(), gate.timed_out())
+    });
+    assert_eq!(
+        in_pool, n,
+        "render_all was called inside a rayon pool, but only {in_pool} of {n} pages were rendered on that \
+         pool's threads: use par_iter() in the pool you are called in, not threads or a pool of your own"
+    );
+    if let Some(arrived) = timed_out {
+        panic!(
+            "in a pool of {WIDE} rayon threads, only {arrived} page(s) were being rendered at the same time \
+             (the test waited 1 s for {WIDE}): the pages were rendered one after another, or a few at a \
+             time. Use a parallel iterator (par_iter) and let rayon split the work"
+        );
+    }
+    assert!(got == want, "the pages came back wrong: {}", first_difference(&got, &want));
 }
 
 #[test]
 fn order_is_kept_when_the_first_page_finishes_last() {
-    // In a pool of 4 threads, page 0 takes its time: it is not done until
-    // half of the other pages have started (up to 1 s). Pages that come
-    // back in the order they finished put page 0 far from the front.
-    const PAGES: usize = 100;
-    let (got, page0_waited_out) = within(LIMIT, HANGS, || {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap();
-        let input = pages(PAGES);
-        let started = AtomicUsize::new(0);
+    // In a pool of 8 threads, the first page takes its time: it is not done
+    // until half of the other pages are (up to 1 s). Pages that come back
+    // in the order they finished put it far from the front.
+    let mut rng = Rng::from_env();
+    let n = 40 + rng.below(200);
+    let input = random_pages(&mut rng, n);
+    let want = expected(&input);
+    let slow = input[0].number;
+    let (got, slow_waited_out) = within(LIMIT, HANGS, move || {
+        let pool = pools::pool(8);
+        let finished = AtomicUsize::new(0);
         let progress = (Mutex::new(()), Condvar::new());
         let waited_out = Mutex::new(None);
         let got = pool.install(|| {
             render_all(&input, |page| {
-                if page.number == 0 {
+                if page.number == slow {
                     let deadline = Instant::now() + WAIT;
                     let mut guard = progress.0.lock().unwrap();
-                    while started.load(Ordering::SeqCst) < PAGES / 2 {
+                    while finished.load(Ordering::SeqCst) < n / 2 {
                         let now = Instant::now();
                         if now >= deadline {
-                            *waited_out.lock().unwrap() = Some(started.load(Ordering::SeqCst));
+                            *waited_out.lock().unwrap() = Some(finished.load(Ordering::SeqCst));
                             break;
                         }
                         guard = progress.1.wait_timeout(guard, deadline - now).unwrap().0;
                     }
+                    render_of(page)
                 } else {
-                    started.fetch_add(1, Ordering::SeqCst);
+                    let rendered = render_of(page);
+                    finished.fetch_add(1, Ordering::SeqCst);
                     let guard = progress.0.lock().unwrap();
                     progress.1.notify_all();
                     drop(guard);
                     thread::yield_now(); // let the other workers take turns
+                    rendered
                 }
-                render_of(page)
             })
         });
         (got, waited_out.into_inner().unwrap())
     });
-    let want = expected(&pages(PAGES));
     assert!(
         got == want,
-        "with page 0 finishing after at least {} other pages, the results came back out of order ({}): \
-         are they pushed into a shared Vec (or sent through a channel) in the order the threads finish? Let map + collect build \
-         the Vec; it keeps the input order",
-        PAGES / 2,
+        "with the first page finishing after at least {} other pages, the results came back out of order \
+         ({}): are they pushed into a shared Vec (or sent through a channel) in the order the threads \
+         finish? Let map + collect build the Vec; it keeps the input order",
+        n / 2,
         first_difference(&got, &want)
     );
-    if let Some(started) = page0_waited_out {
+    if let Some(finished) = slow_waited_out {
         panic!(
-            "in a pool of 4 rayon threads, page 0 waited 1 s while only {started} other pages started: \
-             the pages were rendered one after another. Use a parallel iterator (par_iter)"
+            "in a pool of 8 rayon threads, the first page waited 1 s while only {finished} other pages were \
+             rendered: the pages were rendered one after another. Use a parallel iterator (par_iter)"
         );
+    }
+}
+
+#[test]
+fn same_pages_in_pools_of_any_size() {
+    let mut rng = Rng::from_env();
+    let n = 50 + rng.below(400);
+    let input = random_pages(&mut rng, n);
+    let want = expected(&input);
+    for threads in [1, 3, 8] {
+        let input = input.clone();
+        let (got, outside) = within(LIMIT, HANGS, move || {
+            let pool = pools::pool(threads);
+            let outside = AtomicUsize::new(0);
+            let got = pool.install(|| {
+                render_all(&input, |page| {
+                    if pool.current_thread_index().is_none() {
+                        outside.fetch_add(1, Ordering::SeqCst);
+                    }
+                    render_of(page)
+                })
+            });
+            (got, outside.into_inner())
+        });
+        assert!(
+            got == want,
+            "in a pool of {threads} rayon threads, the pages came back wrong: {}",
+            first_difference(&got, &want)
+        );
+        assert_eq!(
+            outside, 0,
+            "in a pool of {threads} rayon threads, {outside} of {n} pages were rendered outside that pool: \
+             use par_iter() in the pool you are called in, not threads or a pool of your own"
+        );
+    }
+}
+
+// Which pool ran a callback. A test's own pool answers through
+// `ThreadPool::current_thread_index` (`Some` only on a worker of that very
+// pool); rayon's global pool is built by the test, before the code under
+// test runs, with a start handler that records its workers' thread ids.
+// Neither can be imitated by a pool of the code's own, whatever its size or
+// thread names.
+mod pools {
+    use std::sync::{Mutex, OnceLock};
+    use std::thread::{self, ThreadId};
+
+    static GLOBAL_WORKERS: Mutex<Vec<ThreadId>> = Mutex::new(Vec::new());
+
+    /// Builds rayon's global pool (default size) with its workers recorded.
+    pub fn watch_global_pool() {
+        static BUILT: OnceLock<bool> = OnceLock::new();
+        let built = *BUILT.get_or_init(|| {
+            rayon::ThreadPoolBuilder::new()
+                .start_handler(|_| {
+                    GLOBAL_WORKERS
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(thread::current().id())
+                })
+                .build_global()
+                .is_ok()
+        });
+        assert!(built, "the test could not set up rayon's global pool: was it used before the test began?");
+    }
+
+    /// Whether `id` is a worker of rayon's global pool.
+    pub fn in_global_pool(id: ThreadId) -> bool {
+        GLOBAL_WORKERS.lock().unwrap_or_else(|e| e.into_inner()).contains(&id)
+    }
+
+    /// A pool of the test's own with `threads` threads.
+    pub fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("the test could not build a rayon pool")
     }
 }

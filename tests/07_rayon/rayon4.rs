@@ -1,107 +1,235 @@
-use super::support::{Gate, within};
+use super::support::{Gate, Rng, within};
 use exercise::{Tree, total};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "total did not return";
+/// More threads than any machine has cores: blocked threads cost nothing.
+const WIDE: usize = 32;
 
-// A balanced tree whose leaves hold the items `from..to`, left to right.
-fn balanced(from: u64, to: u64) -> Tree {
-    if to - from == 1 {
-        Tree::Leaf(from)
-    } else {
-        let middle = from + (to - from) / 2;
-        Tree::Node(Box::new(balanced(from, middle)), Box::new(balanced(middle, to)))
-    }
+// The API, pinned: this fails to compile if the signature changed.
+const _: fn(&Tree, &fn(u64) -> u64) -> u64 = total::<fn(u64) -> u64>;
+
+// The shapes the tests build trees in.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Balanced,
+    /// Every node has a leaf on the right and the rest on the left.
+    LeansLeft,
+    /// Every node has a leaf on the left and the rest on the right.
+    LeansRight,
+    /// Split at a random point at every node.
+    Random,
 }
 
-// A lopsided tree: every node has a leaf on the right and the rest on the left.
-fn lopsided(leaves: u64) -> Tree {
-    let mut tree = Tree::Leaf(0);
-    for item in 1..leaves {
-        tree = Tree::Node(Box::new(tree), Box::new(Tree::Leaf(item)));
+const SHAPES: [Shape; 4] = [Shape::Balanced, Shape::LeansLeft, Shape::LeansRight, Shape::Random];
+
+// A tree of the given shape whose leaves hold `items`, left to right.
+fn build(shape: Shape, items: &[u64], rng: &mut Rng) -> Tree {
+    assert!(!items.is_empty());
+    if items.len() == 1 {
+        return Tree::Leaf(items[0]);
     }
-    tree
+    let split = match shape {
+        Shape::Balanced => items.len() / 2,
+        Shape::LeansLeft => items.len() - 1,
+        Shape::LeansRight => 1,
+        Shape::Random => 1 + rng.below(items.len() - 1),
+    };
+    Tree::Node(
+        Box::new(build(shape, &items[..split], rng)),
+        Box::new(build(shape, &items[split..], rng)),
+    )
+}
+
+// The test's own sum, with plain recursion.
+fn expected(tree: &Tree, weigh: &impl Fn(u64) -> u64) -> u64 {
+    match tree {
+        Tree::Leaf(item) => weigh(*item),
+        Tree::Node(left, right) => expected(left, weigh) + expected(right, weigh),
+    }
 }
 
 #[test]
 fn adds_up_every_leaf_once() {
-    let (sum, mut seen, single, deep) = within(LIMIT, HANGS, || {
-        let seen = Mutex::new(Vec::new());
-        let sum = total(&balanced(0, 1000), &|item| {
-            seen.lock().unwrap().push(item);
-            3 * item + 1
+    let mut rng = Rng::from_env();
+    for shape in SHAPES {
+        let leaves = 1 + rng.below(600);
+        let first = rng.range(0..1_000_000);
+        let items: Vec<u64> = (first..first + leaves as u64).collect();
+        let tree = build(shape, &items, &mut rng);
+        let (a, b) = (rng.range(1..1000), rng.range(0..1000));
+        let weigh = move |item: u64| (item % 1013) * a + b;
+        let want = expected(&tree, &weigh);
+        let (sum, mut seen) = within(LIMIT, HANGS, move || {
+            let seen = Mutex::new(Vec::new());
+            let sum = total(&tree, &|item| {
+                seen.lock().unwrap().push(item);
+                weigh(item)
+            });
+            (sum, seen.into_inner().unwrap())
         });
-        let single = total(&Tree::Leaf(41), &|item| item + 1);
-        let deep = total(&lopsided(100), &|item| item);
-        (sum, seen.into_inner().unwrap(), single, deep)
-    });
-    seen.sort_unstable();
-    assert!(
-        seen == (0..1000).collect::<Vec<u64>>(),
-        "weigh should be called exactly once for each of the 1000 leaves; it was called {} times",
-        seen.len()
-    );
-    assert_eq!(sum, 1_499_500, "the weights 3 * item + 1 of the items 0..1000 add up to 1499500, total returned {sum}");
-    assert_eq!(single, 42, "a tree that is a single leaf 41, weighed as item + 1, totals 42, got {single}");
-    assert_eq!(deep, 4950, "a lopsided tree with the items 0..100 totals 4950, got {deep}");
+        seen.sort_unstable();
+        assert!(
+            seen == items,
+            "weigh should be called exactly once for each of the {leaves} leaves of a {shape:?} tree; it \
+             was called {} times",
+            seen.len()
+        );
+        assert_eq!(
+            sum, want,
+            "the weights of the {leaves} leaves of a {shape:?} tree add up to {want}, total returned {sum}"
+        );
+    }
 }
 
 #[test]
 fn leaves_are_weighed_on_rayon_threads() {
-    // Called from the test's own thread, outside any rayon pool.
-    let indices = within(LIMIT, HANGS, || {
-        let indices = Mutex::new(Vec::new());
-        total(&balanced(0, 64), &|_| {
-            indices.lock().unwrap().push(rayon::current_thread_index());
+    // Called from a thread outside any rayon pool: the work belongs on
+    // rayon's global pool.
+    pools::watch_global_pool();
+    let mut rng = Rng::from_env();
+    let leaves = 32 + rng.below(200);
+    let items: Vec<u64> = (0..leaves as u64).collect();
+    let tree = build(Shape::Random, &items, &mut rng);
+    let ids = within(LIMIT, HANGS, move || {
+        let ids = Mutex::new(Vec::new());
+        total(&tree, &|_| {
+            ids.lock().unwrap().push(thread::current().id());
             1
         });
-        indices.into_inner().unwrap()
+        ids.into_inner().unwrap()
     });
-    let outside = indices.iter().filter(|i| i.is_none()).count();
+    let outside = ids.iter().filter(|&&id| !pools::in_global_pool(id)).count();
     assert_eq!(
         outside,
         0,
-        "{outside} of {} leaves were weighed outside rayon's thread pool \
-         (rayon::current_thread_index() was None): are the subtrees added up with plain recursion \
-         (or threads of your own) instead of rayon::join?",
-        indices.len()
+        "{outside} of {} leaves were weighed outside rayon's global pool: are the subtrees added up with \
+         plain recursion (or threads, or a rayon pool, of your own) instead of rayon::join?",
+        ids.len()
     );
 }
 
 #[test]
-fn both_halves_of_every_node_run_at_the_same_time() {
-    // A tree of 8 leaves in a pool of 8 threads. Each pair of sibling leaves
-    // (0 and 1, 2 and 3, ...) meets at a gate: each leaf waits there (up to
-    // 1 s, only the first time it fails) until its sibling arrives. Halves
-    // run one after another never meet.
-    let (sum, missed) = within(LIMIT, HANGS, || {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(8).build().unwrap();
-        let gates: Vec<Gate> = (0..4).map(|_| Gate::new(2)).collect();
-        let gave_up = AtomicBool::new(false);
-        let missed = Mutex::new(None);
-        let tree = balanced(0, 8);
-        let sum = pool.install(|| {
-            total(&tree, &|item| {
-                if !gave_up.load(Ordering::SeqCst) && gates[item as usize / 2].wait(WAIT).is_err() {
-                    gave_up.store(true, Ordering::SeqCst);
-                    *missed.lock().unwrap() = Some(item);
-                }
-                item
-            })
+fn every_leaf_can_be_weighed_at_the_same_time() {
+    // Trees of every shape, with up to 32 leaves, in a pool of 32 threads:
+    // each leaf waits (up to 1 s) until every leaf is being weighed. With
+    // rayon::join at every node, idle threads take up every waiting half,
+    // down to the last leaf; recursion without join anywhere in the tree
+    // (the top, the bottom, a lopsided side) leaves some leaves waiting for
+    // others to finish, and the gate never fills.
+    let mut rng = Rng::from_env();
+    for shape in SHAPES {
+        let leaves = WIDE - rng.below(8);
+        let items: Vec<u64> = (0..leaves as u64).collect();
+        let tree = build(shape, &items, &mut rng);
+        let want = expected(&tree, &|item| item);
+        let (sum, in_pool, timed_out) = within(LIMIT, HANGS, move || {
+            let pool = pools::pool(WIDE);
+            let gate = Gate::new(leaves);
+            let in_pool = AtomicUsize::new(0);
+            let sum = pool.install(|| {
+                total(&tree, &|item| {
+                    if pool.current_thread_index().is_some() {
+                        in_pool.fetch_add(1, Ordering::SeqCst);
+                    }
+                    let _ = gate.wait(WAIT);
+                    item
+                })
+            });
+            (sum, in_pool.into_inner(), gate.timed_out())
         });
-        (sum, missed.into_inner().unwrap())
-    });
-    if let Some(item) = missed {
-        let sibling = item ^ 1;
-        panic!(
-            "in a pool of 8 rayon threads, leaf {item} waited 1 s for its sibling leaf {sibling}, which did \
-             not start meanwhile: the two halves of a node were added up one after another. Call \
-             rayon::join at every node, with one recursive call in each closure"
+        assert_eq!(
+            in_pool, leaves,
+            "total was called inside a rayon pool, but only {in_pool} of {leaves} leaves were weighed on \
+             that pool's threads: use rayon::join in the pool you are called in, not threads or a pool of \
+             your own"
+        );
+        if let Some(arrived) = timed_out {
+            panic!(
+                "a {shape:?} tree of {leaves} leaves, in a pool of {WIDE} rayon threads: only {arrived} \
+                 leaves were being weighed at the same time (the test waited 1 s for all {leaves}). Some \
+                 nodes added up their two halves one after another: call rayon::join at every node, with \
+                 one recursive call in each closure"
+            );
+        }
+        assert_eq!(sum, want, "the items of a {shape:?} tree add up to {want}, total returned {sum}");
+    }
+}
+
+#[test]
+fn same_total_in_pools_of_any_size() {
+    let mut rng = Rng::from_env();
+    let leaves = 50 + rng.below(300);
+    let items: Vec<u64> = (0..leaves as u64).map(|_| rng.range(0..1_000_000)).collect();
+    for threads in [1, 3, 8] {
+        let tree = build(Shape::Random, &items, &mut rng);
+        let want: u64 = items.iter().sum();
+        let (sum, outside) = within(LIMIT, HANGS, move || {
+            let pool = pools::pool(threads);
+            let outside = AtomicUsize::new(0);
+            let sum = pool.install(|| {
+                total(&tree, &|item| {
+                    if pool.current_thread_index().is_none() {
+                        outside.fetch_add(1, Ordering::SeqCst);
+                    }
+                    item
+                })
+            });
+            (sum, outside.into_inner())
+        });
+        assert_eq!(sum, want, "in a pool of {threads} rayon threads, the leaves add up to {want}, total returned {sum}");
+        assert_eq!(
+            outside, 0,
+            "in a pool of {threads} rayon threads, {outside} of {leaves} leaves were weighed outside that \
+             pool: use rayon::join in the pool you are called in, not threads or a pool of your own"
         );
     }
-    assert_eq!(sum, 28, "the items 0..8 add up to 28, total returned {sum}");
+}
+
+// Which pool ran a callback. A test's own pool answers through
+// `ThreadPool::current_thread_index` (`Some` only on a worker of that very
+// pool); rayon's global pool is built by the test, before the code under
+// test runs, with a start handler that records its workers' thread ids.
+// Neither can be imitated by a pool of the code's own, whatever its size or
+// thread names.
+mod pools {
+    use std::sync::{Mutex, OnceLock};
+    use std::thread::{self, ThreadId};
+
+    static GLOBAL_WORKERS: Mutex<Vec<ThreadId>> = Mutex::new(Vec::new());
+
+    /// Builds rayon's global pool (default size) with its workers recorded.
+    pub fn watch_global_pool() {
+        static BUILT: OnceLock<bool> = OnceLock::new();
+        let built = *BUILT.get_or_init(|| {
+            rayon::ThreadPoolBuilder::new()
+                .start_handler(|_| {
+                    GLOBAL_WORKERS
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(thread::current().id())
+                })
+                .build_global()
+                .is_ok()
+        });
+        assert!(built, "the test could not set up rayon's global pool: was it used before the test began?");
+    }
+
+    /// Whether `id` is a worker of rayon's global pool.
+    pub fn in_global_pool(id: ThreadId) -> bool {
+        GLOBAL_WORKERS.lock().unwrap_or_else(|e| e.into_inner()).contains(&id)
+    }
+
+    /// A pool of the test's own with `threads` threads.
+    pub fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("the test could not build a rayon pool")
+    }
 }

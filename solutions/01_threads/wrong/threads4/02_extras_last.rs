@@ -1,0 +1,22 @@
+// WRONG: gives the leftover numbers to the last chunks instead of the first ones
+use std::thread;
+
+pub fn sum_chunks<F>(numbers: Vec<u64>, workers: usize, chunk_sum: F) -> u64
+where
+    F: Fn(&[u64]) -> u64 + Copy + Send + 'static,
+{
+    assert!(workers > 0, "need at least one worker");
+    let base = numbers.len() / workers;
+    let extra = numbers.len() % workers;
+    let mut handles = Vec::new();
+    let mut start = 0;
+    for i in 0..workers {
+        let len = if i >= workers - extra { base + 1 } else { base };
+        let chunk = numbers[start..start + len].to_vec();
+        start += len;
+        handles.push(thread::spawn(move || chunk_sum(&chunk)));
+    }
+    handles.into_iter().map(|h| h.join().unwrap()).sum()
+}
+
+fn main() {}

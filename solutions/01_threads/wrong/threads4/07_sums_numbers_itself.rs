@@ -1,0 +1,25 @@
+// WRONG: calls chunk_sum but adds up the numbers itself, ignoring what chunk_sum returned
+use std::thread;
+
+pub fn sum_chunks<F>(numbers: Vec<u64>, workers: usize, chunk_sum: F) -> u64
+where
+    F: Fn(&[u64]) -> u64 + Copy + Send + 'static,
+{
+    assert!(workers > 0, "need at least one worker");
+    let base = numbers.len() / workers;
+    let extra = numbers.len() % workers;
+    let mut handles = Vec::new();
+    let mut start = 0;
+    for i in 0..workers {
+        let len = if i < extra { base + 1 } else { base };
+        let chunk = numbers[start..start + len].to_vec();
+        start += len;
+        handles.push(thread::spawn(move || {
+            let _ = chunk_sum(&chunk);
+            chunk.iter().sum::<u64>()
+        }));
+    }
+    handles.into_iter().map(|h| h.join().unwrap()).sum()
+}
+
+fn main() {}

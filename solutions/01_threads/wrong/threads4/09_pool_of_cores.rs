@@ -1,0 +1,34 @@
+// WRONG: caps the number of threads at the number of cores (at least 4), ignoring workers
+use std::thread;
+
+pub fn sum_chunks<F>(numbers: Vec<u64>, workers: usize, chunk_sum: F) -> u64
+where
+    F: Fn(&[u64]) -> u64 + Copy + Send + 'static,
+{
+    assert!(workers > 0, "need at least one worker");
+    let threads = thread::available_parallelism()
+        .map_or(4, |n| n.get())
+        .max(4)
+        .min(workers);
+    let base = numbers.len() / workers;
+    let extra = numbers.len() % workers;
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for i in 0..workers {
+        let len = if i < extra { base + 1 } else { base };
+        chunks.push(numbers[start..start + len].to_vec());
+        start += len;
+    }
+    let mut total = 0;
+    for batch in chunks.chunks(threads) {
+        let handles: Vec<_> = batch
+            .iter()
+            .cloned()
+            .map(|chunk| thread::spawn(move || chunk_sum(&chunk)))
+            .collect();
+        total += handles.into_iter().map(|h| h.join().unwrap()).sum::<u64>();
+    }
+    total
+}
+
+fn main() {}

@@ -1,0 +1,19 @@
+// WRONG: joins each scoped thread right after spawning it
+use std::thread;
+
+pub fn map_chunks<R, F>(data: &[u64], workers: usize, f: F) -> Vec<R>
+where
+    F: Fn(&[u64]) -> R + Sync,
+    R: Send,
+{
+    assert!(workers > 0, "need at least one worker");
+    let chunk_len = data.len().div_ceil(workers).max(1);
+    let f = &f;
+    thread::scope(|scope| {
+        data.chunks(chunk_len)
+            .map(|chunk| scope.spawn(move || f(chunk)).join().unwrap())
+            .collect()
+    })
+}
+
+fn main() {}

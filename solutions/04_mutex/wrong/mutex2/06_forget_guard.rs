@@ -1,0 +1,25 @@
+// WRONG: forgets the guard (mem::forget) instead of dropping it, so the board stays locked
+use std::sync::Mutex;
+use std::thread;
+
+pub fn play_round(
+    board: &Mutex<Vec<u32>>,
+    players: usize,
+    score: impl Fn(usize) -> u32 + Sync,
+) -> u32 {
+    let mut scores = board.lock().unwrap();
+    scores.clear();
+    std::mem::forget(scores);
+    let score = &score;
+    thread::scope(|s| {
+        for i in 0..players {
+            s.spawn(move || {
+                let points = score(i);
+                board.lock().unwrap().push(points);
+            });
+        }
+    });
+    board.lock().unwrap().iter().sum()
+}
+
+fn main() {}

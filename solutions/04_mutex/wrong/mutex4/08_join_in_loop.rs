@@ -1,0 +1,29 @@
+// WRONG: joins each worker right after starting it, so the workers run one after another
+use std::sync::Mutex;
+use std::thread;
+
+pub fn process_all(
+    inbox: &Mutex<Vec<u64>>,
+    results: &Mutex<Vec<u64>>,
+    workers: usize,
+    work: impl Fn(u64) -> u64 + Sync,
+) {
+    let work = &work;
+    thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(move || {
+                loop {
+                    let Some(job) = inbox.lock().unwrap().pop() else {
+                        break;
+                    };
+                    let answer = work(job);
+                    results.lock().unwrap().push(answer);
+                }
+            })
+            .join()
+            .unwrap();
+        }
+    });
+}
+
+fn main() {}

@@ -1,0 +1,37 @@
+// WRONG: finish drains the items into a new Vec instead of taking the sink's own Vec out
+#![allow(unused_imports)]
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+pub fn start_producers<T, F>(
+    sink: &Arc<Mutex<Vec<T>>>,
+    workers: usize,
+    make: F,
+) -> Vec<JoinHandle<()>>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> T + Send + Sync + 'static,
+{
+    let make = Arc::new(make);
+    (0..workers)
+        .map(|i| {
+            let sink = Arc::clone(sink);
+            let make = Arc::clone(&make);
+            thread::spawn(move || {
+                let item = make(i);
+                sink.lock().unwrap().push(item);
+            })
+        })
+        .collect()
+}
+
+pub fn finish<T>(sink: Arc<Mutex<Vec<T>>>, producers: Vec<JoinHandle<()>>) -> Vec<T> {
+    for producer in producers {
+        producer.join().unwrap();
+    }
+    let items = sink.lock().unwrap().drain(..).collect();
+    items
+}
+
+fn main() {}

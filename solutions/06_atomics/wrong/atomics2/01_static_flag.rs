@@ -1,0 +1,62 @@
+// WRONG: one static stop flag for every worker: stopping one stops them all
+// atomics2: a background worker that can be told to stop.
+//
+// `start` spawns a thread that calls `tick` over and over until the worker
+// is stopped; `Worker::stop` asks it to stop, waits for the thread to end
+// and returns how many ticks it made. But `stop` never returns: the thread
+// keeps ticking as if it had never been asked.
+//
+// `bool` is `Copy`, so the `move` closure took its own copy of `stop`:
+// setting the worker's field later changes a different `bool` from the one
+// the thread keeps reading. Both threads need to see the same flag, and it
+// must be safe for one thread to write it while the other reads it.
+//
+// Make `stop` work: the worker must finish its current tick, see the flag,
+// and end.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+#[derive(Debug)]
+pub struct Worker {
+    // One flag, shared by the worker's owner and its thread.
+    stop: Arc<AtomicBool>,
+    handle: JoinHandle<u64>,
+}
+
+// Don't change this signature: the hidden tests call it.
+// Spawns a thread that calls `tick` until the worker is stopped.
+pub fn start(mut tick: impl FnMut() + Send + 'static) -> Worker {
+    STOP.store(false, Ordering::SeqCst);
+    let stop = Arc::new(AtomicBool::new(false));
+    let handle = thread::spawn(move || {
+        let mut ticks = 0;
+        while !STOP.load(Ordering::SeqCst) {
+            tick();
+            ticks += 1;
+        }
+        ticks
+    });
+    Worker { stop, handle }
+}
+
+impl Worker {
+    // Don't change this signature: the hidden tests call it.
+    // Tells the worker to stop, waits for its thread to end and returns the
+    // number of ticks it made.
+    pub fn stop(self) -> u64 {
+        STOP.store(true, Ordering::SeqCst);
+        self.handle.join().unwrap()
+    }
+}
+
+fn main() {
+    let worker = start(|| thread::sleep(Duration::from_millis(10)));
+    thread::sleep(Duration::from_millis(55));
+    let ticks = worker.stop();
+    println!("the worker ticked {ticks} times");
+}
