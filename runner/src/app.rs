@@ -34,13 +34,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         // Loads the manifest itself (the course's, or a git revision's with
         // --pristine) and reports even a broken one in the chosen format.
         Some(Command::Verify(args)) => verify::command(&root, &args),
-        Some(Command::Hint { name }) => {
+        Some(Command::Hint { name, all }) => {
             let course = load(Files::All)?;
             let (state, warnings) = store.load(&course)?;
             warnings.iter().for_each(|w| ui::warn(w));
             let name = name.unwrap_or_else(|| state.current(&course).to_string());
             let exercise = course.get(&name)?;
-            println!("Hint for {}:\n\n{}", exercise.name, exercise.hint);
+            let total = exercise.hints.len();
+            let (opened, _) = store.update(&course, |s| s.open_hints(&name, total, all))?;
+            print!("{}", ui::hints_text(exercise, opened));
+            if opened < total {
+                println!(
+                    "\n{} more: `cargo runner hint {name}` opens the next, `--all` every one.",
+                    total - opened
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::List) => {

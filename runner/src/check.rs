@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::exercise::{Exercise, Source};
 use crate::harness::{Compiled, Harness, Stage};
-use crate::platform::{self, Exit, Sandbox};
+use crate::platform::{self, Confine, Exit, Sandbox};
 use crate::process::{self, Cancel, Finish, Input, Limits};
 
 /// The verdict on an exercise.
@@ -294,9 +294,8 @@ fn run_test(
         .env("RUST_BACKTRACE", "0");
     let marker = new_marker()?;
     let input = Input {
-        stdin: format!("{marker}\n").into_bytes(),
         marker: Some(marker.into_bytes()),
-        sandbox: Some(Sandbox {
+        confine: Confine::Test(Sandbox {
             memory: exercise.memory_limit,
             tasks: exercise.task_limit,
             one_cpu: pin == Pin::OneCpu,

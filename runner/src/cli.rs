@@ -39,8 +39,14 @@ pub enum Command {
     },
     /// Check every exercise in course order.
     Verify(VerifyArgs),
-    /// Show the hint of an exercise (default: the current one).
-    Hint { name: Option<String> },
+    /// Open the next hint of an exercise (default: the current one): each
+    /// call shows one more rung, from the cause to the cure.
+    Hint {
+        name: Option<String>,
+        /// Show every rung at once.
+        #[arg(long)]
+        all: bool,
+    },
     /// List every exercise with its topic and status.
     List,
     /// Restore an exercise's original text (or every exercise's, with

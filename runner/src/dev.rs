@@ -52,6 +52,7 @@ pub fn check(
         .collect();
     problems.extend(lint::bin_problems(course));
     problems.extend(lint::todo_problems(course));
+    problems.extend(lint::hint_problems(course));
     if let Some(rustfmt) = &tools.rustfmt {
         problems.extend(lint::rustfmt_problems(course, rustfmt)?);
     }

@@ -13,7 +13,9 @@ pub struct Exercise {
     pub name: String,
     /// Topic folder, the same under exercises/, solutions/ and tests/.
     pub dir: String,
-    pub hint: String,
+    /// The hint ladder: the symptom's cause first, the cure last; shown one
+    /// rung at a time.
+    pub hints: Vec<String>,
     /// Time limit of each hidden test.
     pub timeout: Duration,
     /// Output kept per process, in bytes.
@@ -79,7 +81,7 @@ impl Exercise {
         Exercise {
             name: name.to_string(),
             dir: dir.to_string(),
-            hint: hint.to_string(),
+            hints: vec![hint.to_string()],
             timeout: DEFAULT_TIMEOUT,
             output_limit: DEFAULT_OUTPUT_LIMIT,
             compile_timeout: DEFAULT_COMPILE_TIMEOUT,

@@ -37,7 +37,8 @@ use serde::{Deserialize, Serialize};
 use crate::durable;
 use crate::exercise::{Exercise, Source};
 use crate::hidden::{self, HiddenTests};
-use crate::process::{self, Cancel, Finish, Limits};
+use crate::platform::{self, Confine};
+use crate::process::{self, Cancel, Finish, Input, Limits};
 
 /// The edition exercises, solutions and hidden tests are written in.
 pub const EDITION: &str = "2024";
@@ -297,7 +298,7 @@ impl Harness {
             .arg("-o")
             .arg(&rlib)
             .arg(&snapshot);
-        let ran = process::run(command, limits, cancel)
+        let ran = process::run_with(command, compiler_input(), limits, cancel)
             .with_context(|| format!("cannot run `{}`", self.rustc.display()))?;
         let warnings = ran.output.text();
         match ran.finish {
@@ -326,7 +327,7 @@ impl Harness {
             .arg("-o")
             .arg(&output)
             .arg(&root_file);
-        let ran = process::run(command, limits, cancel)
+        let ran = process::run_with(command, compiler_input(), limits, cancel)
             .with_context(|| format!("cannot run `{}`", self.rustc.display()))?;
         let compiled = match ran.finish {
             Finish::Exited(status) if status.success() => {
@@ -374,6 +375,17 @@ impl Harness {
             .arg(remap(&self.root, Path::new("")))
             .args(self.extern_args());
         command
+    }
+}
+
+/// The compiler runs with a memory limit: `include_bytes!("/dev/zero")`
+/// in a learner's file must not eat the machine.
+fn compiler_input() -> Input {
+    Input {
+        marker: None,
+        confine: Confine::Compiler {
+            memory: platform::COMPILER_MEMORY,
+        },
     }
 }
 

@@ -74,6 +74,27 @@ impl Tools {
     }
 }
 
+/// Rungs a hint ladder needs at least: the cause, then the cure.
+const MIN_HINT_RUNGS: usize = 2;
+
+/// Hint ladders too short to be a ladder: a single hint is the whole
+/// answer at once.
+pub fn hint_problems(course: &Course) -> Vec<String> {
+    course
+        .exercises
+        .iter()
+        .filter(|e| e.hints.len() < MIN_HINT_RUNGS)
+        .map(|e| {
+            format!(
+                "{}: its hint ladder has {} rung(s), {MIN_HINT_RUNGS} at least: the cause \
+                 first, the cure last (`hints = [...]` in info.toml)",
+                e.name,
+                e.hints.len()
+            )
+        })
+        .collect()
+}
+
 /// Exercises without a `// TODO` marker.
 pub fn todo_problems(course: &Course) -> Vec<String> {
     course

@@ -33,7 +33,10 @@ struct RawManifest {
 struct RawExercise {
     name: Spanned<String>,
     dir: Spanned<String>,
-    hint: Spanned<String>,
+    /// One hint (an older form: a ladder of one rung).
+    hint: Option<Spanned<String>>,
+    /// The hint ladder, one rung per string.
+    hints: Option<Spanned<Vec<String>>>,
     timeout_secs: Option<Spanned<f64>>,
     output_limit_kib: Option<Spanned<u64>>,
     compile_timeout_secs: Option<Spanned<f64>>,
@@ -206,10 +209,39 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
                 ),
             );
         }
-        if entry.hint.get_ref().trim().is_empty() {
-            problem(entry.hint.span(), format!("the hint of `{name}` is empty"));
+        let hints: Vec<String> = match (&entry.hint, &entry.hints) {
+            (Some(hint), None) => vec![hint.get_ref().trim().to_string()],
+            (None, Some(hints)) => hints
+                .get_ref()
+                .iter()
+                .map(|h| h.trim().to_string())
+                .collect(),
+            (Some(_), Some(hints)) => {
+                problem(
+                    hints.span(),
+                    format!("`{name}` has both `hint` and `hints`: keep `hints`, the ladder"),
+                );
+                Vec::new()
+            }
+            (None, None) => {
+                problem(
+                    entry.name.span(),
+                    format!("`{name}` has no `hints` (a list of hint rungs)"),
+                );
+                Vec::new()
+            }
+        };
+        let span = entry
+            .hints
+            .as_ref()
+            .map(Spanned::span)
+            .or_else(|| entry.hint.as_ref().map(Spanned::span))
+            .unwrap_or_else(|| entry.name.span());
+        if hints.iter().any(String::is_empty) || (hints.is_empty() && entry.hints.is_some()) {
+            problem(span, format!("a hint of `{name}` is empty"));
         }
-        let mut exercise = Exercise::new(name, dir, entry.hint.get_ref().trim());
+        let mut exercise = Exercise::new(name, dir, "");
+        exercise.hints = hints;
         let mut seconds = |field: Option<Spanned<f64>>, what: &str, max: f64| {
             let t = field?;
             let value = *t.get_ref();
@@ -363,7 +395,7 @@ mod tests {
             "1:18: format_version 2",
             "4:7: dir `../up`",
             "7:8: exercise name `a` is used twice",
-            "9:8: the hint of `a` is empty",
+            "9:8: a hint of `a` is empty",
             "11:8: exercise name `Bad-Name`",
             "12:7: dir `/abs`",
             "14:16: timeout_secs",

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::platform;
+use crate::platform::{self, Channel, Confine};
 
 type Pid = u32;
 
@@ -56,15 +56,24 @@ pub struct Output {
 }
 
 /// What the runner hands a child besides its command line.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Input {
-    /// Written to the child's stdin, which is then closed.
-    pub stdin: Vec<u8>,
-    /// A secret only the runner and the child's own harness know: lines of
-    /// output that start with it are the harness's records.
+    /// A secret only the runner and the child's own driver know: lines
+    /// that start with it are the driver's records. It goes over a private
+    /// channel where the platform has one (the records come back on it),
+    /// else on stdin (the records come back in the output).
     pub marker: Option<Vec<u8>>,
-    /// Confinement and limits for a test process.
-    pub sandbox: Option<platform::Sandbox>,
+    /// Limits and confinement.
+    pub confine: Confine,
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Input {
+            marker: None,
+            confine: Confine::Nothing,
+        }
+    }
 }
 
 impl Output {
@@ -186,8 +195,17 @@ pub fn run_with(
 ) -> io::Result<Ran> {
     let started = Instant::now();
     let (reader, writer) = io::pipe()?;
+    let channel = match input.marker {
+        Some(_) => Channel::open()?,
+        None => None,
+    };
+    // Without a channel, the marker goes on stdin.
+    let stdin = match (&input.marker, &channel) {
+        (Some(marker), None) => [marker.as_slice(), b"\n"].concat(),
+        _ => Vec::new(),
+    };
     command
-        .stdin(if input.stdin.is_empty() {
+        .stdin(if stdin.is_empty() {
             Stdio::null()
         } else {
             Stdio::piped()
@@ -204,21 +222,31 @@ pub fn run_with(
                 "the runner is stopping",
             ));
         }
-        let child = platform::spawn(&mut command, input.sandbox.as_ref())?;
+        let child = platform::spawn(&mut command, &input.confine, channel.as_ref())?;
         live.push(child.id());
         child
     };
     // Our copies of the write end are gone with `command`; EOF comes when
     // the whole group has closed it.
     drop(command);
-    if let Some(mut stdin) = child.stdin.take() {
+    if let Some(mut pipe) = child.stdin.take() {
         // Small enough for the pipe's buffer; a child that exits first
         // only makes this fail.
-        let _ = stdin.write_all(&input.stdin);
+        let _ = pipe.write_all(&stdin);
     }
     let group = child.id();
-    let marker = input.marker;
-    let collector = start_collecting(reader, limits.output_cap, marker);
+    let (collector, reports) = match (input.marker, channel) {
+        (Some(marker), Some(channel)) => {
+            let mut end = channel.runner_end();
+            let _ = end.write_all(&[marker.as_slice(), b"\n"].concat());
+            let reports = thread::spawn(move || read_records(end, marker));
+            (
+                start_collecting(reader, limits.output_cap, None),
+                Some(reports),
+            )
+        }
+        (marker, _) => (start_collecting(reader, limits.output_cap, marker), None),
+    };
     let (done_tx, done_rx) = mpsc::channel();
     thread::spawn(move || wait_child(child, done_tx));
 
@@ -251,7 +279,10 @@ pub fn run_with(
         Some(finish) => finish,
         None => Finish::Exited(status?),
     };
-    let output = finish_collecting(collector);
+    let mut output = finish_collecting(collector);
+    if let Some(reports) = reports {
+        output.records.extend(finish_reading(reports));
+    }
     Ok(Ran {
         finish,
         output,
@@ -267,6 +298,36 @@ fn reap(done: &mpsc::Receiver<io::Result<ExitStatus>>) -> io::Result<io::Result<
 
 fn wait_child(mut child: Child, done: mpsc::Sender<io::Result<ExitStatus>>) {
     let _ = done.send(child.wait());
+}
+
+/// The records on a driver's channel, until it closes.
+fn read_records(mut channel: impl Read, marker: Vec<u8>) -> Vec<Vec<u8>> {
+    let mut scanner = Scanner::new(Some(marker));
+    let (mut plain, mut records) = (Vec::new(), Vec::new());
+    let mut buf = [0u8; 4096];
+    loop {
+        match channel.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => scanner.feed(&buf[..n], &mut plain, &mut records),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+        plain.clear();
+    }
+    records
+}
+
+/// The channel closes with the child; a moment's grace, then nothing.
+fn finish_reading(reports: thread::JoinHandle<Vec<Vec<u8>>>) -> Vec<Vec<u8>> {
+    let deadline = Instant::now() + Duration::from_millis(500);
+    while !reports.is_finished() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(2));
+    }
+    if reports.is_finished() {
+        reports.join().unwrap_or_default()
+    } else {
+        Vec::new()
+    }
 }
 
 /// Waits briefly for the output to end. A process that escaped the group

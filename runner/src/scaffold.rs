@@ -24,17 +24,15 @@ const SOLUTION: &str = include_str!("../templates/solution.rs.tmpl");
 const TEST: &str = include_str!("../templates/test.rs.tmpl");
 const README: &str = include_str!("../templates/README.md.tmpl");
 
-/// The hint of the scaffold's example exercise: symptom and cause, a link,
-/// and the answer only after "More hints below".
-const HINT: &str = "\
-\"the job ran on the caller's thread\": calling `job()` runs it right where
+/// The hint ladder of the scaffold's example exercise: symptom and cause
+/// with a link first, the answer only on the last rung.
+const HINTS: [&str; 2] = [
+    "\"the job ran on the caller's thread\": calling `job()` runs it right where
 you are. A new thread runs a closure you hand to `thread::spawn`, see
-https://doc.rust-lang.org/book/ch16-01-threads.html
-
-More hints below.
-
-`thread::spawn(job)` returns a `JoinHandle<u64>`. `join()` waits for the
-thread and gives back `Ok(value)`; `.expect(\"the job panicked\")` unwraps it.";
+https://doc.rust-lang.org/book/ch16-01-threads.html",
+    "`thread::spawn(job)` returns a `JoinHandle<u64>`. `join()` waits for the
+thread and gives back `Ok(value)`; `.expect(\"the job panicked\")` unwraps it.",
+];
 
 pub fn new(course: &Course, name: &str, dir: &str, after: Option<&str>) -> Result<()> {
     let root = &course.root;
@@ -68,7 +66,7 @@ pub fn new(course: &Course, name: &str, dir: &str, after: Option<&str>) -> Resul
             .map_or(course.exercises.len(), |i| i + 1),
     };
 
-    let exercise = Exercise::new(name, dir, HINT);
+    let exercise = Exercise::new(name, dir, HINTS[0]);
     let readme = root.join("exercises").join(dir).join("README.md");
     let mut files: Vec<(PathBuf, String)> = vec![
         (
@@ -161,10 +159,16 @@ fn insert_entry(
     let mut entry = Table::new();
     entry["name"] = toml_edit::value(name);
     entry["dir"] = toml_edit::value(dir);
-    let hint: toml_edit::Value = format!("\"\"\"\n{HINT}\"\"\"")
-        .parse()
-        .context("the hint template is not a TOML string")?;
-    entry["hint"] = Item::Value(hint);
+    let mut hints = toml_edit::Array::new();
+    for rung in HINTS {
+        let rung: toml_edit::Value = format!("\"\"\"\n{rung}\"\"\"")
+            .parse()
+            .context("a hint of the template is not a TOML string")?;
+        hints.push_formatted(rung.decorated("\n", ""));
+    }
+    hints.set_trailing("\n");
+    hints.set_trailing_comma(true);
+    entry["hints"] = toml_edit::value(hints);
     let prefix = if new_topic {
         format!("\n# --- {dir} ---\n")
     } else {
@@ -214,7 +218,10 @@ mod tests {
         let out = insert_entry(MANIFEST_TEXT, "a3", "a", 2, false).expect("inserted");
         assert_eq!(names(&out), ["a1", "a2", "a3", "b1"]);
         let without: String = out.replacen(
-            &format!("\n[[exercises]]\nname = \"a3\"\ndir = \"a\"\nhint = \"\"\"\n{HINT}\"\"\"\n"),
+            &format!(
+                "\n[[exercises]]\nname = \"a3\"\ndir = \"a\"\nhints = [\n\"\"\"\n{}\"\"\",\n\"\"\"\n{}\"\"\",\n]\n",
+                HINTS[0], HINTS[1]
+            ),
             "",
             1,
         );

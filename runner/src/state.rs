@@ -6,7 +6,7 @@
 //! a second runner never leaves a half-written or stale file. A missing or
 //! unreadable file means a fresh start (the unreadable one is kept aside).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -30,9 +30,26 @@ pub struct State {
     /// Exercises whose hidden tests passed.
     #[serde(default)]
     pub done: BTreeSet<String>,
+    /// How many rungs of each exercise's hint ladder the learner opened.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hints: BTreeMap<String, usize>,
 }
 
 impl State {
+    /// Rungs of `name`'s hint ladder opened so far.
+    pub fn hints_opened(&self, name: &str) -> usize {
+        self.hints.get(name).copied().unwrap_or(0)
+    }
+
+    /// Opens the next rung of `name`'s ladder of `total` (if one is left),
+    /// or every rung with `all`; returns how many are open.
+    pub fn open_hints(&mut self, name: &str, total: usize, all: bool) -> usize {
+        let opened = self.hints_opened(name);
+        let now = if all { total } else { (opened + 1).min(total) }.max(opened);
+        self.hints.insert(name.to_string(), now);
+        now
+    }
+
     pub fn is_done(&self, name: &str) -> bool {
         self.done.contains(name)
     }
@@ -73,6 +90,7 @@ impl State {
     fn retain_known(&mut self, course: &Course) -> bool {
         let before = self.clone();
         self.done.retain(|name| course.find(name).is_some());
+        self.hints.retain(|name, _| course.find(name).is_some());
         if self
             .current
             .as_deref()

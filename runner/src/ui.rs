@@ -232,6 +232,22 @@ pub fn neutralize(text: &str, keep: Keep) -> String {
     out
 }
 
+/// The first `opened` rungs of an exercise's hint ladder, numbered.
+pub fn hints_text(exercise: &Exercise, opened: usize) -> String {
+    let total = exercise.hints.len();
+    let mut out = String::new();
+    for (i, rung) in exercise.hints.iter().take(opened).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{}\n{rung}\n",
+            format!("Hint {} of {total} for {}:", i + 1, exercise.name).bold()
+        ));
+    }
+    out
+}
+
 /// What a test that timed out probably means.
 pub fn timeout_note(limit: Duration) -> String {
     format!(

@@ -1,14 +1,15 @@
 // The runner's test driver, compiled into every test binary in place of
 // libtest. It runs one hidden test per process and reports the verdict on a
-// line that starts with a secret marker the runner writes to its stdin:
-// the driver reads it before any learner code runs, and the learner's code,
-// which lives in another crate and cannot read this one's memory or
-// /proc (the sandbox), cannot forge that line. Exit codes alone prove
-// nothing: `process::exit(0)` from learner code is a crash, not a pass.
+// line that starts with a secret marker. On Unix, marker and record travel
+// on a socket the runner hands over as fd 3 (code under test cannot reopen
+// a socket through /proc/self/fd, and the sandbox denies /proc anyway);
+// elsewhere the marker comes on stdin and the record goes to stderr. The
+// driver reads the marker before any learner code runs. Exit codes alone
+// prove nothing: `process::exit(0)` from learner code is a crash.
 //
-// Usage: <binary> <test name>   (the marker comes on stdin)
+// Usage: <binary> <test name>
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 
@@ -16,9 +17,8 @@ use std::sync::{Arc, Mutex};
 type Location = Arc<Mutex<Option<String>>>;
 
 pub fn main(tests: &[(&str, fn())]) -> std::process::ExitCode {
-    let mut marker = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut marker);
-    let marker = marker.trim_end_matches(['\n', '\r']).to_string();
+    let mut report = channel::Report::open();
+    let marker = report.marker();
     confine::forbid_exec();
 
     let Some(name) = std::env::args().nth(1) else {
@@ -71,13 +71,100 @@ pub fn main(tests: &[(&str, fn())]) -> std::process::ExitCode {
             )
         }
     };
-    // One write to unbuffered stderr, under the pipe's atomic size, so that
-    // no other thread's output lands inside the line.
     let _ = std::io::stdout().lock().flush();
-    let line = format!("\n{marker}{record}\n");
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
-    // Exit at once: threads the code left behind do not run on.
-    std::process::exit(if result.is_ok() { 0 } else { 101 })
+    report.send(&format!("\n{marker}{record}\n"));
+    // Exit at once, without running anything of the code's (thread-local
+    // destructors, a thread that is already exiting): threads it left
+    // behind do not run on, and cannot choose the exit code.
+    channel::exit_now(if result.is_ok() { 0 } else { 101 })
+}
+
+#[cfg(unix)]
+mod channel {
+    use std::io::{Read, Write};
+    use std::os::fd::FromRawFd;
+    use std::os::unix::net::UnixStream;
+
+    /// Where the driver gets its marker and sends its record: the socket
+    /// the runner handed over (a socket cannot be reopened through
+    /// /proc/self/fd, so code under test cannot reach it), else stdin and
+    /// stderr.
+    pub enum Report {
+        Channel(UnixStream),
+        Stdio,
+    }
+
+    unsafe extern "C" {
+        fn _exit(code: i32) -> !;
+    }
+
+    impl Report {
+        pub fn open() -> Report {
+            match std::env::var("RUNNER_CHANNEL_FD").ok().and_then(|f| f.parse().ok()) {
+                // SAFETY: the runner opened this descriptor for us.
+                Some(fd) => Report::Channel(unsafe { UnixStream::from_raw_fd(fd) }),
+                None => Report::Stdio,
+            }
+        }
+
+        /// The marker, read byte by byte so that no copy of it stays in a
+        /// buffer that code under test shares.
+        pub fn marker(&mut self) -> String {
+            let mut marker = Vec::new();
+            let mut byte = [0u8];
+            loop {
+                let read = match self {
+                    Report::Channel(stream) => stream.read(&mut byte),
+                    Report::Stdio => std::io::stdin().read(&mut byte),
+                };
+                match read {
+                    Ok(1) if byte[0] != b'\n' => marker.push(byte[0]),
+                    _ => break,
+                }
+            }
+            String::from_utf8_lossy(&marker).into_owned()
+        }
+
+        /// One write, so that no other thread's output lands inside it.
+        pub fn send(&mut self, line: &str) {
+            let _ = match self {
+                Report::Channel(stream) => stream.write_all(line.as_bytes()),
+                Report::Stdio => std::io::stderr().lock().write_all(line.as_bytes()),
+            };
+        }
+    }
+
+    pub fn exit_now(code: i32) -> ! {
+        // SAFETY: ends the process at once; nothing is left to flush.
+        unsafe { _exit(code) }
+    }
+}
+
+#[cfg(not(unix))]
+mod channel {
+    use std::io::Write;
+
+    pub struct Report;
+
+    impl Report {
+        pub fn open() -> Report {
+            Report
+        }
+
+        pub fn marker(&mut self) -> String {
+            let mut marker = String::new();
+            let _ = std::io::stdin().lock().read_line(&mut marker);
+            marker.trim_end_matches(['\n', '\r']).to_string()
+        }
+
+        pub fn send(&mut self, line: &str) {
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        }
+    }
+
+    pub fn exit_now(code: i32) -> ! {
+        std::process::exit(code)
+    }
 }
 
 /// The panic's text, cut to fit the record in one atomic pipe write.

@@ -296,9 +296,27 @@ fn corrupt_state_means_a_fresh_start_with_a_warning() {
 #[test]
 fn hint_and_unknown_names() {
     let course = Course::new();
-    let run = course.run(&["hint", "failing"]);
+    // One rung per call, kept in the progress; `--all` opens the rest.
+    let run = course.run(&["--color", "never", "hint", "failing"]);
     assert_eq!(run.code(), 0);
-    assert!(run.stdout().contains("Return the sum"), "{}", run.all());
+    let out = run.stdout();
+    assert!(out.contains("Hint 1 of 2 for failing:"), "{out}");
+    assert!(out.contains("Return the sum"), "{out}");
+    assert!(!out.contains("The answer"), "the cure waits: {out}");
+    assert!(out.contains("1 more: `cargo runner hint failing`"), "{out}");
+    let state = course.read(".runner/state.toml");
+    assert!(state.contains("failing = 1"), "{state}");
+    let run = course.run(&["--color", "never", "hint", "failing"]);
+    let out = run.stdout();
+    assert!(out.contains("Hint 2 of 2 for failing:"), "{out}");
+    assert!(out.contains("The answer: return the sum"), "{out}");
+    assert!(!out.contains("more:"), "{out}");
+    let run = course.run(&["--color", "never", "hint", "--all", "passing"]);
+    assert!(
+        run.stdout().contains("Hint 2 of 2 for passing:"),
+        "{}",
+        run.all()
+    );
     let run = course.run(&["hint", "nope"]);
     assert_eq!(run.code(), 2);
     assert!(

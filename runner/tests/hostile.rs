@@ -138,6 +138,14 @@ fn code_under_test_cannot_write_the_course_or_the_cache() {
     // easy to fill.
     if std::fs::write("here.txt", b"x").is_ok() { written += 1000; }
     if std::fs::write(std::env::temp_dir().join("t.txt"), b"x").is_ok() { written += 1000; }
+    // Modes and owners (Landlock does not cover them), UDP (nor that), and
+    // the terminals a learner types into.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::Permissions::from_mode(0o777);
+    if std::fs::set_permissions(root.join("info.toml"), mode).is_ok() { written += 10_000; }
+    if std::os::unix::fs::chown(root.join("info.toml"), Some(0), Some(0)).is_ok() { written += 10_000; }
+    if std::net::UdpSocket::bind("127.0.0.1:0").is_ok() { written += 100_000; }
+    if std::fs::read_dir("/dev/pts").is_ok() { written += 100_000; }
     a + b + written"#,
     );
     let before: Vec<String> = [
@@ -382,4 +390,82 @@ fn a_test_cannot_reach_the_controlling_terminal() {
     let seen = String::from_utf8_lossy(&seen);
     assert!(!seen.contains("TTY-WRITTEN"), "{seen}");
     assert_eq!(status.code(), Some(0), "/dev/tty was refused: {seen}");
+}
+
+/// The red team's forgery: reopen the output pipe through /dev/fd, steal the
+/// driver's report line (and its secret), forge a pass with it, and hold
+/// the process's exit open in a thread-local destructor so that the forger
+/// picks the exit code. The report goes over a socket, which cannot be
+/// reopened, and the driver ends with `_exit`.
+#[cfg(target_os = "linux")]
+#[test]
+fn stealing_the_report_through_dev_fd_does_not_pass() {
+    let course = course_with(
+        r#"
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+static THIEF_SAW_DOT: AtomicBool = AtomicBool::new(false);
+static FORGED: AtomicBool = AtomicBool::new(false);
+
+fn thief(mut pipe: std::fs::File) {
+    let mut buf = [0u8; 4096];
+    loop {
+        let Ok(n) = pipe.read(&mut buf) else { return };
+        if n == 0 { return; }
+        let data = &buf[..n];
+        if let Some(s) = data.iter().position(|&b| b == 0x1e) {
+            let rest = &data[s..];
+            if let Some(colon) = rest.iter().position(|&b| b == b':') {
+                let mut line = b"\n".to_vec();
+                line.extend_from_slice(&rest[..=colon]);
+                line.extend_from_slice(b"{\"status\":\"passed\",\"millis\":1}\n");
+                let _ = std::io::stderr().write_all(&line);
+                FORGED.store(true, Ordering::SeqCst);
+                loop { std::thread::park(); }
+            }
+        }
+        THIEF_SAW_DOT.store(true, Ordering::SeqCst);
+    }
+}
+
+struct HoldExit;
+impl Drop for HoldExit {
+    fn drop(&mut self) {
+        // Runs inside libc's exit(0), after std let this thread be "the" exiter.
+        while !FORGED.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+thread_local!(static HOLD: HoldExit = const { HoldExit });
+
+fn setup() {
+    std::panic::set_hook(Box::new(|_| {}));
+    let Ok(pipe) = std::fs::File::open("/dev/fd/2") else { return };
+    std::thread::spawn(move || thief(pipe));
+    std::thread::sleep(Duration::from_millis(20));
+    for _ in 0..20 {
+        THIEF_SAW_DOT.store(false, Ordering::SeqCst);
+        let _ = std::io::stderr().write_all(b".");
+        std::thread::sleep(Duration::from_millis(10));
+        if !THIEF_SAW_DOT.load(Ordering::SeqCst) {
+            break;
+        }
+    }
+    std::thread::spawn(|| {
+        HOLD.with(|_| ());
+        std::process::exit(0);
+    });
+    std::thread::sleep(Duration::from_millis(20));
+}
+"#,
+        "static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(setup);
+    a + b + 1",
+    );
+    for _ in 0..3 {
+        assert_not_passed(&course, "a stolen and forged report");
+    }
 }

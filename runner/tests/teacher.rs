@@ -711,14 +711,14 @@ fn dev_check_catches_a_flaky_solution_and_an_empty_hint() {
     course.write(
         "info.toml",
         &course.read("info.toml").replace(
-            "hint = \"Return the sum, not the difference.\"",
-            "hint = \"  \"",
+            "hints = [\"Return the sum, not the difference.\",",
+            "hints = [\"  \",",
         ),
     );
     let run = course.run(&["dev", "check"]);
     assert_eq!(run.code(), 2, "{}", run.all());
     assert!(
-        run.stderr().contains("the hint of `failing` is empty"),
+        run.stderr().contains("a hint of `failing` is empty"),
         "{}",
         run.all()
     );

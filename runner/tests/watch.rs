@@ -50,9 +50,9 @@ impl Course {
             "format_version = 1\n\
              welcome_message = \"Welcome to the watch test course.\"\n\
              final_message = \"Watch course complete.\"\n\n\
-             [[exercises]]\nname = \"first\"\ndir = \"basics\"\nhint = \"Return the answer.\"\n\
+             [[exercises]]\nname = \"first\"\ndir = \"basics\"\nhints = [\"Return the answer.\", \"It is 42.\"]\n\
              timeout_secs = 60\n\n\
-             [[exercises]]\nname = \"second\"\ndir = \"basics\"\nhint = \"Also 42.\"\n",
+             [[exercises]]\nname = \"second\"\ndir = \"basics\"\nhints = [\"Also 42.\", \"Return 42.\"]\n",
         );
         course.write(
             "exercises/Cargo.toml",
@@ -349,8 +349,16 @@ fn a_fix_is_checked_on_save_recorded_at_once_and_n_moves_on() {
     let progress = course.read(".runner/state.toml");
     assert!(progress.contains("done = [\"first\"]"), "{progress}");
 
+    // The hint ladder opens one rung per `h`, says what is left, then hides.
     watch.press("h");
-    watch.wait_for("the hint", |s| s.contains("Return the answer."));
+    let screen = watch.wait_for("the first hint", |s| s.contains("Return the answer."));
+    assert!(!screen.contains("It is 42."), "{screen}");
+    assert!(screen.contains("1 more hint: press h."), "{screen}");
+    watch.press("h");
+    let screen = watch.wait_for("the second hint", |s| s.contains("It is 42."));
+    assert!(screen.contains("That was the last hint"), "{screen}");
+    watch.press("h");
+    watch.wait_for("the hints hidden", |s| !s.contains("It is 42."));
     watch.press("n");
     let screen = watch.wait_verdict("✗ second 1 of 1 hidden tests failed");
     assert!(screen.contains("second (2/2)"), "{screen}");

@@ -17,9 +17,24 @@ mod windows;
 use windows as imp;
 
 pub use imp::{
-    can_pin, confinement, describe_exit, init, kill_tree, on_termination, release,
+    Channel, can_pin, confinement, describe_exit, init, kill_tree, on_termination, release,
     shared_file_permissions, spawn, sweep_orphans,
 };
+
+/// How a child is confined beyond its own group.
+#[derive(Debug, Clone)]
+pub enum Confine {
+    /// Nothing more (git, and the like).
+    Nothing,
+    /// The compiler: a memory limit (`include_bytes!("/dev/zero")` must not
+    /// eat the machine).
+    Compiler { memory: u64 },
+    /// A test process.
+    Test(Sandbox),
+}
+
+/// Memory the compiler may use.
+pub const COMPILER_MEMORY: u64 = 4 * 1024 * 1024 * 1024;
 
 /// What a test process may use. Applied before the test binary starts, so
 /// it holds for every line of learner code. (Windows enforces no thread

@@ -12,7 +12,9 @@
 
 use std::fs::{File, Permissions};
 use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus};
 use std::thread;
@@ -21,7 +23,7 @@ use nix::sys::resource::{Resource, setrlimit};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::{Pid, setsid};
 
-use super::{Confinement, Exit, Sandbox};
+use super::{Confine, Confinement, Exit, Sandbox};
 
 /// Bytes a test may write to one file (where nothing confines its writes).
 const FILE_SIZE_LIMIT: u64 = 64 * 1024 * 1024;
@@ -39,13 +41,75 @@ pub fn init() {
 /// Starts `command` as the leader of a new session: it has no controlling
 /// terminal, and its process group (id = its pid) holds everything it
 /// starts unless that leaves on purpose. On Linux it dies if the runner
-/// dies. A test process gets its `sandbox` too.
-pub fn spawn(command: &mut Command, sandbox: Option<&Sandbox>) -> io::Result<Child> {
+/// dies. A test process gets its sandbox too, and `channel` as its fd 3.
+pub fn spawn(
+    command: &mut Command,
+    confine: &Confine,
+    channel: Option<&Channel>,
+) -> io::Result<Child> {
     isolate(command);
-    if let Some(sandbox) = sandbox {
-        confine(command, sandbox);
+    match confine {
+        Confine::Nothing => {}
+        Confine::Compiler { memory } => limit_memory(command, *memory),
+        Confine::Test(sandbox) => self::confine(command, sandbox),
+    }
+    if let Some(channel) = channel {
+        channel.hand_over(command);
     }
     command.spawn()
+}
+
+/// A private, two-way line between the runner and a test's driver: a
+/// socket the test gets as fd 3. Unlike a pipe, a socket cannot be opened
+/// again through `/proc/self/fd` (or `/dev/fd`), so code under test can
+/// neither read what the driver writes nor write in its place.
+#[derive(Debug)]
+pub struct Channel {
+    runner: UnixStream,
+    child: OwnedFd,
+}
+
+/// The descriptor a test's driver finds the channel on.
+const CHANNEL_FD: i32 = 3;
+
+impl Channel {
+    /// A new channel (`None` where the platform has none).
+    pub fn open() -> io::Result<Option<Channel>> {
+        let (runner, child) = UnixStream::pair()?;
+        Ok(Some(Channel {
+            runner,
+            child: child.into(),
+        }))
+    }
+
+    /// The runner's end, once the child has its own.
+    pub fn runner_end(self) -> UnixStream {
+        self.runner
+    }
+
+    fn hand_over(&self, command: &mut Command) {
+        let fd = self.child.as_raw_fd();
+        command.env("RUNNER_CHANNEL_FD", CHANNEL_FD.to_string());
+        // SAFETY: dup2 is an async-signal-safe system call on a descriptor
+        // that lives until the child has started.
+        unsafe {
+            command.pre_exec(move || {
+                if libc::dup2(fd, CHANNEL_FD) < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+}
+
+fn limit_memory(command: &mut Command, memory: u64) {
+    // SAFETY: setrlimit is an async-signal-safe system call.
+    unsafe {
+        command.pre_exec(move || {
+            setrlimit(Resource::RLIMIT_DATA, memory, memory).map_err(io::Error::from)
+        });
+    }
 }
 
 /// The child `id` ended and was reaped (nothing to let go of here).
@@ -73,6 +137,7 @@ fn confine(command: &mut Command, sandbox: &Sandbox) {
     let tasks = task_limit(sandbox.tasks);
     let cpu = if sandbox.one_cpu { first_cpu() } else { None };
     let ruleset = landlock::ruleset(sandbox);
+    let filter = seccomp::filter();
     // SAFETY: only system calls on values prepared above.
     unsafe {
         command.pre_exec(move || {
@@ -94,6 +159,7 @@ fn confine(command: &mut Command, sandbox: &Sandbox) {
             if let Some(fd) = &ruleset {
                 landlock::restrict(fd)?;
             }
+            seccomp::install(&filter)?;
             Ok(())
         });
     }
@@ -118,7 +184,8 @@ pub fn kill_tree(id: u32) {
 /// cargo) share our process group, which an escapee can never join.
 pub fn sweep_orphans(ours: &dyn Fn(u32) -> bool) {
     #[cfg(target_os = "linux")]
-    for _round in 0..16 {
+    // Each round kills one generation; a chain re-parents the next to us.
+    for _round in 0..4096 {
         let own_group = nix::unistd::getpgrp();
         let strays: Vec<Pid> = children()
             .into_iter()
@@ -305,7 +372,20 @@ mod landlock {
     /// `/proc` (its `self/mem` would let code read and write the harness's
     /// memory), not the course, not home.
     const READABLE: &[&str] = &[
-        "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/dev", "/opt", "/nix",
+        "/usr",
+        "/lib",
+        "/lib64",
+        "/lib32",
+        "/bin",
+        "/sbin",
+        "/etc",
+        "/opt",
+        "/nix",
+        // Of /dev only these: not the terminals a learner types into.
+        "/dev/null",
+        "/dev/zero",
+        "/dev/random",
+        "/dev/urandom",
     ];
 
     /// Every file-system right but `Execute`: the test binary itself must
@@ -322,12 +402,16 @@ mod landlock {
             .copied()
             .filter(|p| Path::new(p).exists())
             .collect();
+        // Files take file rights only.
+        let (dirs, files): (Vec<&str>, Vec<&str>) =
+            readable.into_iter().partition(|p| Path::new(p).is_dir());
         let created = Ruleset::default()
             .handle_access(handled())
             .and_then(|r| r.handle_access(AccessNet::from_all(ABI_WANTED)))
             .and_then(|r| r.scope(Scope::from_all(ABI_WANTED)))
             .and_then(|r| r.create())
-            .and_then(|r| r.add_rules(path_beneath_rules(readable, read)))
+            .and_then(|r| r.add_rules(path_beneath_rules(dirs, read)))
+            .and_then(|r| r.add_rules(path_beneath_rules(files, AccessFs::ReadFile)))
             .and_then(|r| r.add_rules(path_beneath_rules([&sandbox.scratch], read)))
             .and_then(|r| r.add_rules(path_beneath_rules([&sandbox.program], AccessFs::ReadFile)))
             .ok()?;
@@ -396,5 +480,129 @@ mod landlock {
         Confinement::LimitsOnly(
             "this system has no Landlock; only Linux confines file access".into(),
         )
+    }
+}
+
+/// A seccomp filter for test processes: no new processes (threads only),
+/// no `chmod`/`chown` (Landlock does not cover them), and sockets of the
+/// local (unix) kind only (Landlock covers TCP, not UDP).
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod seccomp {
+    use std::io;
+
+    use libc::{sock_filter, sock_fprog};
+
+    #[cfg(target_arch = "x86_64")]
+    const ARCH: u32 = 0xC000_003E; // AUDIT_ARCH_X86_64
+    #[cfg(target_arch = "aarch64")]
+    const ARCH: u32 = 0xC000_00B7; // AUDIT_ARCH_AARCH64
+
+    const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
+    const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+    const JSET_K: u16 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
+    const RET_K: u16 = 0x06; // BPF_RET | BPF_K
+    const ALLOW: u32 = 0x7fff_0000; // SECCOMP_RET_ALLOW
+    const ERRNO: u32 = 0x0005_0000; // SECCOMP_RET_ERRNO
+    const NR: u32 = 0;
+    const ARCH_AT: u32 = 4;
+    const ARG0: u32 = 16; // low half of args[0] (little-endian)
+    const FCHMODAT2: i64 = 452;
+
+    fn op(code: u16, jt: u8, jf: u8, k: u32) -> sock_filter {
+        sock_filter { code, jt, jf, k }
+    }
+
+    /// Calls refused outright, with the error they return.
+    fn refused() -> Vec<(i64, i32)> {
+        let mut calls = vec![
+            // glibc falls back to `clone` for threads, checked below.
+            (libc::SYS_clone3, libc::ENOSYS),
+            (libc::SYS_fchmod, libc::EPERM),
+            (libc::SYS_fchmodat, libc::EPERM),
+            (FCHMODAT2, libc::EPERM),
+            (libc::SYS_fchown, libc::EPERM),
+            (libc::SYS_fchownat, libc::EPERM),
+        ];
+        #[cfg(target_arch = "x86_64")]
+        calls.extend([
+            (libc::SYS_fork, libc::EPERM),
+            (libc::SYS_vfork, libc::EPERM),
+            (libc::SYS_chmod, libc::EPERM),
+            (libc::SYS_chown, libc::EPERM),
+            (libc::SYS_lchown, libc::EPERM),
+        ]);
+        calls
+    }
+
+    pub fn filter() -> Vec<sock_filter> {
+        let mut program = vec![
+            op(LD_W_ABS, 0, 0, ARCH_AT),
+            op(JEQ_K, 1, 0, ARCH),
+            op(RET_K, 0, 0, ALLOW),
+            op(LD_W_ABS, 0, 0, NR),
+        ];
+        for (call, errno) in refused() {
+            program.push(op(JEQ_K, 0, 1, call as u32));
+            program.push(op(RET_K, 0, 0, ERRNO | errno as u32));
+        }
+        // clone: threads only.
+        program.extend([
+            op(JEQ_K, 0, 4, libc::SYS_clone as u32),
+            op(LD_W_ABS, 0, 0, ARG0),
+            op(JSET_K, 0, 1, libc::CLONE_THREAD as u32),
+            op(RET_K, 0, 0, ALLOW),
+            op(RET_K, 0, 0, ERRNO | libc::EPERM as u32),
+        ]);
+        // socket: unix sockets only.
+        program.extend([
+            op(JEQ_K, 0, 4, libc::SYS_socket as u32),
+            op(LD_W_ABS, 0, 0, ARG0),
+            op(JEQ_K, 1, 0, libc::AF_UNIX as u32),
+            op(RET_K, 0, 0, ERRNO | libc::EAFNOSUPPORT as u32),
+            op(RET_K, 0, 0, ALLOW),
+        ]);
+        program.push(op(RET_K, 0, 0, ALLOW));
+        program
+    }
+
+    /// Runs between fork and exec: system calls only.
+    pub fn install(filter: &[sock_filter]) -> io::Result<()> {
+        let program = sock_fprog {
+            len: filter.len() as u16,
+            filter: filter.as_ptr().cast_mut(),
+        };
+        // SAFETY: plain prctl calls; the program outlives them.
+        let done = unsafe {
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+                && libc::prctl(
+                    libc::PR_SET_SECCOMP,
+                    libc::SECCOMP_MODE_FILTER,
+                    &raw const program,
+                ) == 0
+        };
+        if done {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+}
+
+#[cfg(not(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+)))]
+mod seccomp {
+    use std::io;
+
+    pub fn filter() -> Vec<()> {
+        Vec::new()
+    }
+
+    pub fn install(_filter: &[()]) -> io::Result<()> {
+        Ok(())
     }
 }

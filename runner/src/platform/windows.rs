@@ -28,7 +28,7 @@ use windows_sys::Win32::System::JobObjects::{
 };
 use windows_sys::Win32::System::Threading::CREATE_NEW_PROCESS_GROUP;
 
-use super::{Confinement, Exit, Sandbox};
+use super::{Confine, Confinement, Exit};
 
 /// Exit code of a process the runner terminated.
 const KILLED: u32 = 0xDEAD;
@@ -40,7 +40,7 @@ struct Job(HANDLE);
 unsafe impl Send for Job {}
 
 impl Job {
-    fn new(sandbox: Option<&Sandbox>) -> io::Result<Job> {
+    fn new(confine: &Confine) -> io::Result<Job> {
         // SAFETY: no name and no security attributes: a private job.
         let handle = unsafe { CreateJobObjectW(std::ptr::null(), std::ptr::null()) };
         if handle.is_null() {
@@ -50,7 +50,11 @@ impl Job {
         // SAFETY: a zeroed limit structure is valid ("no limits").
         let mut limits: JOBOBJECT_EXTENDED_LIMIT_INFORMATION = unsafe { std::mem::zeroed() };
         limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-        if let Some(sandbox) = sandbox {
+        if let Confine::Compiler { memory } = confine {
+            limits.BasicLimitInformation.LimitFlags |= JOB_OBJECT_LIMIT_PROCESS_MEMORY;
+            limits.ProcessMemoryLimit = usize::try_from(*memory).unwrap_or(usize::MAX);
+        }
+        if let Confine::Test(sandbox) = confine {
             limits.BasicLimitInformation.LimitFlags |=
                 JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
             limits.ProcessMemoryLimit = usize::try_from(sandbox.memory).unwrap_or(usize::MAX);
@@ -104,8 +108,12 @@ pub fn init() {}
 /// (with the `sandbox`'s limits for a test). A process the child starts
 /// before it is assigned to the job is outside it: Windows gives no way to
 /// start a child inside a job without suspending it, which std cannot.
-pub fn spawn(command: &mut Command, sandbox: Option<&Sandbox>) -> io::Result<Child> {
-    let job = Job::new(sandbox)?;
+pub fn spawn(
+    command: &mut Command,
+    confine: &Confine,
+    _channel: Option<&Channel>,
+) -> io::Result<Child> {
+    let job = Job::new(confine)?;
     command.creation_flags(CREATE_NEW_PROCESS_GROUP);
     let child = command.spawn()?;
     // SAFETY: both handles are valid: the child was just started.
@@ -121,6 +129,21 @@ pub fn spawn(command: &mut Command, sandbox: Option<&Sandbox>) -> io::Result<Chi
         .get_or_insert_with(HashMap::new)
         .insert(child.id(), job);
     Ok(child)
+}
+
+/// Windows has no channel a test could not reach: its driver reports on
+/// stderr, marked with a secret it reads from stdin.
+#[derive(Debug)]
+pub struct Channel(std::convert::Infallible);
+
+impl Channel {
+    pub fn open() -> io::Result<Option<Channel>> {
+        Ok(None)
+    }
+
+    pub fn runner_end(self) -> File {
+        match self.0 {}
+    }
 }
 
 /// Kills every process in the job of child `id`.

@@ -321,8 +321,20 @@ impl Session {
                 }
                 self.model.view = view;
             }
+            // `h` opens the hint ladder one rung at a time, then hides it.
             Action::ToggleHint => {
-                self.model.hint = !self.model.hint;
+                let exercise = self.model.exercise();
+                let (name, total) = (exercise.name.clone(), exercise.hints.len());
+                let opened = self.model.state.hints_opened(&name);
+                if self.model.hint && opened >= total {
+                    self.model.hint = false;
+                } else {
+                    // Shown again as it was when hidden; shown, the next.
+                    if self.model.hint || opened == 0 {
+                        self.update_state(|s| s.open_hints(&name, total, false));
+                    }
+                    self.model.hint = true;
+                }
                 self.model.view = View::Exercise;
             }
             Action::Reset => self.reset(),

@@ -183,8 +183,18 @@ fn exercise_body(model: &Model) -> (Vec<String>, Option<String>) {
     let mut lines = Vec::new();
     // Above the result, which may be long: the learner asked for it.
     if model.hint {
-        lines.push(format!("{}", "Hint:".bold()));
-        lines.extend(exercise.hint.lines().map(str::to_string));
+        let opened = model.state.hints_opened(&exercise.name);
+        lines.extend(ui::hints_text(exercise, opened).lines().map(str::to_string));
+        let left = exercise.hints.len().saturating_sub(opened);
+        lines.push(
+            match left {
+                0 => "That was the last hint; h hides them.".to_string(),
+                1 => "1 more hint: press h.".to_string(),
+                n => format!("{n} more hints: press h."),
+            }
+            .dimmed()
+            .to_string(),
+        );
         lines.push(String::new());
     }
     match &model.latest {
@@ -713,7 +723,17 @@ mod tests {
         assert!(screen.contains("Enter open"), "{screen}");
         model.view = View::Exercise;
         model.hint = true;
-        assert!(text(&model, 24).contains("Think about it."));
+        // A ladder of two rungs: none open yet shows none, and how many are left.
+        model.course.exercises[0].hints = vec!["Think about it.".into(), "The cure.".into()];
+        let screen = text(&model, 24);
+        assert!(!screen.contains("Think about it."), "{screen}");
+        assert!(screen.contains("2 more hints: press h."), "{screen}");
+        model.state.open_hints("one", 2, false);
+        let screen = text(&model, 24);
+        assert!(screen.contains("Hint 1 of 2 for one:"), "{screen}");
+        assert!(screen.contains("Think about it."), "{screen}");
+        assert!(!screen.contains("The cure."), "{screen}");
+        assert!(screen.contains("1 more hint: press h."), "{screen}");
     }
 
     #[test]
