@@ -86,6 +86,8 @@ struct JsonExercise {
     duration_secs: f64,
     runs: u32,
     passed_runs: u32,
+    /// Rungs of the hint ladder the learner opened.
+    hints_opened: usize,
     message: Option<String>,
     /// The compiler's errors (`compile_error`, or a compiler `timeout`).
     compiler_output: Option<String>,
@@ -189,6 +191,7 @@ fn json_exercise(graded: &Graded) -> JsonExercise {
         duration_secs: secs(graded.elapsed),
         runs: graded.runs,
         passed_runs: graded.passed_runs,
+        hints_opened: graded.hints_opened,
         message: exercise_message(graded),
         compiler_output,
         tests: report

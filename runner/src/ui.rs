@@ -176,6 +176,14 @@ fn test_text(out: &mut String, test: &TestRun) {
     }
 }
 
+/// Invisible characters that reorder or hide text (bidirectional
+/// overrides, zero-width marks): printed output could disguise itself.
+fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{61c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
 /// Which terminal sequences `neutralize` lets through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {
@@ -225,7 +233,7 @@ pub fn neutralize(text: &str, keep: Keep) -> String {
                 }
             },
             '\n' | '\t' => out.push(c),
-            c if c.is_control() => {}
+            c if c.is_control() || is_format_char(c) => {}
             c => out.push(c),
         }
     }
@@ -339,6 +347,7 @@ mod tests {
     fn output_cannot_drive_the_terminal() {
         let hostile = "a\u{1b}[2J\u{1b}[Hb\u{1b}]0;title\u{7}c\u{1b}]52;c;Zm9v\u{1b}\\d\re\u{1b}[31mf\u{1b}[0m\u{1b}P+q\u{1b}\\g\u{7}\n\th";
         assert_eq!(neutralize(hostile, Keep::Nothing), "abcdefg\n\th");
+        assert_eq!(neutralize("a\u{202e}b\u{200b}c", Keep::Nothing), "abc");
         assert_eq!(
             neutralize("x\u{1b}[1;31my\u{1b}[0m\u{1b}[5A", Keep::Colours),
             "x\u{1b}[1;31my\u{1b}[0m"

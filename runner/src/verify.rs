@@ -23,6 +23,7 @@ use crate::manifest::{self, Course, Files};
 use crate::pristine::{Original, Pristine};
 use crate::process::Cancel;
 use crate::report::{self, Format};
+use crate::state::Store;
 use crate::ui;
 
 #[derive(Debug, Clone, Copy)]
@@ -85,6 +86,8 @@ pub struct Graded<'a> {
     pub passed_runs: u32,
     /// All runs together.
     pub elapsed: Duration,
+    /// Rungs of the hint ladder the learner opened (from the progress).
+    pub hints_opened: usize,
 }
 
 /// The whole course, graded.
@@ -178,7 +181,14 @@ pub fn command(root: &Path, args: &VerifyArgs) -> Result<ExitCode> {
             harness = harness.with_hidden_tests_from(original.dir());
         }
         let pristine = original.as_ref().map(|o| o.pristine.clone());
-        let grade = grade(&course, &harness, options, pristine, &mut sink)?;
+        let mut grade = grade(&course, &harness, options, pristine, &mut sink)?;
+        // Teachers want to know how much help was taken. A progress file
+        // that cannot be read only means none is known.
+        if let Ok((state, _)) = Store::new(root).load(&course) {
+            for graded in &mut grade.exercises {
+                graded.hints_opened = state.hints_opened(&graded.exercise.name);
+            }
+        }
         deliver(&grade, args, sink, root, github)?;
         Ok(grade.all_passed())
     })();
@@ -306,6 +316,7 @@ fn grade<'a>(
                 runs: 0,
                 passed_runs: 0,
                 elapsed: Duration::ZERO,
+                hints_opened: 0,
             });
             continue;
         }
@@ -381,6 +392,7 @@ fn grade_one<'a>(
         runs: 0,
         passed_runs: 0,
         elapsed: Duration::ZERO,
+        hints_opened: 0,
     };
     let mut first_failure: Option<Report> = None;
     for _ in 0..options.repeat {

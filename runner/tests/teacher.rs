@@ -118,7 +118,7 @@ fn assert_documented_shape(report: &Value) {
             "{exercise}"
         );
         assert_eq!(exercise["max_points"], 1, "{exercise}");
-        for key in ["runs", "passed_runs"] {
+        for key in ["runs", "passed_runs", "hints_opened"] {
             assert!(exercise[key].is_u64(), "{key} in {exercise}");
         }
         assert!(exercise["duration_secs"].is_f64(), "{exercise}");
