@@ -25,6 +25,7 @@
 //! signature (`const _: fn(Vec<u64>) -> u64 = exercise::sum;`).
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ops::Deref;
 use std::panic::{self, AssertUnwindSafe};
@@ -479,8 +480,7 @@ mod cpu {
     pub fn process_time() -> Duration {
         let (mut c, mut e, mut k, mut u) = Default::default();
         // SAFETY: plain system calls writing into valid structs.
-        let done =
-            unsafe { GetProcessTimes(GetCurrentProcess(), &mut c, &mut e, &mut k, &mut u) };
+        let done = unsafe { GetProcessTimes(GetCurrentProcess(), &mut c, &mut e, &mut k, &mut u) };
         assert!(done != 0, "GetProcessTimes failed");
         let ticks = |t: &FileTime| (u64::from(t.high) << 32) | u64::from(t.low);
         Duration::from_nanos((ticks(&k) + ticks(&u)) * 100)
@@ -560,4 +560,210 @@ unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
         // SAFETY: the caller upholds `realloc`'s contract.
         unsafe { std::alloc::System.realloc(ptr, layout, new) }
     }
+}
+
+/// The longest a thread-end probe, a blocked job or a turn waits.
+const THREAD_LIMIT: Duration = Duration::from_secs(2);
+/// How long a spin check watches the CPU while every job is blocked.
+const SPIN_STRETCH: Duration = Duration::from_millis(150);
+/// How long a call waits for its turn before every turn gives up.
+const TURN_WAIT: Duration = Duration::from_secs(1);
+
+// ---- Did the call wait for its threads to END? (threads1-4, move2-3) ----
+//
+// `at_thread_end(f)` runs `f` when the calling thread ends: it is kept in a
+// thread-local, and thread-locals are dropped as a thread ends, after its
+// closure has returned and before `join` on that thread returns. Only `join`
+// waits for that. A sleep, a channel, a counter, `is_finished()` or
+// `thread::scope`'s own wait only see the closure return.
+
+pub struct AtEnd(Vec<Box<dyn FnOnce()>>);
+
+impl Drop for AtEnd {
+    fn drop(&mut self) {
+        for f in self.0.drain(..) {
+            f();
+        }
+    }
+}
+
+thread_local! {
+    static AT_END: RefCell<AtEnd> = const { RefCell::new(AtEnd(Vec::new())) };
+}
+
+pub fn at_thread_end(f: impl FnOnce() + 'static) {
+    AT_END.with(|at_end| at_end.borrow_mut().0.push(Box::new(f)));
+}
+
+/// A job calls [`EndProbe::arm`]; as the job's thread ends, the probe keeps
+/// it from ending for up to `hold`, unless the test has already seen the
+/// call under test return. So code that joins returns only after every
+/// armed thread has ended; code that does not join returns while they hold.
+pub struct EndProbe {
+    hold: Duration,
+    state: Mutex<EndState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+pub struct EndState {
+    armed: usize,
+    ended: usize,
+    returned: bool,
+}
+
+impl EndProbe {
+    /// `quick` is how long the call under test took with jobs that do
+    /// nothing: the hold is well beyond any fixed wait the code may use.
+    pub fn new(quick: Duration) -> &'static EndProbe {
+        let hold = (Duration::from_millis(120) + quick * 3).min(Duration::from_millis(2500));
+        Box::leak(Box::new(EndProbe {
+            hold,
+            state: Mutex::new(EndState::default()),
+            changed: Condvar::new(),
+        }))
+    }
+
+    pub fn arm(&'static self) {
+        lock(&self.state).armed += 1;
+        at_thread_end(move || {
+            let deadline = Instant::now() + self.hold;
+            let mut state = lock(&self.state);
+            while !state.returned {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                state = self
+                    .changed
+                    .wait_timeout(state, deadline - now)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            state.ended += 1;
+        });
+    }
+
+    /// Call right after the call under test returned, on its thread:
+    /// (threads armed, threads that had ended by then).
+    pub fn returned(&self) -> (usize, usize) {
+        let mut state = lock(&self.state);
+        state.returned = true;
+        self.changed.notify_all();
+        (state.armed, state.ended)
+    }
+
+    /// A time limit for a call whose threads each hold for `hold`.
+    pub fn limit(&self) -> Duration {
+        self.hold * 2 + THREAD_LIMIT
+    }
+}
+
+/// (jobs that arrived, jobs released, call returned)
+pub type Blocker = Latch<(usize, bool, bool)>;
+
+/// Called by a job: blocks until the test releases every job.
+pub fn block(blocker: &Blocker) {
+    blocker.update(|s| s.0 += 1);
+    blocker.wait_until(THREAD_LIMIT, |s| s.1);
+}
+
+/// Runs `call` on a thread of its own; its `jobs` jobs each call [`block`].
+/// Once all are blocked, measures the CPU time this process uses for a
+/// while (the code under test can only wait then), releases the jobs and
+/// returns what `call` returned. Fails if the waiting kept a CPU busy
+/// for 2% of the time: a blocked process uses well under 0.1%, and load on
+/// the machine only makes a spinning one use less.
+pub fn assert_waits_without_spinning<T, C>(jobs: usize, what: &str, hangs: &str, call: C) -> T
+where
+    T: Send + 'static,
+    C: FnOnce(&'static Blocker) -> T + Send + 'static,
+{
+    let blocker: &'static Blocker = Box::leak(Box::new(Latch::new((0, false, false))));
+    let caller = thread::spawn(move || {
+        let result = panic::catch_unwind(AssertUnwindSafe(|| call(blocker)));
+        blocker.update(|s| s.2 = true);
+        result
+    });
+    blocker.wait_until(THREAD_LIMIT, |s| s.0 >= jobs || s.2);
+    let (arrived, _, _) = blocker.update(|s| *s);
+    let mut busy = None;
+    if arrived >= jobs {
+        let cpu_before = process_cpu_time();
+        let started = Instant::now();
+        thread::sleep(SPIN_STRETCH);
+        busy = Some((
+            process_cpu_time().saturating_sub(cpu_before),
+            started.elapsed(),
+        ));
+    }
+    // Released and checked at once: a return before this is a return
+    // while every job was still blocked.
+    let returned_early = blocker.update(|s| {
+        s.1 = true;
+        s.2
+    });
+    let value = match within(THREAD_LIMIT, hangs, move || caller.join()) {
+        Ok(Ok(value)) => value,
+        Ok(Err(payload)) | Err(payload) => panic::resume_unwind(payload),
+    };
+    assert!(
+        !returned_early,
+        "{what} returned while its jobs were still blocked ({arrived} of {jobs} had started): \
+         it does not wait for its threads"
+    );
+    let Some((cpu, stretch)) = busy else {
+        panic!("only {arrived} of {jobs} jobs started within {THREAD_LIMIT:?}");
+    };
+    assert!(
+        cpu * 50 < stretch,
+        "while every job was blocked for {stretch:?}, {what} kept a CPU busy for {cpu:?}: it \
+         waits by checking again and again (is_finished, try_recv, a flag or counter in a \
+         loop). join() blocks without using the CPU"
+    );
+    value
+}
+
+// ---- Make calls finish in an order the test chooses (threads3, move2-3) --
+//
+// Call `i` waits for its turn (`rank[i]`), and passes the turn on only when
+// its thread has ENDED (see `at_thread_end`), so whatever the code under
+// test does with the result on that thread (push it, send it) is done
+// before the next call even starts. Needs the calls to run at the same
+// time; a wait gives up after 1 s (then every later wait returns at once).
+pub struct Turns {
+    next: Latch<usize>,
+    gave_up: Mutex<bool>,
+}
+
+impl Turns {
+    pub fn new() -> &'static Turns {
+        Box::leak(Box::new(Turns {
+            next: Latch::new(0),
+            gave_up: Mutex::new(false),
+        }))
+    }
+
+    pub fn wait_for(&'static self, rank: usize) {
+        if !self.next.wait_until(TURN_WAIT, |&next| next == rank) {
+            *lock(&self.gave_up) = true;
+        }
+        at_thread_end(move || {
+            self.next.update(|next| *next += 1);
+        });
+    }
+
+    pub fn gave_up(&self) -> bool {
+        *lock(&self.gave_up)
+    }
+}
+
+/// A random order that is not the identity (for `n >= 2`).
+pub fn random_ranks(rng: &mut Rng, n: usize) -> Vec<usize> {
+    let mut ranks: Vec<usize> = (0..n).collect();
+    rng.shuffle(&mut ranks);
+    if n >= 2 && ranks.iter().enumerate().all(|(i, &r)| i == r) {
+        ranks.reverse();
+    }
+    ranks
 }

@@ -1,6 +1,6 @@
 use exercise::run_on_new_thread;
 
-use super::support::{Latch, Rng, lock, panic_message, process_cpu_time, within};
+use super::support::{EndProbe, Latch, Rng, assert_waits_without_spinning, block, lock, panic_message, process_cpu_time, within};
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex};
@@ -83,7 +83,7 @@ fn returns_only_after_the_thread_ended() {
 
 #[test]
 fn waits_without_spinning() {
-    let got = assert_waits_without_spinning(1, "run_on_new_thread", |blocker| {
+    let got = assert_waits_without_spinning(1, "run_on_new_thread", HANGS, |blocker| {
         run_on_new_thread(move || {
             block(blocker);
             3_u8
@@ -144,159 +144,4 @@ fn a_panicking_job_ran_on_its_own_thread() {
         panicked_on, caller,
         "the job ran on the caller's own thread: run it on a new thread with thread::spawn"
     );
-}
-
-// ---- Private helpers: did the call wait for its threads to END? ----------
-//
-// `at_thread_end(f)` runs `f` when the calling thread ends: it is kept in a
-// thread-local, and thread-locals are dropped as a thread ends, after its
-// closure has returned and before `join` on that thread returns. Only `join`
-// waits for that. A sleep, a channel, a counter, `is_finished()` or
-// `thread::scope`'s own wait only see the closure return.
-
-struct AtEnd(Vec<Box<dyn FnOnce()>>);
-
-impl Drop for AtEnd {
-    fn drop(&mut self) {
-        for f in self.0.drain(..) {
-            f();
-        }
-    }
-}
-
-thread_local! {
-    static AT_END: RefCell<AtEnd> = const { RefCell::new(AtEnd(Vec::new())) };
-}
-
-fn at_thread_end(f: impl FnOnce() + 'static) {
-    AT_END.with(|at_end| at_end.borrow_mut().0.push(Box::new(f)));
-}
-
-/// A job calls [`EndProbe::arm`]; as the job's thread ends, the probe keeps
-/// it from ending for up to `hold`, unless the test has already seen the
-/// call under test return. So code that joins returns only after every
-/// armed thread has ended; code that does not join returns while they hold.
-struct EndProbe {
-    hold: Duration,
-    state: Mutex<EndState>,
-    changed: Condvar,
-}
-
-#[derive(Default)]
-struct EndState {
-    armed: usize,
-    ended: usize,
-    returned: bool,
-}
-
-impl EndProbe {
-    /// `quick` is how long the call under test took with jobs that do
-    /// nothing: the hold is well beyond any fixed wait the code may use.
-    fn new(quick: Duration) -> &'static EndProbe {
-        let hold = (Duration::from_millis(120) + quick * 3).min(Duration::from_millis(2500));
-        Box::leak(Box::new(EndProbe {
-            hold,
-            state: Mutex::new(EndState::default()),
-            changed: Condvar::new(),
-        }))
-    }
-
-    fn arm(&'static self) {
-        lock(&self.state).armed += 1;
-        at_thread_end(move || {
-            let deadline = Instant::now() + self.hold;
-            let mut state = lock(&self.state);
-            while !state.returned {
-                let now = Instant::now();
-                if now >= deadline {
-                    break;
-                }
-                state = self
-                    .changed
-                    .wait_timeout(state, deadline - now)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0;
-            }
-            state.ended += 1;
-        });
-    }
-
-    /// Call right after the call under test returned, on its thread:
-    /// (threads armed, threads that had ended by then).
-    fn returned(&self) -> (usize, usize) {
-        let mut state = lock(&self.state);
-        state.returned = true;
-        self.changed.notify_all();
-        (state.armed, state.ended)
-    }
-
-    /// A time limit for a call whose threads each hold for `hold`.
-    fn limit(&self) -> Duration {
-        self.hold * 2 + LIMIT
-    }
-}
-
-/// (jobs that arrived, jobs released, call returned)
-type Blocker = Latch<(usize, bool, bool)>;
-
-/// Called by a job: blocks until the test releases every job.
-fn block(blocker: &Blocker) {
-    blocker.update(|s| s.0 += 1);
-    blocker.wait_until(LIMIT, |s| s.1);
-}
-
-/// Runs `call` on a thread of its own; its `jobs` jobs each call [`block`].
-/// Once all are blocked, measures the CPU time this process uses for a
-/// while (the code under test can only wait then), releases the jobs and
-/// returns what `call` returned. Fails if the waiting kept a CPU busy
-/// for 2% of the time: a blocked process uses well under 0.1%, and load on
-/// the machine only makes a spinning one use less.
-fn assert_waits_without_spinning<T, C>(jobs: usize, what: &str, call: C) -> T
-where
-    T: Send + 'static,
-    C: FnOnce(&'static Blocker) -> T + Send + 'static,
-{
-    let blocker: &'static Blocker = Box::leak(Box::new(Latch::new((0, false, false))));
-    let caller = thread::spawn(move || {
-        let result = panic::catch_unwind(AssertUnwindSafe(|| call(blocker)));
-        blocker.update(|s| s.2 = true);
-        result
-    });
-    blocker.wait_until(LIMIT, |s| s.0 >= jobs || s.2);
-    let (arrived, _, _) = blocker.update(|s| *s);
-    let mut busy = None;
-    if arrived >= jobs {
-        let cpu_before = process_cpu_time();
-        let started = Instant::now();
-        thread::sleep(STRETCH);
-        busy = Some((
-            process_cpu_time().saturating_sub(cpu_before),
-            started.elapsed(),
-        ));
-    }
-    // Released and checked at once: a return before this is a return
-    // while every job was still blocked.
-    let returned_early = blocker.update(|s| {
-        s.1 = true;
-        s.2
-    });
-    let value = match within(LIMIT, HANGS, move || caller.join()) {
-        Ok(Ok(value)) => value,
-        Ok(Err(payload)) | Err(payload) => panic::resume_unwind(payload),
-    };
-    assert!(
-        !returned_early,
-        "{what} returned while its jobs were still blocked ({arrived} of {jobs} had started): \
-         it does not wait for its threads"
-    );
-    let Some((cpu, stretch)) = busy else {
-        panic!("only {arrived} of {jobs} jobs started within {LIMIT:?}");
-    };
-    assert!(
-        cpu * 50 < stretch,
-        "while every job was blocked for {stretch:?}, {what} kept a CPU busy for {cpu:?}: it \
-         waits by checking again and again (is_finished, try_recv, a flag or counter in a \
-         loop). join() blocks without using the CPU"
-    );
-    value
 }

@@ -1,6 +1,6 @@
 use exercise::map_chunks;
 
-use super::support::{Gate, Latch, Rng, ThreadIds, lock, process_cpu_time, within};
+use super::support::{Gate, Latch, Rng, ThreadIds, Turns, lock, process_cpu_time, random_ranks, within};
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Mutex;
@@ -288,48 +288,4 @@ where
          loop). join() blocks without using the CPU"
     );
     value
-}
-
-// ---- Private helper: make calls finish in an order the test chooses -----
-//
-// Call `i` waits for its turn (`rank[i]`), and passes the turn on only when
-// its thread has ENDED (see `at_thread_end`), so whatever the code under
-// test does with the result on that thread (push it, send it) is done
-// before the next call even starts. Needs the calls to run at the same
-// time; a wait gives up after 1 s (then every later wait returns at once).
-struct Turns {
-    next: Latch<usize>,
-    gave_up: Mutex<bool>,
-}
-
-impl Turns {
-    fn new() -> &'static Turns {
-        Box::leak(Box::new(Turns {
-            next: Latch::new(0),
-            gave_up: Mutex::new(false),
-        }))
-    }
-
-    fn wait_for(&'static self, rank: usize) {
-        if !self.next.wait_until(GATE_WAIT, |&next| next == rank) {
-            *lock(&self.gave_up) = true;
-        }
-        at_thread_end(move || {
-            self.next.update(|next| *next += 1);
-        });
-    }
-
-    fn gave_up(&self) -> bool {
-        *lock(&self.gave_up)
-    }
-}
-
-/// A random order that is not the identity (for `n >= 2`).
-fn random_ranks(rng: &mut Rng, n: usize) -> Vec<usize> {
-    let mut ranks: Vec<usize> = (0..n).collect();
-    rng.shuffle(&mut ranks);
-    if n >= 2 && ranks.iter().enumerate().all(|(i, &r)| i == r) {
-        ranks.reverse();
-    }
-    ranks
 }
