@@ -767,3 +767,149 @@ pub fn random_ranks(rng: &mut Rng, n: usize) -> Vec<usize> {
     }
     ranks
 }
+
+/// Widening instruction-sized races with signals (atomics1, atomics3).
+pub mod interrupt {
+    //! Interrupts a thread at random instructions with a signal and runs a
+    //! callback in the signal handler, on that thread: a race window of a
+    //! few instructions in the interrupted code is hit after a few hundred
+    //! signals, on one CPU as on many; and a lock held by the interrupted
+    //! code deadlocks the handler, which is reported (not waited for).
+    //! Where there are no signals (Windows), the callback runs on a second
+    //! thread instead: a weaker stress test.
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    use std::sync::mpsc;
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    /// Enough interrupts to hit a window of a few instructions many times.
+    const SIGNALS: u64 = 1500;
+    /// Sending stops after this, once at least `MIN_SIGNALS` were handled.
+    const BUDGET: Duration = Duration::from_millis(600);
+    /// A few hundred interrupts hit a window of a few instructions for sure.
+    const MIN_SIGNALS: u64 = 400;
+    /// A callback that has not returned after this is stuck.
+    const STUCK: Duration = Duration::from_millis(1500);
+
+    static CALLBACK: AtomicUsize = AtomicUsize::new(0);
+    static HANDLED: AtomicU64 = AtomicU64::new(0);
+
+    fn run_callback() {
+        let callback = CALLBACK.load(Ordering::SeqCst);
+        if callback != 0 {
+            // SAFETY: only ever set from a `fn()`, in `run_interrupted`.
+            let callback = unsafe { std::mem::transmute::<usize, fn()>(callback) };
+            callback();
+            HANDLED.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    pub enum Interrupted {
+        /// The loop body ran `calls` times; `handled` interrupts ran the callback.
+        Done { calls: u64, handled: u64 },
+        /// The callback did not return (after `handled` had).
+        Stuck { handled: u64 },
+    }
+
+    #[cfg(unix)]
+    mod sys {
+        unsafe extern "C" {
+            pub fn signal(signum: i32, handler: usize) -> usize;
+            pub fn pthread_self() -> usize;
+            pub fn pthread_kill(thread: usize, signum: i32) -> i32;
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        pub const SIGUSR1: i32 = 10;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        pub const SIGUSR1: i32 = 30;
+
+        pub extern "C" fn on_signal(_: i32) {
+            super::run_callback();
+        }
+
+        pub fn install() {
+            // SAFETY: the handler only runs the test's callback.
+            unsafe { signal(SIGUSR1, on_signal as usize) };
+        }
+
+        pub fn me() -> usize {
+            // SAFETY: no preconditions.
+            unsafe { pthread_self() }
+        }
+
+        /// # Safety
+        /// `thread` must not have ended.
+        pub unsafe fn interrupt(thread: usize) {
+            // SAFETY: the caller keeps `thread` alive.
+            unsafe { pthread_kill(thread, SIGUSR1) };
+        }
+    }
+
+    /// Runs `body` in a loop on a thread of its own, and interrupts that
+    /// thread at random moments; each interrupt runs `on_interrupt` there.
+    pub fn run_interrupted(on_interrupt: fn(), body: impl Fn() + Send + 'static) -> Interrupted {
+        CALLBACK.store(on_interrupt as usize, Ordering::SeqCst);
+        #[cfg(unix)]
+        sys::install();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (id_tx, id_rx) = mpsc::channel();
+        let (done_tx, done_rx) = mpsc::channel();
+        let looping = Arc::clone(&stop);
+        thread::spawn(move || {
+            #[cfg(unix)]
+            id_tx.send(sys::me()).unwrap();
+            #[cfg(not(unix))]
+            id_tx.send(0_usize).unwrap();
+            let mut calls = 0_u64;
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                while !looping.load(Ordering::SeqCst) {
+                    body();
+                    calls += 1;
+                }
+            }));
+            // Stay alive until told to stop: signals may still be on the way.
+            while !looping.load(Ordering::SeqCst) {
+                thread::sleep(Duration::from_millis(1));
+            }
+            let _ = done_tx.send(ran.map(|()| calls));
+        });
+        let target = id_rx.recv().expect("the interrupted thread did not start");
+        let started = Instant::now();
+        let mut pause = 7_u64;
+        loop {
+            let handled = HANDLED.load(Ordering::SeqCst);
+            if handled >= SIGNALS || (handled >= MIN_SIGNALS && started.elapsed() >= BUDGET) {
+                break;
+            }
+            let before = HANDLED.load(Ordering::SeqCst);
+            #[cfg(unix)]
+            // SAFETY: `target` is alive: it only ends after `stop` is set,
+            // below, after the last signal.
+            unsafe {
+                sys::interrupt(target)
+            };
+            #[cfg(not(unix))]
+            {
+                let _ = target;
+                thread::spawn(run_callback);
+            }
+            let sent = Instant::now();
+            while HANDLED.load(Ordering::SeqCst) == before {
+                if sent.elapsed() > STUCK {
+                    return Interrupted::Stuck { handled: before };
+                }
+                // Pauses of varying length, so that the signals land all
+                // over the loop.
+                pause = (pause * 7 + 13) % 61;
+                thread::sleep(Duration::from_micros(10 + pause));
+            }
+        }
+        stop.store(true, Ordering::SeqCst);
+        match done_rx.recv_timeout(STUCK) {
+            Ok(Ok(calls)) => Interrupted::Done { calls, handled: HANDLED.load(Ordering::SeqCst) },
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => Interrupted::Stuck { handled: HANDLED.load(Ordering::SeqCst) },
+        }
+    }
+}
