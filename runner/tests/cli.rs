@@ -257,9 +257,22 @@ fn reset_restores_the_original_and_keeps_a_backup() {
         })
         .unwrap_or_else(|| panic!("no backup named in: {}", run.all()));
     assert_eq!(fs::read(course.path(&line)).expect("backup"), solved);
-    let list = course.run(&["list"]);
+    // The learner picks up at the reset exercise, not past it.
     assert!(
-        list.stdout().contains("failing        basics  pending"),
+        run.stdout()
+            .contains("failing is now the current exercise."),
+        "{}",
+        run.all()
+    );
+    let list = course.run(&["list"]);
+    let line = list
+        .stdout()
+        .lines()
+        .find(|l| l.contains(" failing "))
+        .unwrap_or_else(|| panic!("failing is listed: {}", list.all()))
+        .to_string();
+    assert!(
+        line.starts_with('>') && line.contains("failing        basics  pending"),
         "{}",
         list.all()
     );
