@@ -451,14 +451,30 @@ pub fn in_github_actions() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
 }
 
+/// GitHub shows this many annotations of each kind per step, and drops
+/// the rest without a word.
+pub const ANNOTATION_CAP: usize = 10;
+
+/// The workflow commands of a grade, within GitHub's cap.
+#[derive(Debug, Default)]
+pub struct Annotations {
+    pub lines: Vec<String>,
+    /// Errors and warnings left out to stay within the cap.
+    pub dropped_errors: usize,
+    pub dropped_warnings: usize,
+}
+
 /// GitHub workflow commands: an `::error` per failure, at the compiler's
 /// or the panic's location when there is one (else at the exercise file),
-/// and a `::warning` per hidden file that differs from `--pristine`.
-pub fn github_annotations(grade: &Grade, root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
+/// and a `::warning` per hidden file that differs from `--pristine`. Within
+/// GitHub's cap of ten per kind, every failing exercise gets its first
+/// failure annotated before any exercise gets a second one (course order);
+/// the rest are counted, for the step summary to mention.
+pub fn github_annotations(grade: &Grade, root: &Path) -> Annotations {
+    let mut warnings = Vec::new();
     if let Some(pristine) = &grade.pristine {
         for difference in &pristine.differences {
-            out.push(workflow_command(
+            warnings.push(workflow_command(
                 "warning",
                 Some(&difference.file),
                 None,
@@ -467,12 +483,15 @@ pub fn github_annotations(grade: &Grade, root: &Path) -> Vec<String> {
             ));
         }
     }
+    // One list of errors per failing exercise, in course order.
+    let mut errors: Vec<Vec<String>> = Vec::new();
     for graded in &grade.exercises {
         let name = &graded.exercise.name;
         let file = graded.exercise.display_path();
         let Some(report) = &graded.report else {
             continue;
         };
+        let mut out = Vec::new();
         match graded.status {
             Status::Pass | Status::NotRun => {}
             Status::CompileError => {
@@ -526,8 +545,33 @@ pub fn github_annotations(grade: &Grade, root: &Path) -> Vec<String> {
                 }
             }
         }
+        if !out.is_empty() {
+            errors.push(out);
+        }
     }
-    out
+    let total_errors: usize = errors.iter().map(Vec::len).sum();
+    let mut chosen: Vec<(usize, usize)> = Vec::new();
+    for round in 0.. {
+        let before = chosen.len();
+        for (exercise, list) in errors.iter().enumerate() {
+            if round < list.len() && chosen.len() < ANNOTATION_CAP {
+                chosen.push((exercise, round));
+            }
+        }
+        if chosen.len() == before || chosen.len() == ANNOTATION_CAP {
+            break;
+        }
+    }
+    chosen.sort_unstable();
+    let dropped_warnings = warnings.len().saturating_sub(ANNOTATION_CAP);
+    warnings.truncate(ANNOTATION_CAP);
+    let mut lines = warnings;
+    lines.extend(chosen.iter().map(|&(e, i)| errors[e][i].clone()));
+    Annotations {
+        lines,
+        dropped_errors: total_errors - chosen.len(),
+        dropped_warnings,
+    }
 }
 
 /// Only files in the course can be annotated (not std's, not absolute).
@@ -569,8 +613,9 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// A short markdown summary for `$GITHUB_STEP_SUMMARY`.
-pub fn step_summary(grade: &Grade) -> String {
+/// A short markdown summary for `$GITHUB_STEP_SUMMARY`; `annotations`
+/// says how many failures GitHub's cap kept off the annotations.
+pub fn step_summary(grade: &Grade, annotations: &Annotations) -> String {
     let mut out = String::new();
     let what = source_label(grade.source);
     let _ = writeln!(
@@ -579,6 +624,19 @@ pub fn step_summary(grade: &Grade) -> String {
         grade.passed(),
         grade.exercises.len()
     );
+    for (count, what) in [
+        (annotations.dropped_errors, "failures"),
+        (annotations.dropped_warnings, "hidden-file differences"),
+    ] {
+        if count > 0 {
+            let _ = writeln!(
+                out,
+                "{count} more {what} are not annotated (GitHub shows {ANNOTATION_CAP} \
+                 annotations of a kind per step); the table below and the step's log have \
+                 them all.\n"
+            );
+        }
+    }
     out.push_str("| exercise | status | tests | time |\n|---|---|---|---|\n");
     for graded in &grade.exercises {
         let mark = match graded.status {

@@ -230,8 +230,9 @@ fn deliver(grade: &Grade, args: &VerifyArgs, sink: Sink, root: &Path, github: bo
         write_report(args.output.as_deref(), &text)?;
     }
     if github {
-        for line in report::github_annotations(grade, root) {
-            annotate(args, &line);
+        let annotations = report::github_annotations(grade, root);
+        for line in &annotations.lines {
+            annotate(args, line);
         }
         if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
             use std::io::Write;
@@ -240,7 +241,9 @@ fn deliver(grade: &Grade, args: &VerifyArgs, sink: Sink, root: &Path, github: bo
                 .create(true)
                 .append(true)
                 .open(path)
-                .and_then(|mut file| file.write_all(report::step_summary(grade).as_bytes()))
+                .and_then(|mut file| {
+                    file.write_all(report::step_summary(grade, &annotations).as_bytes())
+                })
                 .with_context(|| {
                     format!(
                         "cannot append the job summary to {} ($GITHUB_STEP_SUMMARY)",

@@ -723,3 +723,46 @@ fn dev_check_catches_a_flaky_solution_and_an_empty_hint() {
         run.all()
     );
 }
+
+#[test]
+fn annotations_stay_within_githubs_cap_and_the_summary_counts_the_rest() {
+    let course = Course::only(&["failing"]);
+    // Twelve failing exercises: GitHub would show ten annotations and drop
+    // the rest without a word.
+    let mut info = course.read("info.toml");
+    for i in 2..=12 {
+        let name = format!("failing{i}");
+        info.push_str(&format!(
+            "\n[[exercises]]\nname = \"{name}\"\ndir = \"basics\"\nhints = [\"a\", \"b\"]\n"
+        ));
+        for top in ["exercises", "solutions", "tests", ".course/pristine"] {
+            let text = course.read(&format!("{top}/basics/failing.rs"));
+            course.write(&format!("{top}/basics/{name}.rs"), &text);
+        }
+    }
+    course.write("info.toml", &info);
+    let summary = course.path("summary.md");
+    let run = Run(course
+        .command(&["verify", "--keep-going"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("runner starts"));
+    assert_eq!(run.code(), 1, "{}", run.all());
+    // Human output: annotations are on stdout with the rest.
+    let stdout = run.stdout();
+    let errors: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(errors.len(), 10, "{}", run.all());
+    // The first ten exercises in course order, one each.
+    assert!(errors[0].contains("title=failing%3A"), "{}", errors[0]);
+    assert!(errors[9].contains("title=failing10%3A"), "{}", errors[9]);
+    let summary = fs::read_to_string(&summary).expect("summary");
+    assert!(
+        summary.contains("2 more failures are not annotated"),
+        "{summary}"
+    );
+    assert!(summary.contains("| `failing12` | ❌ fail |"), "{summary}");
+}
