@@ -70,13 +70,37 @@ pub fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// be the box, and never downcast to a string.
 #[allow(clippy::borrowed_box)]
 pub fn panic_message(payload: &Box<dyn Any + Send>) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
+    if payload.is::<Deliberate>() {
+        String::from("the panic the test's job causes on purpose")
+    } else if let Some(s) = payload.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
     } else {
         String::from("<a panic payload that is not a string>")
     }
+}
+
+/// The payload of [`deliberate_panic`].
+#[derive(Debug)]
+pub struct Deliberate;
+
+/// Panics on purpose (a job of the test's that must fail), silently: the
+/// default hook would print the panic, and a learner whose code lets it
+/// through must read the test's explanation, never "this panic is part of
+/// the test". Catch it with `catch_unwind` or `join`, check with
+/// `payload.is::<Deliberate>()`.
+pub fn deliberate_panic() -> ! {
+    static QUIET: std::sync::Once = std::sync::Once::new();
+    QUIET.call_once(|| {
+        let default = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !info.payload().is::<Deliberate>() {
+                default(info);
+            }
+        }));
+    });
+    panic::panic_any(Deliberate)
 }
 
 /// A barrier with a deadline: `wait` returns once `parties` threads have

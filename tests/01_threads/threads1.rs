@@ -1,6 +1,9 @@
 use exercise::run_on_new_thread;
 
-use super::support::{EndProbe, Latch, Rng, assert_waits_without_spinning, block, lock, panic_message, process_cpu_time, within};
+use super::support::{
+    Deliberate, EndProbe, Latch, Rng, assert_waits_without_spinning, block, deliberate_panic, lock, panic_message,
+    process_cpu_time, within,
+};
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex};
@@ -111,14 +114,17 @@ fn job_runs_on_a_new_thread() {
 fn panicking_job_gives_none() {
     let outcome = within(LIMIT, HANGS, || {
         panic::catch_unwind(|| {
-            run_on_new_thread(|| -> u32 {
-                panic!("this panic is part of the hidden test (expected)")
-            })
+            run_on_new_thread(|| -> u32 { deliberate_panic() })
         })
     });
     match outcome {
         Ok(None) => {}
         Ok(Some(v)) => panic!("the job panicked, yet run_on_new_thread returned Some({v})"),
+        Err(payload) if payload.is::<Deliberate>() => panic!(
+            "the job's own panic came out of run_on_new_thread: did the job run on the \
+             caller's thread, or was join()'s Err passed on? On a thread of its own, a panicking \
+             job makes join() return Err; turn that Err into None"
+        ),
         Err(payload) => panic!(
             "run_on_new_thread panicked itself ({:?}) when the job panicked: join() returns \
              Err for a thread that panicked; turn that Err into None instead of unwrapping it",
@@ -130,16 +136,24 @@ fn panicking_job_gives_none() {
 #[test]
 fn a_panicking_job_ran_on_its_own_thread() {
     // Catching the panic on the caller's thread (catch_unwind) is not a thread.
-    let (caller, panicked_on) = within(LIMIT, HANGS, || {
+    let (caller, panicked_on, result) = within(LIMIT, HANGS, || {
         let caller = thread::current().id();
         let (tx, rx) = std::sync::mpsc::channel();
-        let result = run_on_new_thread(move || -> u32 {
-            let _ = tx.send(thread::current().id());
-            panic!("this panic is part of the hidden test (expected)")
-        });
-        assert!(result.is_none(), "the job panicked, so expected None");
-        (caller, rx.recv().expect("the job never ran"))
+        let result = panic::catch_unwind(AssertUnwindSafe(move || {
+            run_on_new_thread(move || -> u32 {
+                let _ = tx.send(thread::current().id());
+                deliberate_panic()
+            })
+        }));
+        (caller, rx.recv().expect("the job never ran"), result.map_err(|p| panic_message(&p)))
     });
+    if let Err(message) = result {
+        assert_ne!(
+            panicked_on, caller,
+            "the job's panic ({message}) reached the caller of run_on_new_thread, and the job \
+             ran on the caller's own thread: run it on a new thread with thread::spawn"
+        );
+    }
     assert_ne!(
         panicked_on, caller,
         "the job ran on the caller's own thread: run it on a new thread with thread::spawn"
