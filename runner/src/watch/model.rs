@@ -259,10 +259,17 @@ pub struct Model {
     pub hint: bool,
     pub notice: Option<Notice>,
     pub all: Option<AllRun>,
+    /// Topic folders that have a lesson (`exercises/<dir>/README.md`).
+    pub lessons: std::collections::BTreeSet<String>,
 }
 
 impl Model {
     pub fn new(course: Course, state: State, watching: Watching) -> Self {
+        let course_dirs: Vec<std::path::PathBuf> = course
+            .exercises
+            .iter()
+            .map(|e| course.root.join("exercises").join(&e.dir))
+            .collect();
         let current = course
             .exercises
             .iter()
@@ -280,7 +287,24 @@ impl Model {
             hint: false,
             notice: None,
             all: None,
+            lessons: lessons(&course_dirs),
         }
+    }
+
+    /// The lesson to point to: the topic's README, on the topic's first
+    /// exercise.
+    pub fn lesson(&self) -> Option<std::path::PathBuf> {
+        let exercise = self.exercise();
+        let first = self
+            .course
+            .exercises
+            .iter()
+            .position(|e| e.dir == exercise.dir)?;
+        (first == self.current && self.lessons.contains(&exercise.dir)).then(|| {
+            std::path::Path::new("exercises")
+                .join(&exercise.dir)
+                .join("README.md")
+        })
     }
 
     pub fn exercise(&self) -> &Exercise {
@@ -407,6 +431,14 @@ fn key_pressed(model: &Model, key: Key) -> Action {
         (View::All, Key::Esc) => Action::SetView(View::Exercise),
         _ => Action::Nothing,
     }
+}
+
+/// The topic folders among `dirs` that hold a `README.md`.
+fn lessons(dirs: &[std::path::PathBuf]) -> std::collections::BTreeSet<String> {
+    dirs.iter()
+        .filter(|dir| dir.join("README.md").is_file())
+        .filter_map(|dir| Some(dir.file_name()?.to_string_lossy().into_owned()))
+        .collect()
 }
 
 #[cfg(test)]

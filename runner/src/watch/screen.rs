@@ -144,6 +144,13 @@ fn header(model: &Model, now: Instant) -> Vec<String> {
         ));
     }
     lines.push(title);
+    if let Some(lesson) = model.lesson() {
+        let shown = lesson.display().to_string();
+        lines.push(format!(
+            "A new topic: its lesson is in {}",
+            link(&shown, &model.course.root.join(&lesson))
+        ));
+    }
     if model.disk.is_none() {
         lines.push(
             format!(
@@ -744,6 +751,21 @@ mod tests {
         assert!(screen.contains("Think about it."), "{screen}");
         assert!(!screen.contains("The cure."), "{screen}");
         assert!(screen.contains("1 more hint: press h."), "{screen}");
+    }
+
+    #[test]
+    fn a_topics_first_exercise_points_to_its_lesson() {
+        let mut model = model();
+        let dir = model.course.exercises[0].dir.clone();
+        let lesson = format!("A new topic: its lesson is in exercises/{dir}/README.md");
+        assert!(!text(&model, 24).contains(&lesson), "no README, no pointer");
+        model.lessons.insert(dir.clone());
+        assert!(text(&model, 24).contains(&lesson), "{}", text(&model, 24));
+        // Not on the topic's later exercises.
+        if model.course.exercises.get(1).is_some_and(|e| e.dir == dir) {
+            model.current = 1;
+            assert!(!text(&model, 24).contains(&lesson), "{}", text(&model, 24));
+        }
     }
 
     #[test]
