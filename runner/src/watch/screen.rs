@@ -484,14 +484,15 @@ fn wrap_all(lines: &[String], width: usize) -> Vec<String> {
     lines.iter().flat_map(|line| wrap(line, width)).collect()
 }
 
-/// Splits one line into screen rows of at most `width` columns. Colours
-/// (SGR) and links (OSC 8) are kept and carried over to the next row; any
-/// other control sequence or character (a program's output may hold
-/// anything) is dropped, and tabs become spaces.
+/// Splits one line into screen rows of at most `width` columns, at spaces
+/// where a word fits on a row (so `file:line:col` stays whole for terminals
+/// and editors to open), else mid-word. Colours (SGR) and links (OSC 8) are
+/// kept, colours carried over to the next row; any other control sequence
+/// or character (a program's output may hold anything) is dropped, and tabs
+/// become spaces.
 pub fn wrap(line: &str, width: usize) -> Vec<String> {
     let mut rows = Vec::new();
-    let mut row = String::new();
-    let mut columns = 0;
+    let mut row = Row::default();
     // The colour sequences in force, to start the next row with.
     let mut style = String::new();
     let mut chars = line.chars().peekable();
@@ -513,7 +514,7 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
                         } else {
                             style.push_str(&sequence);
                         }
-                        row.push_str(&sequence);
+                        row.text.push_str(&sequence);
                     }
                 }
                 Some(']') => {
@@ -531,7 +532,7 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
                         }
                     }
                     if sequence.starts_with("\x1b]8;") {
-                        row.push_str(&sequence);
+                        row.text.push_str(&sequence);
                     }
                 }
                 _ => {
@@ -539,39 +540,65 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
                 }
             },
             '\t' => {
-                for _ in 0..4 - columns % 4 {
-                    push_char(&mut rows, &mut row, &mut columns, &style, ' ', width);
+                for _ in 0..4 - row.columns % 4 {
+                    row.push(&mut rows, &style, ' ', width);
                 }
             }
             c if c.is_control() => {}
-            c => push_char(&mut rows, &mut row, &mut columns, &style, c, width),
+            c => row.push(&mut rows, &style, c, width),
         }
     }
     if !style.is_empty() {
-        row.push_str("\x1b[0m");
+        row.text.push_str("\x1b[0m");
     }
-    rows.push(row);
+    rows.push(row.text);
     rows
 }
 
-fn push_char(
-    rows: &mut Vec<String>,
-    row: &mut String,
-    columns: &mut usize,
-    style: &str,
-    c: char,
-    width: usize,
-) {
-    let w = c.width().unwrap_or(0);
-    if *columns + w > width {
-        if !style.is_empty() {
-            row.push_str("\x1b[0m");
+/// The row being filled by `wrap`.
+#[derive(Default)]
+struct Row {
+    text: String,
+    columns: usize,
+    /// The last space: its byte offset in `text`, the columns before it,
+    /// and the colours in force there.
+    space: Option<(usize, usize, String)>,
+}
+
+impl Row {
+    fn push(&mut self, rows: &mut Vec<String>, style: &str, c: char, width: usize) {
+        let w = c.width().unwrap_or(0);
+        if self.columns + w > width {
+            match self.space.take() {
+                // The word so far moves down whole, when it fits on a row.
+                Some((at, before, style_there)) if self.columns - before - 1 + w <= width => {
+                    let tail = self.text.split_off(at + 1);
+                    self.text.truncate(at);
+                    if !style_there.is_empty() {
+                        self.text.push_str("\x1b[0m");
+                    }
+                    rows.push(std::mem::replace(&mut self.text, style_there + &tail));
+                    self.columns -= before + 1;
+                }
+                _ => {
+                    if !style.is_empty() {
+                        self.text.push_str("\x1b[0m");
+                    }
+                    rows.push(std::mem::replace(&mut self.text, style.to_string()));
+                    self.columns = 0;
+                    // A space at the break is the break.
+                    if c == ' ' {
+                        return;
+                    }
+                }
+            }
         }
-        rows.push(std::mem::replace(row, style.to_string()));
-        *columns = 0;
+        if c == ' ' {
+            self.space = Some((self.text.len(), self.columns, style.to_string()));
+        }
+        self.text.push(c);
+        self.columns += w;
     }
-    row.push(c);
-    *columns += w;
 }
 
 /// Columns a row takes on screen (escape sequences take none).
@@ -664,6 +691,16 @@ mod tests {
             "controls dropped"
         );
         assert_eq!(wrap("日本語", 4), vec!["日本", "語"], "wide characters");
+        // Words move down whole when they fit, so a location stays one
+        // piece a terminal can open.
+        assert_eq!(
+            wrap("  --> exercises/a/b.rs:12:5 here", 24),
+            vec!["  -->", "exercises/a/b.rs:12:5", "here"]
+        );
+        assert_eq!(
+            wrap("see \x1b[1mexercises/a/b.rs:1:2\x1b[0m now", 20),
+            vec!["see", "\x1b[1mexercises/a/b.rs:1:2\x1b[0m", "now"]
+        );
         assert_eq!(visible_width("\x1b[1mab\x1b[0m\x1b]8;;file:///x\x1b\\c"), 3);
     }
 
