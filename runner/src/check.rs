@@ -151,7 +151,18 @@ pub fn check_with(
         Compiled::Failed { stage, output } => {
             report.compiler_output = match stage {
                 Stage::Exercise => output,
-                Stage::HiddenTests => format!(
+                Stage::HiddenTests { item: Some(item) } => format!(
+                    "The exercise's API was changed: the hidden tests cannot use `{item}` as \
+                     your file declares it now. Restore it as the exercise gave it: items \
+                     marked \"don't change\" keep their name, visibility and signature \
+                     (the original file is {}). The compiler's errors, in the hidden \
+                     tests:\n\n{output}",
+                    Path::new(crate::exercise::PRISTINE_DIR)
+                        .join(&exercise.dir)
+                        .join(format!("{}.rs", exercise.name))
+                        .display()
+                ),
+                Stage::HiddenTests { item: None } => format!(
                     "Your file compiles, but the hidden tests cannot use it: an item they \
                      call (marked \"don't change\") was renamed, removed, made private or \
                      given another signature. The errors below are in the hidden tests; \

@@ -79,13 +79,14 @@ struct Deps {
 }
 
 /// Which of the two crates of a check failed to compile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stage {
     /// The learner's file, as a crate of its own.
     Exercise,
     /// The hidden tests, which call the exercise's API: they fail when the
-    /// learner changed an item the tests use.
-    HiddenTests,
+    /// learner changed an item the tests use. `item` is the first item of
+    /// the exercise (`exercise::NAME`) on a line the compiler points at.
+    HiddenTests { item: Option<String> },
 }
 
 /// The result of compiling one exercise with its hidden tests.
@@ -327,6 +328,14 @@ impl Harness {
             .arg(format!("{}_tests", crate_name(&exercise.name)))
             // The tests' own lints are not the learner's business.
             .args(["-A", "warnings"])
+            // Structured errors: the rendered text for the learner, and the
+            // source lines to find which of the exercise's items broke.
+            .args(["--error-format", "json"])
+            .args(if self.color {
+                &["--json", "diagnostic-rendered-ansi"][..]
+            } else {
+                &[][..]
+            })
             .arg("--extern")
             .arg(format!("{EXERCISE_CRATE}={}", rlib.display()))
             .arg("--remap-path-prefix")
@@ -364,10 +373,13 @@ impl Harness {
                     probes: sidecar.probes,
                 }
             }
-            Finish::Exited(_) => Compiled::Failed {
-                stage: Stage::HiddenTests,
-                output: ran.output.text(),
-            },
+            Finish::Exited(_) => {
+                let (output, item) = hidden_test_errors(&ran.output.text(), &hidden.imports);
+                Compiled::Failed {
+                    stage: Stage::HiddenTests { item },
+                    output,
+                }
+            }
             Finish::TimedOut => Compiled::TimedOut {
                 output: ran.output.text(),
             },
@@ -458,6 +470,97 @@ fn compiler_input() -> Input {
             memory: platform::COMPILER_MEMORY,
         },
     }
+}
+
+/// The compiler's errors on the hidden tests, from `--error-format=json`:
+/// their rendered text, and the first `exercise::ITEM` on a source line they
+/// point at (the item whose signature the learner changed).
+fn hidden_test_errors(json: &str, imports: &[(String, String)]) -> (String, Option<String>) {
+    #[derive(Deserialize)]
+    struct Diagnostic {
+        level: String,
+        rendered: Option<String>,
+        #[serde(default)]
+        spans: Vec<Span>,
+    }
+    #[derive(Deserialize)]
+    struct Span {
+        #[serde(default)]
+        text: Vec<Line>,
+    }
+    #[derive(Deserialize)]
+    struct Line {
+        text: String,
+    }
+    let mut rendered = String::new();
+    let mut item = None;
+    let mut parsed_any = false;
+    for line in json.lines() {
+        let Ok(diagnostic) = serde_json::from_str::<Diagnostic>(line) else {
+            continue;
+        };
+        parsed_any = true;
+        if let Some(text) = &diagnostic.rendered {
+            rendered.push_str(text);
+        }
+        if item.is_none() && diagnostic.level == "error" {
+            item = diagnostic
+                .spans
+                .iter()
+                .flat_map(|span| &span.text)
+                .find_map(|line| {
+                    exercise_item(&line.text).or_else(|| imported_item(&line.text, imports))
+                });
+        }
+    }
+    if !parsed_any {
+        // Not JSON (the compiler crashed, or was killed): show it as it is.
+        return (json.to_string(), None);
+    }
+    (rendered, item)
+}
+
+/// The first item imported from the exercise that a line of code names
+/// (as a whole word).
+fn imported_item(code: &str, imports: &[(String, String)]) -> Option<String> {
+    let words: Vec<&str> = code
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .collect();
+    imports
+        .iter()
+        .filter_map(|(shown, item)| Some((words.iter().position(|w| w == shown)?, item)))
+        .min_by_key(|(at, _)| *at)
+        .map(|(_, item)| item.clone())
+}
+
+/// The name after the first `exercise::` in a line of code (`Type` or
+/// `Type::method`).
+fn exercise_item(code: &str) -> Option<String> {
+    let prefix = format!("{EXERCISE_CRATE}::");
+    let start = code.find(&prefix)? + prefix.len();
+    let rest = &code[start..];
+    let ident = |s: &str| -> usize {
+        s.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(s.len())
+    };
+    let mut end = ident(rest);
+    // `Type::method` or `Type::<T>::method`: name the method too.
+    let after = &rest[end..];
+    let after_generics = after
+        .strip_prefix("::<")
+        .and_then(|g| g.find('>').map(|close| &g[close + 1..]))
+        .unwrap_or(after);
+    if let Some(method) = after_generics.strip_prefix("::") {
+        let len = ident(method);
+        if len > 0 {
+            let name = format!("{}::{}", &rest[..end], &method[..len]);
+            return Some(name);
+        }
+    }
+    (end > 0).then(|| {
+        end = end.min(rest.len());
+        rest[..end].to_string()
+    })
 }
 
 /// A `--remap-path-prefix` value: `from` (as a folder) becomes `to`.
@@ -649,4 +752,49 @@ struct Artifact {
 struct ArtifactTarget {
     name: String,
     kind: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_changed_item_is_named_from_the_line_the_compiler_shows() {
+        let item = |code: &str| exercise_item(code);
+        assert_eq!(
+            item("const _: fn(u32) -> u32 = exercise::add;").as_deref(),
+            Some("add")
+        );
+        assert_eq!(
+            item("const _: fn(&Queue<u32>) = exercise::Queue::<u32>::push;").as_deref(),
+            Some("Queue::push")
+        );
+        assert_eq!(item("use exercise::{Worker, start};").as_deref(), None);
+        assert_eq!(item("let x = 1;"), None);
+        let json = concat!(
+            r#"{"$message_type":"diagnostic","level":"error","rendered":"error[E0308]: mismatched types\n","spans":[{"text":[{"text":"const _: fn(u32, u32) -> u32 = exercise::add;"}]}]}"#,
+            "
+",
+            r#"{"$message_type":"diagnostic","level":"error","rendered":"error: aborting\n","spans":[]}"#,
+            "
+"
+        );
+        let (rendered, item) = hidden_test_errors(json, &[]);
+        assert_eq!(
+            rendered,
+            "error[E0308]: mismatched types\nerror: aborting\n"
+        );
+        assert_eq!(item.as_deref(), Some("add"));
+        // Output that is not JSON is kept as it is.
+        assert_eq!(
+            hidden_test_errors("killed", &[]),
+            ("killed".to_string(), None)
+        );
+        let imports = [("Queue".to_string(), "Queue".to_string())];
+        assert_eq!(
+            imported_item("let q: Queue<u32> = make();", &imports).as_deref(),
+            Some("Queue")
+        );
+        assert_eq!(imported_item("let q = QueueX::new();", &imports), None);
+    }
 }

@@ -31,6 +31,9 @@ pub struct HiddenTests {
     pub names: Vec<String>,
     /// The `#[compile_fail(..)]` functions, in file order.
     pub probes: Vec<Probe>,
+    /// Items imported with `use exercise::...`: (the name the tests write,
+    /// the item's own name).
+    pub imports: Vec<(String, String)>,
     /// The file with each `#[test]` and each probe replaced by spaces.
     pub source: String,
 }
@@ -102,8 +105,49 @@ pub fn scan(source: &str) -> Result<HiddenTests, String> {
     Ok(HiddenTests {
         names,
         probes,
+        imports: imports(&tokens),
         source,
     })
+}
+
+/// The names top-level `use exercise::{..};` items bring into scope.
+fn imports(tokens: &[TokenTree]) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for window in tokens.windows(5) {
+        let [
+            TokenTree::Ident(keyword),
+            TokenTree::Ident(krate),
+            TokenTree::Punct(a),
+            TokenTree::Punct(b),
+            tree,
+        ] = window
+        else {
+            continue;
+        };
+        if keyword != "use" || krate != "exercise" || a.as_char() != ':' || b.as_char() != ':' {
+            continue;
+        }
+        let list: Vec<TokenTree> = match tree {
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                group.stream().into_iter().collect()
+            }
+            other => vec![other.clone()],
+        };
+        for entry in list.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
+            match entry {
+                [TokenTree::Ident(item)] => found.push((item.to_string(), item.to_string())),
+                [
+                    TokenTree::Ident(item),
+                    TokenTree::Ident(r#as),
+                    TokenTree::Ident(alias),
+                ] if r#as == "as" => {
+                    found.push((alias.to_string(), item.to_string()));
+                }
+                _ => {}
+            }
+        }
+    }
+    found
 }
 
 /// `Ok(Some(code))` if `#[compile_fail(CODE)]` starts at `tokens[i]`.
@@ -287,6 +331,23 @@ mod tests {
             "strings are untouched"
         );
         assert!(found.source.contains("#[allow(unused)]"));
+    }
+
+    #[test]
+    fn finds_what_the_tests_import_from_the_exercise() {
+        let found = scan(
+            "use exercise::{Queue, start as begin};\nuse exercise::add;\nuse std::x;\n#[test]\nfn t() {}\n",
+        )
+        .expect("valid");
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            found.imports,
+            pairs(&[("Queue", "Queue"), ("begin", "start"), ("add", "add")])
+        );
     }
 
     #[test]

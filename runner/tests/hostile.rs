@@ -88,8 +88,12 @@ fn a_rigged_return_type_does_not_compile() {
     let out = assert_not_passed(&course, "a rigged PartialEq");
     assert!(out.contains("does not compile"), "{out}");
     assert!(
-        out.contains("the hidden tests cannot use it"),
-        "says the API changed: {out}"
+        out.contains("The exercise's API was changed: the hidden tests cannot use `add`"),
+        "says the API changed, and which item: {out}"
+    );
+    assert!(
+        out.contains(".course/pristine/basics/passing.rs"),
+        "points to the original: {out}"
     );
 }
 
