@@ -76,9 +76,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(exit(dev::check(&course, &harness, repeat, jobs, &names)?))
         }
         // These two create the original copies.
-        Some(Command::Dev(DevCommand::Update)) => {
-            dev::update(&load(Files::NoOriginals)?)?;
-            Ok(ExitCode::SUCCESS)
+        Some(Command::Dev(DevCommand::Update { names, yes })) => {
+            dev::update(&load(Files::NoOriginals)?, &names, yes)
         }
         Some(Command::Dev(DevCommand::New { name, dir, after })) => {
             scaffold::new(&load(Files::NoOriginals)?, &name, &dir, after.as_deref())?;

@@ -124,8 +124,16 @@ pub enum DevCommand {
         names: Vec<String>,
     },
     /// After changing exercises or info.toml: refresh the exercise list of
-    /// exercises/Cargo.toml and the original copies `reset` restores.
-    Update,
+    /// exercises/Cargo.toml and record new exercises' originals (what
+    /// learners start from and `reset` restores). A changed original is
+    /// shown as a diff and replaced only when named, confirmed, or --yes.
+    Update {
+        /// Make these exercises' working files their originals.
+        names: Vec<String>,
+        /// Replace every changed original without asking.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Add an exercise: its exercise, solution and hidden-test files from
     /// templates that follow the course guide, and its info.toml entry.
     New {

@@ -8,7 +8,9 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::io::{self, IsTerminal};
 use std::path::Path;
+use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -346,13 +348,110 @@ fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
         .collect()
 }
 
-/// `runner dev update`: after an author changed exercises or info.toml,
-/// lists every exercise as a binary target of `exercises/Cargo.toml` (for
-/// rust-analyzer) and records each exercise file as its original copy (what
-/// `reset` restores). Edits the manifest in place, keeping its comments.
-pub fn update(course: &Course) -> Result<()> {
+/// `runner dev update [NAME...] [--yes]`: after an author changed
+/// exercises or info.toml, lists every exercise as a binary target of
+/// `exercises/Cargo.toml` (for rust-analyzer, keeping the file's comments)
+/// and records exercise files as their original copies (what `reset`
+/// restores, what every learner starts from).
+///
+/// A new exercise's original is written at once. An original that exists
+/// and differs from the working file is never replaced silently: an author
+/// who solved an exercise while testing would hand every learner the
+/// answer. Those are shown as diffs and replaced only when named, confirmed
+/// on the terminal, or with `--yes`.
+pub fn update(course: &Course, names: &[String], yes: bool) -> Result<ExitCode> {
+    for name in names {
+        course.get(name)?;
+    }
+    refresh_bins(course)?;
     let root = &course.root;
-    let manifest = root.join("exercises").join("Cargo.toml");
+    let mut written = Vec::new();
+    let mut changed = Vec::new();
+    for exercise in &course.exercises {
+        let path = exercise.path(root, Source::Exercise);
+        let code = fs::read(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", exercise.display_path()))?;
+        match fs::read(exercise.path(root, Source::Pristine)) {
+            Ok(original) if original == code => {}
+            Ok(original) if !names.contains(&exercise.name) => {
+                changed.push((exercise, original, code));
+            }
+            _ => {
+                crate::durable::write_atomically(&exercise.path(root, Source::Pristine), &code)?;
+                written.push(exercise.name.as_str());
+            }
+        }
+    }
+    println!("Updated exercises/Cargo.toml.");
+    if !written.is_empty() {
+        println!("Recorded as the original: {}.", written.join(", "));
+    }
+    if changed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "\n{} exercise file{} differ{} from the original learners start from (and `reset` \
+         restores):\n",
+        changed.len(),
+        if changed.len() == 1 { "" } else { "s" },
+        if changed.len() == 1 { "s" } else { "" }
+    );
+    for (exercise, original, code) in &changed {
+        let original = String::from_utf8_lossy(original);
+        let code = String::from_utf8_lossy(code);
+        let diff = similar::TextDiff::from_lines(original.as_ref(), code.as_ref());
+        let shown = exercise.display_path();
+        let text = diff
+            .unified_diff()
+            .context_radius(2)
+            .header(&format!("original {shown}"), &shown)
+            .to_string();
+        print!("{}", ui::neutralize(&text, ui::Keep::Nothing));
+    }
+    let confirmed = if yes {
+        true
+    } else if io::stdin().is_terminal() {
+        crate::reset::confirm(
+            "\nMake these the originals? [y/N] ",
+            &mut io::stdin().lock(),
+            &mut io::stdout(),
+        )?
+    } else {
+        false
+    };
+    if !confirmed {
+        let list: Vec<&str> = changed.iter().map(|(e, _, _)| e.name.as_str()).collect();
+        println!(
+            "\nThe originals were kept. To make the working files the originals, name them: \
+             `cargo runner dev update {}` (or add --yes).",
+            list.join(" ")
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    for (exercise, _, code) in &changed {
+        crate::durable::write_atomically(&exercise.path(root, Source::Pristine), code)?;
+    }
+    println!(
+        "Recorded {} new original{}.",
+        changed.len(),
+        if changed.len() == 1 { "" } else { "s" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Records the original of one new exercise and refreshes the [[bin]] list
+/// (for `dev new`); other originals are left alone.
+pub fn record_new(course: &Course, name: &str) -> Result<()> {
+    refresh_bins(course)?;
+    let exercise = course.get(name)?;
+    let code = fs::read(exercise.path(&course.root, Source::Exercise))?;
+    crate::durable::write_atomically(&exercise.path(&course.root, Source::Pristine), &code)
+}
+
+/// Lists every exercise as a binary target of `exercises/Cargo.toml`,
+/// editing it in place so its comments stay.
+fn refresh_bins(course: &Course) -> Result<()> {
+    let manifest = course.root.join("exercises").join("Cargo.toml");
     let text = fs::read_to_string(&manifest)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", manifest.display()))?;
     let mut doc: toml_edit::DocumentMut = text
@@ -366,14 +465,5 @@ pub fn update(course: &Course) -> Result<()> {
         bins.push(bin);
     }
     doc["bin"] = toml_edit::Item::ArrayOfTables(bins);
-    crate::durable::write_atomically(&manifest, doc.to_string().as_bytes())?;
-    for exercise in &course.exercises {
-        let code = fs::read(exercise.path(root, Source::Exercise))?;
-        crate::durable::write_atomically(&exercise.path(root, Source::Pristine), &code)?;
-    }
-    println!(
-        "Updated exercises/Cargo.toml and the original copies of {} exercises.",
-        course.exercises.len()
-    );
-    Ok(())
+    crate::durable::write_atomically(&manifest, doc.to_string().as_bytes())
 }

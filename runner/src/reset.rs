@@ -116,7 +116,7 @@ fn changed(course: &Course) -> Result<Vec<&Exercise>> {
 }
 
 /// Asks a yes/no question; only `y` or `yes` is a yes.
-fn confirm(question: &str, input: &mut impl BufRead, output: &mut impl Write) -> Result<bool> {
+pub fn confirm(question: &str, input: &mut impl BufRead, output: &mut impl Write) -> Result<bool> {
     write!(output, "{question}")?;
     output.flush()?;
     let mut answer = String::new();

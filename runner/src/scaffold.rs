@@ -110,10 +110,10 @@ pub fn new(course: &Course, name: &str, dir: &str, after: Option<&str>) -> Resul
     println!("Listed `{name}` in {MANIFEST}, {place}.");
 
     let course = manifest::load(root, Files::NoOriginals)?;
-    dev::update(&course)?;
+    dev::record_new(&course, name)?;
     println!(
         "Next: rewrite the three files for your lesson (docs/COURSE_GUIDE.md), then run \
-         `cargo runner dev update` and `cargo runner dev check`."
+         `cargo runner dev update {name}` and `cargo runner dev check {name}`."
     );
     Ok(())
 }

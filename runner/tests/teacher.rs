@@ -766,3 +766,43 @@ fn annotations_stay_within_githubs_cap_and_the_summary_counts_the_rest() {
     );
     assert!(summary.contains("| `failing12` | ❌ fail |"), "{summary}");
 }
+
+#[test]
+fn dev_update_never_replaces_an_original_silently() {
+    let course = Course::only(&["passing", "failing"]);
+    let original = course.read(".course/pristine/basics/failing.rs");
+    // An author solved the exercise while testing it.
+    let solved = course.read("solutions/basics/failing.rs");
+    course.write("exercises/basics/failing.rs", &solved);
+
+    let run = course.run(&["--color", "never", "dev", "update"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    let out = run.stdout();
+    assert!(
+        out.contains("1 exercise file differs from the original"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+++ exercises/basics/failing.rs"),
+        "a diff: {out}"
+    );
+    assert!(out.contains("cargo runner dev update failing"), "{out}");
+    assert_eq!(
+        course.read(".course/pristine/basics/failing.rs"),
+        original,
+        "kept"
+    );
+
+    // A new exercise does not touch the changed one either.
+    let new = course.run(&["dev", "new", "extra", "--dir", "basics"]);
+    assert_eq!(new.code(), 0, "{}", new.all());
+    assert_eq!(course.read(".course/pristine/basics/failing.rs"), original);
+    assert!(course.path(".course/pristine/basics/extra.rs").is_file());
+
+    // Named, it becomes the original.
+    let run = course.run(&["dev", "update", "failing"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    assert_eq!(course.read(".course/pristine/basics/failing.rs"), solved);
+    let unknown = course.run(&["dev", "update", "nope"]);
+    assert_eq!(unknown.code(), 2, "{}", unknown.all());
+}
