@@ -20,7 +20,7 @@ where
 {
     let mut handles = Vec::new();
     for name in names {
-        // TODO: give this thread a greeting of its own to move in.
+        // TODO: after the first turn of the loop, who owns `greeting`?
         handles.push(thread::spawn(move || render(&greeting, &name)));
     }
     handles

@@ -2,14 +2,13 @@
 //
 // Every change to the balance goes through `apply`: it reads the balance,
 // asks `change` for the new one (`None` refuses the change, for example a
-// withdrawal the balance cannot cover), and stores it. Each of those steps
-// takes the lock, yet the wallet loses deposits and pays out money it does
-// not have when several threads use it at once: between the read and the
-// write the lock is free, so another thread can read the same old balance.
-// Checking under one lock and acting under another is not one step.
+// withdrawal the balance cannot cover), and stores it. Many threads call
+// `apply` at once, and every call must behave as if it ran alone.
 //
-// Make `apply` one step: nothing may happen to the balance between reading
-// it and storing the new value.
+// With one thread at a time the wallet is right. With several at once it
+// loses deposits and pays out money it does not have: the tests see a
+// balance short of the deposits made, and a wallet of 100 granting more
+// than three withdrawals of 30.
 
 use std::sync::Mutex;
 use std::thread;
@@ -37,8 +36,8 @@ impl Wallet {
     // becomes `new` and `apply` returns true. `None`: nothing changes and
     // `apply` returns false.
     pub fn apply(&self, change: impl FnOnce(u64) -> Option<u64>) -> bool {
-        // TODO: the read (check) and the write (act) each take the lock on
-        // their own. Hold one guard from the read until after the write.
+        // TODO: can another thread change the balance between this read and
+        // the write below?
         let current = *self.balance.lock().unwrap();
         match change(current) {
             Some(new) => {

@@ -1,18 +1,9 @@
-// mutex4: keep the critical section short.
+// mutex4: workers that work side by side.
 //
 // `process_all` lets a few worker threads take jobs from a shared inbox and
-// put the answers into a shared results list. The answers come out right,
-// but the workers take turns instead of working side by side: each one keeps
-// a lock while it runs the slow `work`, so every other worker waits.
-//
-// Where is a guard that was never given a name dropped? At the end of the
-// statement that made it, with two catches: a temporary made in the head of a
-// `while let`, `if let` or `match` lives until the end of that body (an `if
-// let`'s is dropped before its `else` branch in edition 2024, not in
-// earlier editions), and in `results.lock().unwrap().push(work(job))` the
-// guard is made first, so it is held while the argument `work(job)` runs.
-//
-// Make sure no lock is held while `work` runs.
+// put the answers into a shared results list. The workers must run the slow
+// `work` side by side. The answers come out right, but the workers take
+// turns instead: the tests see only one worker inside `work` at a time.
 
 use std::sync::Mutex;
 use std::thread;

@@ -2,15 +2,11 @@
 //
 // `run_all` runs the same task on several threads. The task is a closure the
 // caller hands over: it cannot be cloned, so the threads share it through a
-// reference-counted pointer. `Rc` counts its owners with plain, non-atomic
-// arithmetic; two threads changing the count at once could corrupt it, so
-// `Rc` is not `Send` and the compiler refuses to move one into a thread.
-// `Arc` (atomically reference counted) does the same job with atomic
-// operations. `Arc<T>` is `Send` and `Sync` only when `T` is both `Send` and
-// `Sync`: every thread with a clone uses the one `T` through `&T`, and the
-// last owner drops it, on whichever thread that is.
+// reference-counted pointer.
 //
-// Make it compile, keeping one shared task and one thread per index.
+// This file does not compile. Read the error: what does it say about `Rc`
+// and threads? Make it compile, keeping one shared task and one thread per
+// index.
 
 use std::rc::Rc;
 use std::thread;

@@ -21,8 +21,7 @@ where
     F: Fn(&[u64]) -> u64 + Copy + Send + 'static,
 {
     assert!(workers > 0, "need at least one worker");
-    // TODO: work out where each of the `workers` chunks starts and ends
-    // (hint: `numbers.len() / workers` and `numbers.len() % workers`).
+    // TODO: work out where each of the `workers` chunks starts and ends.
     // TODO: spawn one thread per chunk, each calling `chunk_sum` on its own
     // copy of the chunk; keep the handles.
     // TODO: join every handle and add up the partial sums.

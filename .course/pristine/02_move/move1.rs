@@ -14,7 +14,8 @@ pub fn spawn_summary<F>(numbers: Vec<u64>, summarize: F) -> JoinHandle<u64>
 where
     F: FnOnce(&[u64]) -> u64 + Send + 'static,
 {
-    // TODO: make the closure own what it uses (don't copy `numbers`).
+    // TODO: the thread may still run after `spawn_summary` has returned.
+    // Who owns `numbers` then? (Don't copy it.)
     thread::spawn(|| summarize(&numbers))
 }
 

@@ -26,8 +26,8 @@ where
     let mut lines = 0;
     for batch in batches {
         tx.send(batch).expect("the writer thread stopped");
-        // TODO: the batch belongs to the writer thread now. Count its lines
-        // without touching it after the send (and without copying it).
+        // TODO: who owns the batch after `send`? Count its lines without
+        // copying it.
         lines += batch.len();
     }
 

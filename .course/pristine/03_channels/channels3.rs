@@ -1,4 +1,4 @@
-// channels3: the channel closes when its last Sender is dropped.
+// channels3: an event log that must know when the recording is over.
 //
 // An `EventLog` collects events from any number of threads. `start` spawns
 // a collector thread that receives events until the channel closes. A thread
@@ -6,9 +6,9 @@
 // owner of the log can also `record` directly. `finish` waits for the
 // collector and returns every event, in the order the collector got them.
 //
-// `finish` never returns. Every recorder has been dropped, so why is the
-// collector's loop still waiting? Count the Senders that are still alive
-// while `finish` waits.
+// `finish` never returns, although every recorder has been dropped: the
+// tests time out in it, and the demo `main` hangs after "waiting for the
+// collector...".
 
 use std::sync::mpsc::{self, Sender};
 use std::thread::{self, JoinHandle};
@@ -43,9 +43,8 @@ impl EventLog {
     // Don't change this signature: the hidden tests call it.
     // Returns once every recorder is gone and the collector has everything.
     pub fn finish(self) -> Vec<String> {
-        // TODO: the collector is waiting for more events as long as any
-        // Sender lives. Make sure this function does not keep one alive
-        // while it waits.
+        // TODO: `finish` waits here forever. Count the Senders that are
+        // still alive while it waits: who holds them?
         self.collector
             .join()
             .expect("the collector thread panicked")

@@ -1,4 +1,4 @@
-// channels4: "nothing yet" is not "nothing ever".
+// channels4: a log writer that flushes when things go quiet.
 //
 // `write_lines` is a buffered log writer. It receives lines and passes each
 // one to `write`. Whenever no line has arrived for `quiet`, it calls `flush`,
@@ -7,11 +7,8 @@
 // after one last `flush`.
 //
 // It runs, but it stops at the first quiet spell: lines that arrive after a
-// pause are never written. A Receiver can wait in three ways:
-//   recv()            blocks until a message comes or the channel closes;
-//   try_recv()        never blocks: Empty (nothing yet) or Disconnected;
-//   recv_timeout(d)   blocks at most d: Timeout (nothing yet) or Disconnected.
-// Only one of those errors means the end.
+// pause are never written. The demo `main` sends two lines, pauses, and
+// cannot send the other two: "the writer has stopped".
 
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
@@ -27,9 +24,7 @@ pub fn write_lines<T>(
     loop {
         match lines.recv_timeout(quiet) {
             Ok(line) => write(line),
-            // TODO: tell the two errors apart. After a quiet spell, flush
-            // and keep waiting; stop (after a last flush) only when every
-            // Sender is gone.
+            // TODO: does every error mean that no line will ever come?
             Err(_) => {
                 flush();
                 return;

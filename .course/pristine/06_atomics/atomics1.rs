@@ -1,14 +1,11 @@
 // atomics1: a traffic counter that many threads add to.
 //
 // Every request handler calls `record` to send a response and add its size
-// to the shared total. Alone, one handler gets the right total. Together,
-// they come out short: `record` reads the total, sends, and then writes
-// back "what I read + my size". Whatever another handler added in between
-// is overwritten and lost. Atomic loads and stores are each indivisible, but
-// a load followed by a store is two steps, not one.
+// to the shared total. No handler's bytes may ever be lost.
 //
-// The atomic types can also read, add and write back in one indivisible
-// step. Make `record` use that, so that no handler's bytes are ever lost.
+// Alone, one handler gets the right total. Together, they come out short:
+// the tests see totals smaller than the sum of the sizes, and the demo
+// `main` may print fewer bytes than the 10000 it expects.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
@@ -27,8 +24,8 @@ impl Traffic {
     // Runs `send` (which sends one response and returns its size in bytes)
     // and adds that size to the total. Many threads call it at once.
     pub fn record(&self, send: impl FnOnce() -> u64) {
-        // TODO: reading the total here and writing it back below are two
-        // separate steps. Add the size in a single atomic operation instead.
+        // TODO: what can another handler do to the total between this load
+        // and the store below?
         let before = self.bytes.load(Ordering::SeqCst);
         let size = send();
         self.bytes.store(before + size, Ordering::SeqCst);

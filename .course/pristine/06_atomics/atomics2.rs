@@ -2,23 +2,19 @@
 //
 // `start` spawns a thread that calls `tick` over and over until the worker
 // is stopped; `Worker::stop` asks it to stop, waits for the thread to end
-// and returns how many ticks it made. But `stop` never returns: the thread
-// keeps ticking as if it had never been asked.
+// and returns how many ticks it made. The worker must finish its current
+// tick, see that it was asked to stop, and end.
 //
-// `bool` is `Copy`, so the `move` closure took its own copy of `stop`:
-// setting the worker's field later changes a different `bool` from the one
-// the thread keeps reading. Both threads need to see the same flag, and it
-// must be safe for one thread to write it while the other reads it.
-//
-// Make `stop` work: the worker must finish its current tick, see the flag,
-// and end.
+// But `stop` never returns: the thread keeps ticking as if it had never been
+// asked. The tests time out in `stop`, and the demo `main` never prints how
+// many times the worker ticked.
 
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 #[derive(Debug)]
 pub struct Worker {
-    // TODO: a flag both threads can see.
+    // TODO: is this the flag the thread reads?
     stop: bool,
     handle: JoinHandle<u64>,
 }
@@ -26,11 +22,12 @@ pub struct Worker {
 // Don't change this signature: the hidden tests call it.
 // Spawns a thread that calls `tick` until the worker is stopped.
 pub fn start(mut tick: impl FnMut() + Send + 'static) -> Worker {
-    // TODO: share this flag with the thread instead of copying it.
+    // TODO: what does the `move` closure below capture: this `stop`, or a
+    // copy of it?
     let stop = false;
     let handle = thread::spawn(move || {
         let mut ticks = 0;
-        // TODO: read the shared flag here.
+        // TODO: can this ever see the `Worker`'s `stop` change?
         while !stop {
             tick();
             ticks += 1;
@@ -45,7 +42,7 @@ impl Worker {
     // Tells the worker to stop, waits for its thread to end and returns the
     // number of ticks it made.
     pub fn stop(mut self) -> u64 {
-        // TODO: set the shared flag.
+        // TODO: which thread reads this `bool`?
         self.stop = true;
         self.handle.join().unwrap()
     }

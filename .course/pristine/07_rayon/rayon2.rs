@@ -1,17 +1,11 @@
-// rayon2: results in order, without a shared Vec.
+// rayon2: rendered pages, in order.
 //
 // `render_all` renders every page on rayon's threads and should return the
-// rendered pages in the same order as the input. It does not compile: the
-// closure passed to `for_each` runs on many threads at once, so rayon only
-// accepts a closure that can be shared (`Fn + Sync`), and pushing into `out`
-// needs `&mut out` from every thread at the same time.
+// rendered pages in the same order as the input, however the threads happen
+// to finish.
 //
-// A `Mutex<Vec<_>>` would compile, but the pages would land in whatever
-// order the threads happen to finish. Let rayon build the Vec for you
-// instead: a parallel `map` followed by `collect` keeps the input order,
-// however the work was split.
-//
-// Make `render_all` compile and return the pages in input order.
+// This file does not compile: read the error about `out`, and where the
+// closure that uses it runs.
 
 use rayon::prelude::*;
 
@@ -26,7 +20,8 @@ pub struct Page {
 // returns the results in the order of `pages`.
 pub fn render_all(pages: &[Page], render: impl Fn(&Page) -> String + Sync) -> Vec<String> {
     let mut out = Vec::new();
-    // TODO: no shared `out`; map each page to its result and collect them.
+    // TODO: this closure runs on many threads at once. Can they all push
+    // to `out`?
     pages.par_iter().for_each(|page| out.push(render(page)));
     out
 }

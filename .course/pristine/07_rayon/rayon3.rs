@@ -1,19 +1,10 @@
 // rayon3: an average that survives being split up.
 //
 // `mean` should return the average of `value(item)` over all items, computed
-// on rayon's threads. It runs, and returns a number, but the wrong one.
-//
-// A parallel `reduce` splits the items into pieces of rayon's choosing,
-// reduces each piece, and combines the partial results in some grouping you
-// do not control. That only gives one answer if the combining operation is
-// associative: `(a op b) op c == a op (b op c)`. Integer addition is; `f64`
-// addition only approximately (rounding depends on the grouping, so the
-// tests compare the mean with a small tolerance). "The average of two
-// values" is not at all: the average of (the average of 1 and 2) and 3 is
-// 2.25, but the average of 1 and (the average of 2 and 3) is 1.75, and
-// neither is the real mean, 2.
-//
-// Reduce something associative instead, and divide once at the end.
+// on rayon's threads (the tests allow for `f64` rounding). It runs, and
+// returns a number, but the wrong one: the demo `main` prints it next to the
+// expected value, and the tests get a mean of [1.0, 2.0, 3.0] other than 2,
+// and wrong means in pools of 1, 3 and 8 threads.
 
 use rayon::prelude::*;
 
@@ -21,9 +12,8 @@ use rayon::prelude::*;
 // The mean of `value(item)` over `items`, computed in parallel with rayon;
 // `None` if there are no items.
 pub fn mean<T: Sync>(items: &[T], value: impl Fn(&T) -> f64 + Sync) -> Option<f64> {
-    // TODO: averaging two partial results is not an associative way to
-    // combine them. What can be combined associatively and still gives the
-    // mean at the end?
+    // TODO: does combining two partial results like this give the mean,
+    // however rayon groups them?
     items
         .par_iter()
         .map(&value)
