@@ -31,6 +31,9 @@ pub enum Format {
     Json,
     /// JUnit XML: one test suite per exercise, one test case per hidden test.
     Junit,
+    /// GitHub Classroom's grading reporter input: base64 of a flat JSON
+    /// `tests[]` (one per exercise, 1 point each) with `max_score`.
+    Classroom,
 }
 
 /// Where a message points: a file relative to the course root, 1-based.
@@ -161,6 +164,100 @@ pub fn json_error(message: &str, source: Source, repeat: u32) -> Result<String> 
         exercises: Vec::new(),
     };
     let mut text = serde_json::to_string_pretty(&report)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// GitHub Classroom's autograding reporter reads, per runner, an environment
+/// variable holding base64 JSON of this shape (version 1): a status, a
+/// `max_score`, and a flat list of tests with a `score` each, which it adds
+/// up. One test per exercise, 1 point each, as in the JSON report.
+#[derive(Debug, Serialize)]
+struct ClassroomReport {
+    version: u32,
+    /// `pass`, `fail` or `error`.
+    status: &'static str,
+    max_score: u32,
+    tests: Vec<ClassroomTest>,
+}
+
+#[derive(Debug, Serialize)]
+struct ClassroomTest {
+    name: String,
+    /// `pass` or `fail`.
+    status: &'static str,
+    score: u32,
+    message: Option<String>,
+    filename: String,
+    line_no: u32,
+    execution_time: String,
+}
+
+/// The Classroom report, base64-encoded, on one line.
+pub fn classroom(grade: &Grade) -> Result<String> {
+    let tests = grade
+        .exercises
+        .iter()
+        .map(|graded| {
+            let passed = graded.status == Status::Pass;
+            ClassroomTest {
+                name: graded.exercise.name.clone(),
+                status: if passed { "pass" } else { "fail" },
+                score: u32::from(passed),
+                message: classroom_message(graded),
+                filename: graded.exercise.display_path(),
+                line_no: 0,
+                execution_time: format!("{:.2}s", graded.elapsed.as_secs_f64()),
+            }
+        })
+        .collect();
+    let report = ClassroomReport {
+        version: 1,
+        status: if grade.all_passed() { "pass" } else { "fail" },
+        max_score: u32::try_from(grade.exercises.len()).unwrap_or(u32::MAX),
+        tests,
+    };
+    encode_classroom(&report)
+}
+
+/// What went wrong, with each failing test's own message: the reporter
+/// shows it under the exercise's name.
+fn classroom_message(graded: &Graded) -> Option<String> {
+    let mut message = exercise_message(graded)?;
+    if let Some(report) = &graded.report {
+        for test in report.failing() {
+            message.push_str(&format!("\n{}", test.name));
+            if let Some(text) = test_message(test) {
+                message.push_str(&format!(": {}", text.trim()));
+            }
+        }
+    }
+    Some(message)
+}
+
+/// The Classroom report when the grading could not run at all.
+pub fn classroom_error(message: &str) -> Result<String> {
+    let report = ClassroomReport {
+        version: 1,
+        status: "error",
+        max_score: 0,
+        tests: vec![ClassroomTest {
+            name: "runner verify".to_string(),
+            status: "fail",
+            score: 0,
+            message: Some(message.to_string()),
+            filename: String::new(),
+            line_no: 0,
+            execution_time: "0s".to_string(),
+        }],
+    };
+    encode_classroom(&report)
+}
+
+fn encode_classroom(report: &ClassroomReport) -> Result<String> {
+    use base64::Engine;
+    let json = serde_json::to_vec(report)?;
+    let mut text = base64::engine::general_purpose::STANDARD.encode(json);
     text.push('\n');
     Ok(text)
 }

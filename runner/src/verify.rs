@@ -201,6 +201,7 @@ pub fn command(root: &Path, args: &VerifyArgs) -> Result<ExitCode> {
                 Format::Human => None,
                 Format::Json => report::json_error(&message, source, args.repeat).ok(),
                 Format::Junit => report::junit_error(&message).ok(),
+                Format::Classroom => report::classroom_error(&message).ok(),
             };
             if let Some(text) = text {
                 // Best effort: the error itself is what the caller sees.
@@ -225,6 +226,7 @@ fn deliver(grade: &Grade, args: &VerifyArgs, sink: Sink, root: &Path, github: bo
         (Format::Human, _) => None,
         (Format::Json, _) => Some(report::json(grade)?),
         (Format::Junit, _) => Some(report::junit(grade)?),
+        (Format::Classroom, _) => Some(report::classroom(grade)?),
     };
     if let Some(text) = text {
         write_report(args.output.as_deref(), &text)?;

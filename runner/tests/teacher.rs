@@ -806,3 +806,56 @@ fn dev_update_never_replaces_an_original_silently() {
     let unknown = course.run(&["dev", "update", "nope"]);
     assert_eq!(unknown.code(), 2, "{}", unknown.all());
 }
+
+#[test]
+fn classroom_format_is_what_githubs_grading_reporter_reads() {
+    use base64::Engine;
+    let course = Course::only(&["passing", "failing"]);
+    let run = course.run(&["verify", "--keep-going", "--format", "classroom"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    // One line of base64: the reporter takes it from a step output into an
+    // environment variable, and decodes it with Buffer.from(.., "base64").
+    let text = run.stdout();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .expect("base64");
+    let report: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
+    // The fields the reporter reads: status (pass/fail/error), max_score,
+    // and tests[] with name, status, message and score, which it sums.
+    assert_eq!(report["version"], 1, "{report}");
+    assert_eq!(report["status"], "fail", "{report}");
+    assert_eq!(report["max_score"], 2, "{report}");
+    let tests = report["tests"].as_array().expect("a flat tests array");
+    let by_name = |name: &str| {
+        tests
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {report}"))
+    };
+    assert_eq!(by_name("passing")["status"], "pass");
+    assert_eq!(by_name("passing")["score"], 1);
+    assert_eq!(by_name("failing")["status"], "fail");
+    assert_eq!(by_name("failing")["score"], 0);
+    assert!(
+        by_name("failing")["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("adds")),
+        "says which test failed: {report}"
+    );
+    let total: u64 = tests.iter().filter_map(|t| t["score"].as_u64()).sum();
+    assert_eq!(total, 1);
+
+    // When the grading cannot run, the reporter still gets its shape.
+    course.write(
+        "info.toml",
+        "format_version = 1\n[[exercises]]\nname = \"x\"\n",
+    );
+    let run = course.run(&["verify", "--format", "classroom"]);
+    assert_ne!(run.code(), 0);
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(run.stdout().trim())
+        .expect("base64");
+    let report: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
+    assert_eq!(report["status"], "error", "{report}");
+}
