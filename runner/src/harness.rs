@@ -144,14 +144,10 @@ impl Harness {
     ) -> Result<Self> {
         fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the build folder {}", dir.display()))?;
-        let rustc = std::env::var_os("RUSTC").map_or_else(|| PathBuf::from("rustc"), PathBuf::from);
-        let version = Command::new(&rustc).arg("-vV").output().with_context(|| {
-            format!(
-                "cannot run `{}`: is Rust installed (https://rustup.rs)?",
-                rustc.display()
-            )
-        })?;
-        let toolchain = String::from_utf8_lossy(&version.stdout).into_owned();
+        let crate::toolchain::Toolchain {
+            rustc,
+            version: toolchain,
+        } = crate::toolchain::find(dir)?;
         let deps = Deps::ensure(root, dir, &toolchain, announce)?;
         Ok(Harness {
             root: root.to_path_buf(),

@@ -18,6 +18,7 @@ mod report;
 mod reset;
 mod scaffold;
 mod state;
+mod toolchain;
 mod ui;
 mod verify;
 mod watch;
