@@ -38,7 +38,8 @@ use std::time::{Duration, Instant};
 ///
 /// A hang becomes a test failure that says `what_hangs` (for example "is a
 /// Sender still alive, so the receiver never ends?") instead of a silent
-/// freeze. A panic inside `f` is passed on unchanged.
+/// freeze, at the caller's line. A panic inside `f` is passed on unchanged.
+#[track_caller]
 pub fn within<T, F>(limit: Duration, what_hangs: &str, f: F) -> T
 where
     T: Send + 'static,

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use crate::exercise::{Exercise, Source};
 use crate::harness::{Compiled, Harness, Stage};
 use crate::platform::{self, Confine, Exit, Sandbox};
+use crate::probe::ProbeResult;
 use crate::process::{self, Cancel, Finish, Input, Limits};
 
 /// The verdict on an exercise.
@@ -140,9 +141,11 @@ pub fn check_with(
             path,
             tests,
             warnings,
+            probes,
         } => {
             report.compiler_output = warnings;
             report.tests = run_tests(&path, &tests, exercise, pin, cancel)?;
+            report.tests.extend(probes.iter().map(probe_run));
             report.outcome = summarize(&report.tests, cancel);
         }
         Compiled::Failed { stage, output } => {
@@ -258,6 +261,24 @@ fn run_tests(
         }
     }
     Ok(runs)
+}
+
+/// A compile-fail probe, reported like any other hidden test.
+fn probe_run(probe: &ProbeResult) -> TestRun {
+    let failure = probe.failure();
+    TestRun {
+        name: probe.name.clone(),
+        verdict: if failure.is_some() {
+            Verdict::Failed
+        } else {
+            Verdict::Passed
+        },
+        // Shown where a test's own output and panic message go.
+        output: failure.clone().unwrap_or_default(),
+        message: failure,
+        location: None,
+        elapsed: Duration::ZERO,
+    }
 }
 
 fn not_run(name: &str) -> TestRun {

@@ -9,7 +9,9 @@
 //!    is legal;
 //! 2. the hidden tests (`tests/<dir>/<name>.rs`, with `tests/support.rs`) and
 //!    the runner's own test driver (`templates/driver.rs`), linked against
-//!    it. The tests reach the learner's code only as `exercise::...`.
+//!    it. The tests reach the learner's code only as `exercise::...`;
+//! 3. each compile-fail probe of the hidden tests (`probe.rs`), alone
+//!    against the same crate, expecting the compiler to refuse it.
 //!
 //! - no cargo in the loop, so no cargo lock: rust-analyzer's own
 //!   `cargo check` never blocks a check, and checks can run in parallel;
@@ -36,8 +38,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::durable;
 use crate::exercise::{Exercise, Source};
-use crate::hidden::{self, HiddenTests};
+use crate::hidden::{self, HiddenTests, Probe};
 use crate::platform::{self, Confine};
+use crate::probe::{self, ProbeResult};
 use crate::process::{self, Cancel, Finish, Input, Limits};
 
 /// The edition exercises, solutions and hidden tests are written in.
@@ -94,6 +97,8 @@ pub enum Compiled {
         tests: Vec<String>,
         /// Compiler warnings on the learner's file (empty when clean).
         warnings: String,
+        /// The compile-fail probes, judged.
+        probes: Vec<ProbeResult>,
     },
     Failed {
         stage: Stage,
@@ -111,6 +116,7 @@ pub enum Compiled {
 struct Sidecar {
     tests: Vec<String>,
     warnings: String,
+    probes: Vec<ProbeResult>,
 }
 
 /// A snapshot of the source that was compiled, to tell later whether the
@@ -211,9 +217,9 @@ impl Harness {
                 exercise.test_path(Path::new("")).display()
             )
         })?;
-        if hidden.names.is_empty() {
+        if hidden.names.is_empty() && hidden.probes.is_empty() {
             bail!(
-                "the hidden tests of `{}` ({}) contain no #[test] function",
+                "the hidden tests of `{}` ({}) contain no #[test] or #[compile_fail] function",
                 exercise.name,
                 exercise.test_path(Path::new("")).display()
             );
@@ -244,6 +250,7 @@ impl Harness {
                 path: binary.clone(),
                 tests: sidecar.tests,
                 warnings: sidecar.warnings,
+                probes: sidecar.probes,
             })
         };
         if let Some(compiled) = cached() {
@@ -331,11 +338,22 @@ impl Harness {
             .with_context(|| format!("cannot run `{}`", self.rustc.display()))?;
         let compiled = match ran.finish {
             Finish::Exited(status) if status.success() => {
+                let probes = match self.compile_probes(
+                    exercise,
+                    &hidden.probes,
+                    &build_dir,
+                    &rlib,
+                    cancel,
+                )? {
+                    Ok(probes) => probes,
+                    Err(unfinished) => return Ok((unfinished, code_digest)),
+                };
                 fs::rename(&output, &binary)
                     .with_context(|| format!("cannot store {}", binary.display()))?;
                 let sidecar = Sidecar {
                     tests: hidden.names,
                     warnings,
+                    probes,
                 };
                 durable::write_atomically(&sidecar_path, &serde_json::to_vec(&sidecar)?)?;
                 remove_stale(&build_dir, &key);
@@ -343,6 +361,7 @@ impl Harness {
                     path: binary,
                     tests: sidecar.tests,
                     warnings: sidecar.warnings,
+                    probes: sidecar.probes,
                 }
             }
             Finish::Exited(_) => Compiled::Failed {
@@ -355,6 +374,58 @@ impl Harness {
             Finish::Cancelled => Compiled::Cancelled,
         };
         Ok((compiled, code_digest))
+    }
+
+    /// Compiles each probe alone against the learner's crate `rlib` and
+    /// judges the result; `Err` when the compiler ran out of time or the
+    /// check was cancelled. The probe is written where the compiler's
+    /// messages name it as the hidden test file, at its own lines.
+    fn compile_probes(
+        &self,
+        exercise: &Exercise,
+        probes: &[Probe],
+        build_dir: &Path,
+        rlib: &Path,
+        cancel: &Cancel,
+    ) -> Result<std::result::Result<Vec<ProbeResult>, Compiled>> {
+        let dir = build_dir.join("probes");
+        let file = dir
+            .join("tests")
+            .join(&exercise.dir)
+            .join(format!("{}.rs", exercise.name));
+        let limits = Limits {
+            timeout: exercise.compile_timeout,
+            output_cap: COMPILER_OUTPUT_CAP,
+        };
+        let mut results = Vec::with_capacity(probes.len());
+        for one in probes {
+            write_file(&file, probe::source(one).as_bytes())?;
+            let mut command = self.rustc_command(build_dir, &format!("probe-{}", one.name));
+            command
+                .args(["--crate-type", "lib", "--emit", "metadata", "--crate-name"])
+                .arg(format!("probe_{}", one.name))
+                .args(["--error-format", "json", "-A", "warnings"])
+                .arg("--extern")
+                .arg(format!("{EXERCISE_CRATE}={}", rlib.display()))
+                .arg("--remap-path-prefix")
+                .arg(remap(&dir, Path::new("")))
+                .arg("--out-dir")
+                .arg(&dir)
+                .arg(&file);
+            let ran = process::run_with(command, compiler_input(), limits, cancel)
+                .with_context(|| format!("cannot run `{}`", self.rustc.display()))?;
+            match ran.finish {
+                Finish::Exited(status) => {
+                    results.push(probe::judge(one, status.success(), &ran.output.text()));
+                }
+                Finish::TimedOut => {
+                    let output = ran.output.text();
+                    return Ok(Err(Compiled::TimedOut { output }));
+                }
+                Finish::Cancelled => return Ok(Err(Compiled::Cancelled)),
+            }
+        }
+        Ok(Ok(results))
     }
 
     /// A `rustc` call with the settings both crates share.

@@ -12,6 +12,7 @@ mod lint;
 mod manifest;
 mod platform;
 mod pristine;
+mod probe;
 mod process;
 mod report;
 mod reset;

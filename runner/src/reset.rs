@@ -88,12 +88,16 @@ pub fn command(
             }
         }
     }
-    if !restored.is_empty() {
+    // The earliest exercise reset (in course order) is where the learner
+    // picks up again: it becomes the current one.
+    if let Some(first) = course.exercises.iter().find(|e| restored.contains(&e.name)) {
         store.update(course, |state| {
             for name in &restored {
                 state.done.remove(name);
             }
+            state.current = Some(first.name.clone());
         })?;
+        println!("{} is now the current exercise.", first.name);
     }
     Ok(ExitCode::SUCCESS)
 }

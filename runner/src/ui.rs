@@ -308,7 +308,9 @@ pub fn list_text(course: &Course, state: &State) -> String {
         let status = if state.is_done(&exercise.name) {
             "done".green()
         } else {
-            "pending".yellow()
+            // The terminal's own colour: yellow is hard to read on light
+            // backgrounds.
+            "pending".normal()
         };
         out.push_str(&format!(
             "{marker} {:>3}  {:width$}  {:dir_width$}  {status}\n",

@@ -257,9 +257,22 @@ fn reset_restores_the_original_and_keeps_a_backup() {
         })
         .unwrap_or_else(|| panic!("no backup named in: {}", run.all()));
     assert_eq!(fs::read(course.path(&line)).expect("backup"), solved);
-    let list = course.run(&["list"]);
+    // The learner picks up at the reset exercise, not past it.
     assert!(
-        list.stdout().contains("failing        basics  pending"),
+        run.stdout()
+            .contains("failing is now the current exercise."),
+        "{}",
+        run.all()
+    );
+    let list = course.run(&["list"]);
+    let line = list
+        .stdout()
+        .lines()
+        .find(|l| l.contains(" failing "))
+        .unwrap_or_else(|| panic!("failing is listed: {}", list.all()))
+        .to_string();
+    assert!(
+        line.starts_with('>') && line.contains("failing        basics  pending"),
         "{}",
         list.all()
     );
@@ -370,4 +383,58 @@ fn an_exercise_with_repeat_is_recorded_only_when_every_run_passes() {
     );
     let run = course.run(&["--color", "never", "run", "passing"]);
     assert_eq!(run.code(), 0, "{}", run.all());
+}
+
+#[test]
+fn a_compile_fail_probe_passes_only_when_the_code_is_refused_with_its_error() {
+    let course = Course::only(&["passing"]);
+    let tests = format!(
+        "{}\n/// Token must not be Sync: it is a Cell.\n#[compile_fail(E0277)]\nfn token_is_not_sync() {{\n    \
+         fn shared<T: Sync>() {{}}\n    shared::<exercise::Token>();\n}}\n",
+        course.read("tests/basics/passing.rs")
+    );
+    course.write("tests/basics/passing.rs", &tests);
+    let learner = |token: &str| {
+        format!(
+            "pub struct Token({token});\n\npub fn add(a: u32, b: u32) -> u32 {{\n    a + b\n}}\n\nfn main() {{}}\n"
+        )
+    };
+    course.write(
+        "exercises/basics/passing.rs",
+        &learner("std::cell::Cell<u8>"),
+    );
+    let run = course.run(&["--color", "never", "run", "passing"]);
+    assert_eq!(run.code(), 0, "a !Sync token passes: {}", run.all());
+
+    // The same probe against a Sync type: it compiles, so it fails, with
+    // its doc comment as the message.
+    course.write("exercises/basics/passing.rs", &learner("u8"));
+    let run = course.run(&["--color", "never", "run", "passing"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    assert!(run.stdout().contains("token_is_not_sync"), "{}", run.all());
+    assert!(
+        run.stdout().contains("must not compile") && run.stdout().contains("it is a Cell"),
+        "{}",
+        run.all()
+    );
+
+    // Refused for another reason (the type is gone): not a pass either,
+    // and the compiler's own error is shown at the test file's line.
+    course.write(
+        "exercises/basics/passing.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\nfn main() {}\n",
+    );
+    let run = course.run(&["--color", "never", "run", "passing"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    assert!(run.stdout().contains("E0277"), "{}", run.all());
+    assert!(
+        run.stdout().contains("E0412") || run.stdout().contains("E0425"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout().contains("tests/basics/passing.rs:"),
+        "{}",
+        run.all()
+    );
 }

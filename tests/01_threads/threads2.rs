@@ -45,6 +45,7 @@ fn random_inputs(rng: &mut Rng, count: std::ops::Range<u64>) -> Vec<u64> {
 
 // Calls `run_all` and, on the same thread, right after it returns, takes a
 // snapshot of the jobs that had finished by then.
+#[track_caller]
 fn run_and_snapshot<F>(
     log: &'static Log,
     inputs: &[u64],

@@ -240,6 +240,7 @@ fn block(blocker: &Blocker) {
 /// returns what `call` returned. Fails if the waiting kept a CPU busy
 /// for 2% of the time: a blocked process uses well under 0.1%, and load on
 /// the machine only makes a spinning one use less.
+#[track_caller]
 fn assert_waits_without_spinning<T, C>(jobs: usize, what: &str, call: C) -> T
 where
     T: Send + 'static,

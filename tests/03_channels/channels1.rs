@@ -28,6 +28,7 @@ struct Seen {
 
 // Calls `ship` on a helper thread with a `write` that records what it got,
 // and returns (ship's result, what write saw, the thread that called ship).
+#[track_caller]
 fn ship_and_record<I>(batches: I) -> (usize, Seen, ThreadId)
 where
     I: IntoIterator<Item = Vec<String>> + Send + 'static,

@@ -16,6 +16,7 @@ const HANGS: &str = "fan_in did not return: does the loop over the Receiver end,
                      every Sender dropped (the original one too) once the readers are done?";
 
 // Runs fan_in on a helper thread; returns what on_item got, in order.
+#[track_caller]
 fn run<I>(sources: Vec<I>) -> Vec<I::Item>
 where
     I: Iterator + Send + 'static,
@@ -145,6 +146,7 @@ impl Iterator for Probe {
 }
 
 // Runs fan_in over `lens.len()` probing sources.
+#[track_caller]
 fn run_probed(lens: &[usize]) -> (Vec<(usize, usize)>, Arc<Shared>, ThreadId) {
     let shared = Arc::new(Shared {
         gate: Gate::new(lens.len()),
@@ -251,7 +253,7 @@ fn items_reach_on_item_while_readers_still_read() {
 // exhausted and every item so far has reached on_item. A `recv_timeout`
 // shorter than that loses the rest; a longer one, with a Sender kept alive,
 // waits as long again after the last reader has finished.
-const PAUSE: Duration = Duration::from_millis(850);
+const PAUSE: Duration = Duration::from_millis(1500);
 
 struct PauseShared {
     // Sources other than 0 that are exhausted.

@@ -12,7 +12,7 @@ const _: fn(EventLog) -> Vec<String> = EventLog::finish;
 
 const LIMIT: Duration = Duration::from_secs(2);
 // A recorder still in use stays quiet this long before its last event.
-const PAUSE: Duration = Duration::from_millis(850);
+const PAUSE: Duration = Duration::from_millis(1500);
 const HANGS: &str = "finish() did not return although every recorder was dropped. The \
                      collector's loop ends only when the last Sender is gone: is one still \
                      alive while finish waits for the collector?";

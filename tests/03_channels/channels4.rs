@@ -31,6 +31,7 @@ fn start(
     start_with_limit(lines, quiet, LIMIT)
 }
 
+#[track_caller]
 fn start_with_limit(
     lines: Receiver<u32>,
     quiet: Duration,
@@ -227,7 +228,7 @@ fn no_lines_at_all() {
 }
 
 // The stream falls silent this long in the middle.
-const PAUSE: Duration = Duration::from_millis(850);
+const PAUSE: Duration = Duration::from_millis(1500);
 
 // Context switches (voluntary + involuntary) of the whole process so far,
 // where the platform tells. A blocked thread makes none; one that polls

@@ -96,6 +96,7 @@ fn check_complete(out: &[String], expected: &[Vec<String>]) {
     }
 }
 
+#[track_caller]
 fn run_plain(lens: &[usize], skip_every: usize) -> Vec<String> {
     let sources: Vec<std::vec::IntoIter<String>> = lens
         .iter()
@@ -188,6 +189,7 @@ impl Iterator for Probe {
 
 // Runs process_logs over probing sources of the given lengths (no line is
 // skipped). Returns the output, the probes' records and the caller's id.
+#[track_caller]
 fn run_probed(lens: &[usize]) -> (Vec<String>, Arc<Shared>, ThreadId) {
     let shared = Arc::new(Shared {
         gate: Gate::new(lens.len()),
@@ -334,7 +336,7 @@ fn lines_flow_while_readers_still_read() {
 // source is exhausted and every line so far has come out. A `recv_timeout`
 // shorter than that loses the rest; one that waits for a quiet spell with a
 // Sender kept alive waits as long again after the last reader has ended.
-const PAUSE: Duration = Duration::from_millis(850);
+const PAUSE: Duration = Duration::from_millis(1500);
 
 struct PauseShared {
     // Sources other than 0 that are exhausted.

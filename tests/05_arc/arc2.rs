@@ -44,6 +44,7 @@ fn run(readers: usize) -> Run {
     run_with(readers, (0..100).map(|n| n * 10).collect(), None)
 }
 
+#[track_caller]
 fn run_with(readers: usize, books: Vec<u32>, gate: Option<Arc<Gate>>) -> Run {
     within(LIMIT, HANGS, move || {
         let seen = Arc::new(Mutex::new(Vec::new()));

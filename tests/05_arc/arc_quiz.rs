@@ -87,6 +87,7 @@ struct Report {
 
 // Runs a survey. Each worker's first measure() waits until every worker and
 // the caller (after `start` returned) have arrived.
+#[track_caller]
 fn survey(readings: Vec<u64>, workers: usize, fold: Fold, yield_in_combine: bool) -> Report {
     within(LIMIT, HANGS, move || {
         let probe = Arc::new(Probe {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Instant;
 
-const LIMIT: Duration = Duration::from_secs(2);
+const LIMIT: Duration = Duration::from_millis(1500);
 const WAIT: Duration = Duration::from_secs(1);
 const STOP_HANGS: &str = "stop() did not return: the worker thread never saw the flag. Does the thread read \
      the very same flag that stop() sets (not its own copy of a bool)?";
@@ -46,11 +46,13 @@ fn start_takes_a_tick_closure() -> Worker {
     worker
 }
 
+#[track_caller]
 fn stop_within_limit(worker: Worker) -> u64 {
     within(LIMIT, STOP_HANGS, move || worker.stop())
 }
 
 // `start`, bounded: a start() that never returns fails the test.
+#[track_caller]
 fn start_within_limit(tick: impl FnMut() + Send + 'static) -> Worker {
     within(LIMIT, START_HANGS, move || start(tick))
 }

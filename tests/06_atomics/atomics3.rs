@@ -70,6 +70,7 @@ fn the_policy_sees_the_current_count() {
 // is still deciding, thread B opens a connection. Returns (A opened, B
 // opened, open count at the end, counts seen by A's policy, A's policy
 // calls, the largest count observed while the policies ran).
+#[track_caller]
 fn a_decides_while_b_opens(base: usize, limit: usize) -> (bool, bool, usize, Vec<usize>, usize, usize) {
     within(LIMIT, HANGS, move || {
         let limiter = Limiter::new();

@@ -517,8 +517,12 @@ impl Session {
                 )));
             }
             Ok(Reset::Restored { backup }) => {
+                // The reset exercise is where the learner picks up again.
                 let name = exercise.name.clone();
-                self.update_state(|s| s.done.remove(&name));
+                self.update_state(|s| {
+                    s.done.remove(&name);
+                    s.current = Some(name.clone());
+                });
                 let mut text = format!(
                     "Restored {} to its original state.",
                     exercise.display_path()

@@ -254,14 +254,19 @@ fn list_body(model: &Model, selected: usize, height: usize) -> Vec<String> {
         .min(exercises.len().saturating_sub(room));
     let mut lines = vec![format!("{}", "Exercises".bold())];
     for (i, exercise) in exercises.iter().enumerate().skip(start).take(room) {
+        // The selection shows as a character too: reverse video is gone
+        // without colour (`NO_COLOR`, `--color never`).
+        let cursor = if i == selected { "▸" } else { " " };
         let marker = if i == model.current { ">" } else { " " };
+        // Pending stays in the terminal's own colour: yellow is hard to
+        // read on a light background.
         let status = if model.state.is_done(&exercise.name) {
             "done   ".green()
         } else {
-            "pending".yellow()
+            "pending".normal()
         };
         let row = format!(
-            "{marker} {:>3}  {:name_width$}  {:dir_width$}  {status}",
+            "{cursor}{marker} {:>3}  {:name_width$}  {:dir_width$}  {status}",
             i + 1,
             exercise.name,
             exercise.dir
@@ -719,7 +724,12 @@ mod tests {
         let mut model = model();
         model.view = View::List { selected: 1 };
         let screen = text(&model, 24);
-        assert!(screen.contains("two"), "{screen}");
+        assert!(
+            screen
+                .lines()
+                .any(|l| l.starts_with("▸") && l.contains(" two ") && !l.contains('\u{1b}')),
+            "the selection is marked without colour: {screen}"
+        );
         assert!(screen.contains("Enter open"), "{screen}");
         model.view = View::Exercise;
         model.hint = true;
