@@ -1,4 +1,4 @@
-use super::support::{Rng, lock, within};
+use super::support::{CountingAlloc, Rng, lock, within};
 use exercise::{Handle, lend_to_worker};
 
 use std::sync::{Arc, Mutex};
@@ -28,6 +28,10 @@ fn handle_is_not_sync() {
     fn shared<T: Sync>() {}
     shared::<exercise::Handle>();
 }
+
+// Counts allocations, to see whether a dropped handle gave its tally back.
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc::new();
 
 const LIMIT: Duration = Duration::from_secs(2);
 const HANGS: &str = "the handle's calls did not return: does lend_to_worker join its worker?";
@@ -217,5 +221,41 @@ fn a_handle_dropped_on_another_thread_frees_its_tally_there() {
         frees_of(&frees),
         vec![(n, dropped_on)],
         "a handle dropped on another thread should free its tally once, there, with its final count"
+    );
+}
+
+#[test]
+fn a_dropped_handle_gives_its_memory_back() {
+    const HANDLES: usize = 5;
+    // Room for every free: recording one allocates nothing.
+    let frees: Frees = Arc::new(Mutex::new(Vec::with_capacity(2 * HANDLES + 2)));
+    let (freed, before, after) = within(LIMIT, HANGS, {
+        let frees = Arc::clone(&frees);
+        move || {
+            // One first, so that whatever a thread allocates once is done.
+            drop(new_handle(&frees));
+            lock(&frees).clear();
+            // Nothing else allocates in this process while this thread
+            // makes and drops its handles.
+            let before = ALLOC.snapshot();
+            for n in 0..HANDLES as u64 {
+                let handle = new_handle(&frees);
+                handle.add(n);
+                drop(handle);
+            }
+            let after = ALLOC.snapshot();
+            (lock(&frees).len(), before, after)
+        }
+    });
+    assert_eq!(
+        freed, HANDLES,
+        "{HANDLES} handles were dropped, and their tallies should have been freed {HANDLES} times"
+    );
+    let leaked = after.live_bytes as i64 - before.live_bytes as i64;
+    assert!(
+        leaked == 0,
+        "{HANDLES} handles were made and dropped, and {leaked} bytes of memory were not given back: the tally \
+         itself was not freed. Free it with the library's tally_free, which frees the memory and runs \
+         on_free"
     );
 }
