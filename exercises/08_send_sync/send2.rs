@@ -1,23 +1,126 @@
-// send2: one concept, said in one sentence.
+// send2: a handle that owns a raw pointer.
 //
-// What the code is for and what is wrong with it (or missing), in the
-// learner's words; the topic's lesson is in README.md beside this file.
-// (A scaffold from `runner dev new`: rewrite it following
-// docs/COURSE_GUIDE.md; it already meets the guide's form.)
+// A C library hands out its objects as raw pointers: `tally_new` makes a
+// tally on the heap, `tally_add` and `tally_count` use it, and `tally_free`
+// frees it. Its documentation says: a tally may be used from any thread,
+// but from one thread at a time, and must be freed exactly once.
 //
-// `on_another_thread` should run `job` on a new thread and return what the
-// job computed. It runs the job on the caller's thread instead.
+// `Handle` wraps such a pointer so that safe code can use it. `lend_to_worker`
+// lends a handle to a worker thread and gets it back. It does not compile:
+// a raw pointer is neither `Send` nor `Sync`, so a struct that holds one is
+// neither, and the handle may not go to the worker. The compiler cannot see
+// what the pointer points to, or who else has it; you can.
+//
+// Tell the compiler what is true of `Handle`, and no more than that, with a
+// `// SAFETY:` comment saying why it is true. Then make the handle free its
+// tally: as it is, every tally leaks.
+
+use std::thread;
+
+// ---- The library: pretend it is written in C. Don't change it. ----
+
+struct Tally {
+    count: u64,
+    on_free: Box<dyn FnOnce(u64) + Send>,
+}
+
+// Makes a tally that counts from 0. `tally_free` calls `on_free` with the
+// final count.
+fn tally_new(on_free: Box<dyn FnOnce(u64) + Send>) -> *mut Tally {
+    Box::into_raw(Box::new(Tally { count: 0, on_free }))
+}
+
+// Safety: `tally` comes from `tally_new`, is not freed yet, and no other
+// thread uses it during the call.
+unsafe fn tally_add(tally: *mut Tally, n: u64) {
+    // SAFETY: the caller keeps the contract above.
+    unsafe { (*tally).count += n }
+}
+
+// Safety: as for `tally_add`.
+unsafe fn tally_count(tally: *const Tally) -> u64 {
+    // SAFETY: the caller keeps the contract above.
+    unsafe { (*tally).count }
+}
+
+// Frees the tally and calls its `on_free` with the final count.
+// Safety: `tally` comes from `tally_new`, is freed only once, and is never
+// used again afterwards.
+unsafe fn tally_free(tally: *mut Tally) {
+    // SAFETY: the caller keeps the contract above.
+    let Tally { count, on_free } = *unsafe { Box::from_raw(tally) };
+    on_free(count);
+}
+
+// ---- The handle ----
+
+// Owns one tally: the pointer comes from `tally_new` and never leaves the
+// handle.
+pub struct Handle {
+    tally: *mut Tally,
+}
+
+// TODO: may a `Handle` be moved to another thread? May two threads share
+// one (`&Handle`)? Answer with what you write here, and say why.
+
+impl Handle {
+    // Don't change this signature: the hidden tests call it.
+    // A new tally, counting from 0; `on_free` runs with the final count
+    // when the tally is freed.
+    pub fn new(on_free: impl FnOnce(u64) + Send + 'static) -> Handle {
+        Handle {
+            tally: tally_new(Box::new(on_free)),
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Adds `n` to the tally. Like the library, it changes the tally through
+    // a shared `&self`.
+    pub fn add(&self, n: u64) {
+        // SAFETY: the tally is alive as long as the handle is, and only the
+        // thread that has the handle can reach it.
+        unsafe { tally_add(self.tally, n) }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    pub fn count(&self) -> u64 {
+        // SAFETY: as in `add`.
+        unsafe { tally_count(self.tally) }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Where the tally is (the same for as long as it lives).
+    pub fn address(&self) -> usize {
+        self.tally as usize
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        // TODO: the tally is never freed.
+    }
+}
 
 // Don't change this signature: the hidden tests call it.
-pub fn on_another_thread<F>(job: F) -> u64
-where
-    F: FnOnce() -> u64 + Send + 'static,
-{
-    // TODO: start a thread for `job` with `std::thread::spawn`, wait for it,
-    // and return what it computed.
-    job()
+// Lends `handle` to a new worker thread, which runs `job` with it; returns
+// the handle and what `job` returned, once the worker is done.
+pub fn lend_to_worker<R: Send + 'static>(
+    handle: Handle,
+    job: impl FnOnce(&Handle) -> R + Send + 'static,
+) -> (Handle, R) {
+    let worker = thread::spawn(move || {
+        let result = job(&handle);
+        (handle, result)
+    });
+    worker.join().expect("the job panicked")
 }
 
 fn main() {
-    println!("6 * 7 = {}", on_another_thread(|| 6 * 7));
+    let handle = Handle::new(|count| println!("tally freed at {count}"));
+    handle.add(2);
+    let (handle, seen) = lend_to_worker(handle, |h| {
+        h.add(40);
+        h.count()
+    });
+    println!("the worker saw {seen}, the tally is at {}", handle.count());
 }

@@ -1,41 +1,265 @@
-// The hidden tests of send1. Each assertion says what it observed and the
-// likely cause: the message is the learner's second hint. Shared helpers
-// (`within` to bound a hang, ...) are in tests/support.rs, as
-// `super::support`.
-//
-// The learner's file is the crate `exercise`: name every item the tests use
-// (never `exercise::*`), and pin each signature, so that a changed or
-// rigged API does not compile.
+use super::support::{EndProbe, Rng, lock, within};
+use exercise::{Service, Worker};
 
-use exercise::on_another_thread;
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
 
-use std::sync::mpsc;
-use std::thread;
+// The API, pinned: a changed signature does not compile. `Confined`, the
+// test's service, holds an `Rc` and is not `Send`: `start` must take it.
+type Make = Box<dyn FnOnce() -> Confined + Send>;
+const _: fn(Make) -> Worker = Worker::start::<Confined, Make>;
+const _: fn(&Worker, u64) -> u64 = Worker::call;
+const _: fn(Worker) = Worker::close;
 
-const _: fn(fn() -> u64) -> u64 = on_another_thread::<fn() -> u64>;
+// The handle may go to any thread; only the service stays where it is.
+const _: () = {
+    fn the_worker_handle_must_be_send<T: Send>() {}
+    let _ = the_worker_handle_must_be_send::<Worker>;
+};
+
+const LIMIT: Duration = Duration::from_secs(2);
+const HANGS: &str = "the worker did not answer or did not end: does the worker's loop end when the Worker is \
+     closed (is the request Sender dropped before joining)?";
+
+// What the test's service saw, kept outside it.
+#[derive(Default)]
+struct Log {
+    built_on: Vec<ThreadId>,
+    handled_on: Vec<ThreadId>,
+    dropped_on: Vec<ThreadId>,
+}
+
+// The test's service. It holds an `Rc`, so it is not `Send`: a `Worker`
+// that asks for a `Send` service cannot run it (the tests do not compile).
+struct Confined {
+    calls: Rc<Cell<u64>>,
+    offset: u64,
+    log: Arc<Mutex<Log>>,
+}
+
+impl Service for Confined {
+    fn handle(&mut self, request: u64) -> u64 {
+        lock(&self.log).handled_on.push(thread::current().id());
+        self.calls.set(self.calls.get() + 1);
+        // Depends on the service's own state: a new service per request, or
+        // a request answered twice, gives other numbers.
+        request * 3 + self.calls.get() * 1000 + self.offset
+    }
+}
+
+impl Drop for Confined {
+    fn drop(&mut self) {
+        lock(&self.log).dropped_on.push(thread::current().id());
+    }
+}
+
+fn expected(offset: u64, requests: &[u64]) -> Vec<u64> {
+    requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| r * 3 + (i as u64 + 1) * 1000 + offset)
+        .collect()
+}
+
+// A factory that can be called once only (it moves `offset_box` out), and
+// that records where it ran; `on_build` runs there too.
+fn factory(
+    offset: u64,
+    log: &Arc<Mutex<Log>>,
+    on_build: impl FnOnce() + Send + 'static,
+) -> impl FnOnce() -> Confined + Send + 'static {
+    let offset_box = Box::new(offset);
+    let log = Arc::clone(log);
+    move || {
+        lock(&log).built_on.push(thread::current().id());
+        on_build();
+        Confined {
+            calls: Rc::new(Cell::new(0)),
+            offset: *offset_box,
+            log,
+        }
+    }
+}
+
+fn take_log(log: &Arc<Mutex<Log>>) -> Log {
+    std::mem::take(&mut *lock(log))
+}
 
 #[test]
-fn returns_the_jobs_value() {
-    let value = on_another_thread(|| 6 * 7);
+fn replies_come_from_one_service_in_order() {
+    let mut rng = Rng::from_env();
+    let offset = rng.range(0..1000);
+    let requests: Vec<u64> = (0..rng.range(3..40))
+        .map(|_| rng.range(0..1_000_000))
+        .collect();
+    let log = Arc::new(Mutex::new(Log::default()));
+    let make = factory(offset, &log, || {});
+    let sent = requests.clone();
+    let replies = within(LIMIT, HANGS, move || {
+        let worker = Worker::start(make);
+        let replies: Vec<u64> = sent.iter().map(|&r| worker.call(r)).collect();
+        worker.close();
+        replies
+    });
+    let log = take_log(&log);
     assert_eq!(
-        value, 42,
-        "on_another_thread(|| 6 * 7) returned {value}: it should return what the job computed"
+        log.built_on.len(),
+        1,
+        "the service should be built once, by the worker, however many requests it gets"
+    );
+    assert_eq!(
+        log.handled_on.len(),
+        requests.len(),
+        "{} requests should reach the service {} times",
+        requests.len(),
+        requests.len()
+    );
+    assert!(
+        replies == expected(offset, &requests),
+        "the replies to {} requests are not the service's answers, in order: each call should send its \
+         request to the one service and return that service's reply to it",
+        requests.len()
     );
 }
 
 #[test]
-fn runs_the_job_on_another_thread() {
-    let caller = thread::current().id();
-    let (ran_on, where_it_ran) = mpsc::channel();
-    on_another_thread(move || {
-        let _ = ran_on.send(thread::current().id());
-        1
+fn the_service_lives_and_dies_on_the_worker_thread() {
+    let log = Arc::new(Mutex::new(Log::default()));
+    let make = factory(7, &log, || {});
+    let (caller, dropped_before_close_returned) = within(LIMIT, HANGS, {
+        let log = Arc::clone(&log);
+        move || {
+            let worker = Worker::start(make);
+            for r in 0..5 {
+                worker.call(r);
+            }
+            worker.close();
+            let dropped = !lock(&log).dropped_on.is_empty();
+            (thread::current().id(), dropped)
+        }
     });
-    let job_thread = where_it_ran
-        .recv()
-        .expect("the job never ran: on_another_thread must call it");
-    assert_ne!(
-        job_thread, caller,
-        "the job ran on the caller's thread: start a new thread for it with `thread::spawn`"
+    let log = take_log(&log);
+    let built_on = *log
+        .built_on
+        .first()
+        .expect("the service was never built: start should call make (once)");
+    assert!(
+        built_on != caller,
+        "the service was built on the thread that called Worker::start: build it on the worker thread, \
+         where it will live (the factory may cross threads, the service may not)"
     );
+    assert!(
+        log.handled_on.iter().all(|&id| id == built_on),
+        "the service answered requests on another thread than the one that built it: everything it does \
+         happens on the worker thread"
+    );
+    assert!(
+        dropped_before_close_returned,
+        "close returned before the service was dropped: the worker thread should end (dropping the \
+         service) before close returns"
+    );
+    assert!(
+        log.dropped_on == [built_on],
+        "the service should be dropped once, on the worker thread that built it (dropped {} times)",
+        log.dropped_on.len()
+    );
+}
+
+#[test]
+fn the_handle_can_move_to_another_thread() {
+    let log = Arc::new(Mutex::new(Log::default()));
+    let make = factory(11, &log, || {});
+    // Started on one thread, used and closed on another.
+    let (worker, starter) = within(LIMIT, HANGS, move || {
+        (Worker::start(make), thread::current().id())
+    });
+    let (replies, user) = within(LIMIT, HANGS, move || {
+        let replies = vec![worker.call(1), worker.call(2)];
+        worker.close();
+        (replies, thread::current().id())
+    });
+    let log = take_log(&log);
+    assert!(
+        replies == expected(11, &[1, 2]),
+        "a Worker started on one thread and called from another gave the wrong replies"
+    );
+    let on_worker = log
+        .built_on
+        .iter()
+        .chain(&log.handled_on)
+        .chain(&log.dropped_on)
+        .all(|&id| id != starter && id != user);
+    assert!(
+        on_worker,
+        "the service was built, used or dropped on a thread that started or used the Worker handle: it \
+         should stay on the worker thread"
+    );
+}
+
+#[test]
+fn an_idle_worker_closes_too() {
+    let log = Arc::new(Mutex::new(Log::default()));
+    let make = factory(0, &log, || {});
+    within(LIMIT, HANGS, move || Worker::start(make).close());
+    let log = take_log(&log);
+    assert!(
+        log.built_on.len() == 1 && log.dropped_on.len() == 1,
+        "a Worker closed without any request should still build its service once and drop it once (built \
+         {} times, dropped {} times)",
+        log.built_on.len(),
+        log.dropped_on.len()
+    );
+}
+
+// How long a start, 3 calls and a close take with a quick service.
+fn quick_round() -> Duration {
+    let log = Arc::new(Mutex::new(Log::default()));
+    let make = factory(0, &log, || {});
+    within(LIMIT, HANGS, move || {
+        let started = Instant::now();
+        let worker = Worker::start(make);
+        for r in 0..3 {
+            worker.call(r);
+        }
+        worker.close();
+        started.elapsed()
+    })
+}
+
+// `close` and `drop` must wait for the worker thread to END: its
+// thread-locals are dropped as it ends, after its closure returned, and only
+// `join` waits for that.
+fn assert_waits_for_the_worker_thread(how: &str, end: fn(Worker)) {
+    let probe = EndProbe::new(quick_round());
+    let log = Arc::new(Mutex::new(Log::default()));
+    let make = factory(0, &log, move || probe.arm());
+    let (armed, ended) = within(probe.limit(), HANGS, move || {
+        let worker = Worker::start(make);
+        worker.call(1);
+        end(worker);
+        probe.returned()
+    });
+    assert_eq!(
+        armed, 1,
+        "the service should be built once, on the worker thread"
+    );
+    assert!(
+        ended == 1,
+        "{how} returned while the worker thread was still ending: only JoinHandle::join waits until a \
+         thread has ended (a sleep, a channel or a flag only see its loop stop). Keep the JoinHandle, close \
+         the request channel, then join"
+    );
+}
+
+#[test]
+fn close_waits_for_the_worker_thread_to_end() {
+    assert_waits_for_the_worker_thread("close()", Worker::close);
+}
+
+#[test]
+fn dropping_the_worker_waits_for_its_thread_to_end() {
+    assert_waits_for_the_worker_thread("dropping the Worker", drop);
 }

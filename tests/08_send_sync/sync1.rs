@@ -1,41 +1,227 @@
-// The hidden tests of sync1. Each assertion says what it observed and the
-// likely cause: the message is the learner's second hint. Shared helpers
-// (`within` to bound a hang, ...) are in tests/support.rs, as
-// `super::support`.
-//
-// The learner's file is the crate `exercise`: name every item the tests use
-// (never `exercise::*`), and pin each signature, so that a changed or
-// rigged API does not compile.
+use super::support::{Gate, Rng, ThreadIds, lock, within};
+use exercise::{Counter, open_turnstiles};
 
-use exercise::on_another_thread;
-
-use std::sync::mpsc;
+use std::sync::Mutex;
 use std::thread;
+use std::time::Duration;
 
-const _: fn(fn() -> u64) -> u64 = on_another_thread::<fn() -> u64>;
+// The API, pinned: a changed signature does not compile.
+const _: fn() -> Counter = Counter::new;
+const _: fn(&Counter) -> u64 = Counter::total;
+#[allow(dead_code)]
+fn visit_and_open_turnstiles_keep_their_signatures(counter: &Counter, greet: fn(u64)) {
+    let () = counter.visit(greet);
+    let () = open_turnstiles(counter, 3_usize, greet);
+}
+
+// Threads may share a `&Counter` only if `Counter` is `Sync`. (If this does
+// not compile, the `Counter` still holds something threads may not share.)
+const _: () = {
+    fn counter_must_be_sync_so_that_threads_can_share_it<T: Sync>() {}
+    let _ = counter_must_be_sync_so_that_threads_can_share_it::<Counter>;
+};
+
+const LIMIT: Duration = Duration::from_secs(2);
+const GATE_WAIT: Duration = Duration::from_secs(1);
+const HANGS: &str =
+    "the visits did not finish: does visit wait for something (a lock) that another visit holds?";
 
 #[test]
-fn returns_the_jobs_value() {
-    let value = on_another_thread(|| 6 * 7);
-    assert_eq!(
-        value, 42,
-        "on_another_thread(|| 6 * 7) returned {value}: it should return what the job computed"
+fn numbers_count_up_from_one_on_every_counter() {
+    let mut rng = Rng::from_env();
+    let (first, second) = (rng.range(1..200), rng.range(1..200));
+    let (first_numbers, second_numbers, totals) = within(LIMIT, HANGS, move || {
+        let a = Counter::new();
+        let b = Counter::new();
+        let fresh = (a.total(), b.total());
+        let mut first_numbers = Vec::new();
+        let mut second_numbers = Vec::new();
+        for _ in 0..first {
+            a.visit(|n| first_numbers.push(n));
+        }
+        for _ in 0..second {
+            b.visit(|n| second_numbers.push(n));
+        }
+        open_turnstiles(&b, 0, |_| {
+            panic!("no turnstile was opened, yet a visitor was greeted")
+        });
+        (first_numbers, second_numbers, (fresh, a.total(), b.total()))
+    });
+    let ((fresh_a, fresh_b), total_a, total_b) = totals;
+    assert!(
+        fresh_a == 0 && fresh_b == 0,
+        "a new Counter should have a total of 0, got {fresh_a} and {fresh_b}"
+    );
+    assert!(
+        first_numbers == (1..=first).collect::<Vec<_>>(),
+        "{first} visitors one after another should get the numbers 1 to {first}, in order; they got {:?}",
+        &first_numbers[..first_numbers.len().min(12)]
+    );
+    assert!(
+        second_numbers == (1..=second).collect::<Vec<_>>() && total_a == first && total_b == second,
+        "counter A counted {first} visitors and counter B {second}, but B gave the numbers {:?}... and the \
+         totals are {total_a} and {total_b}: does every Counter count on its own (not one static count for all)?",
+        &second_numbers[..second_numbers.len().min(12)]
     );
 }
 
 #[test]
-fn runs_the_job_on_another_thread() {
-    let caller = thread::current().id();
-    let (ran_on, where_it_ran) = mpsc::channel();
-    on_another_thread(move || {
-        let _ = ran_on.send(thread::current().id());
-        1
+fn turnstiles_at_once_give_every_visitor_a_number_of_their_own() {
+    // More turnstiles than any machine has cores: every visitor waits in
+    // `greet` until all of them are there, so all visits overlap.
+    const TURNSTILES: usize = 32;
+    let (numbers, ids, caller, blocked, total) = within(LIMIT, HANGS, || {
+        let counter = Counter::new();
+        let numbers = Mutex::new(Vec::new());
+        let ids = ThreadIds::new();
+        let gate = Gate::new(TURNSTILES);
+        open_turnstiles(&counter, TURNSTILES, |n| {
+            ids.record();
+            lock(&numbers).push(n);
+            let _ = gate.wait(GATE_WAIT);
+        });
+        let numbers = numbers.into_inner().unwrap();
+        (
+            numbers,
+            ids,
+            thread::current().id(),
+            gate.timed_out(),
+            counter.total(),
+        )
     });
-    let job_thread = where_it_ran
-        .recv()
-        .expect("the job never ran: on_another_thread must call it");
-    assert_ne!(
-        job_thread, caller,
-        "the job ran on the caller's thread: start a new thread for it with `thread::spawn`"
+    assert_eq!(
+        ids.len(),
+        TURNSTILES,
+        "open_turnstiles with {TURNSTILES} turnstiles should greet {TURNSTILES} visitors"
     );
+    ids.assert_caller_absent(
+        caller,
+        "a visitor was greeted on the thread that called open_turnstiles: every turnstile is a thread of its own",
+    );
+    ids.assert_distinct(
+        TURNSTILES,
+        "the visits",
+        "every turnstile is a thread of its own",
+    );
+    if let Some(arrived) = blocked {
+        panic!(
+            "{TURNSTILES} visitors, but only {arrived} of them were being greeted at the same time: visitors \
+             waited for each other. Is visit holding a lock while it calls greet? The counter needs no lock."
+        );
+    }
+    let mut sorted = numbers.clone();
+    sorted.sort_unstable();
+    assert!(
+        sorted == (1..=TURNSTILES as u64).collect::<Vec<_>>(),
+        "{TURNSTILES} visitors at once should get the numbers 1 to {TURNSTILES}, each once; they got {sorted:?}. \
+         Two visitors with the same number read the count before either had written it back: reading and \
+         writing must be one indivisible step."
+    );
+    assert_eq!(
+        total, TURNSTILES as u64,
+        "{TURNSTILES} visitors went through the turnstiles, but the counter's total is {total}"
+    );
+}
+
+#[test]
+fn busy_turnstiles_lose_no_visitor() {
+    const THREADS: u64 = 4;
+    let mut rng = Rng::from_env();
+    let per_thread = rng.range(200..400);
+    let (mut numbers, total) = within(LIMIT, HANGS, move || {
+        let counter = Counter::new();
+        let numbers: Vec<u64> = thread::scope(|s| {
+            let threads: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    let counter = &counter;
+                    s.spawn(move || {
+                        let mut mine = Vec::new();
+                        for _ in 0..per_thread {
+                            counter.visit(|n| {
+                                thread::yield_now(); // greeting takes a moment
+                                mine.push(n);
+                            });
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap())
+                .collect()
+        });
+        (numbers, counter.total())
+    });
+    let want = THREADS * per_thread;
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert!(
+        numbers.len() as u64 == want && total == want,
+        "{THREADS} threads each counted {per_thread} visitors ({want} in all), but the total is {total} and only \
+         {} different numbers were given out: visitors were lost. Is the count read in one step and written \
+         back in another?",
+        numbers.len()
+    );
+}
+
+// A visit that interrupts another one at a random instruction (a signal
+// handler on the same thread) must get a number of its own and be counted,
+// and must not wait for the interrupted visit: with one atomic
+// read-modify-write there is no moment at which the count is read but not
+// yet written back, and nothing to wait for.
+#[test]
+fn a_visit_interrupting_another_is_counted() {
+    use super::support::interrupt::{Interrupted, run_interrupted};
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: OnceLock<Counter> = OnceLock::new();
+    // The sum and the sum of squares of every number given out (wrapping):
+    // for the numbers 1..=n, each once, they are known.
+    static SUM: AtomicU64 = AtomicU64::new(0);
+    static SQUARES: AtomicU64 = AtomicU64::new(0);
+    fn greet(n: u64) {
+        SUM.fetch_add(n, Ordering::SeqCst);
+        SQUARES.fetch_add(n.wrapping_mul(n), Ordering::SeqCst);
+    }
+    fn on_interrupt() {
+        if let Some(counter) = COUNTER.get() {
+            counter.visit(greet);
+        }
+    }
+    let counter = COUNTER.get_or_init(Counter::new);
+    let outcome = run_interrupted(on_interrupt, || {
+        COUNTER.get().unwrap().visit(greet);
+    });
+    match outcome {
+        Interrupted::Stuck { handled } => panic!(
+            "a visit made while another visit on the same thread was interrupted never returned (after \
+             {handled} such visits had worked): visit waits for something the interrupted visit holds, a lock \
+             (a Mutex, an RwLock, or a flag used as a lock). Count with one atomic read-modify-write, and no \
+             lock at all"
+        ),
+        Interrupted::Done { calls, handled } => {
+            let total = counter.total();
+            let want = calls + handled;
+            assert_eq!(
+                total,
+                want,
+                "{calls} visits, {handled} of them interrupted at a random moment by another visit, should \
+                 count {want} visitors, but the total is {total}: {} visits were lost. A visit that lands \
+                 between reading the count and writing it back is overwritten: a load then a store is two \
+                 steps",
+                want - total.min(want)
+            );
+            let n = u128::from(want);
+            let sum = (n * (n + 1) / 2) as u64;
+            let squares = (n * (n + 1) * (2 * n + 1) / 6) as u64;
+            assert!(
+                SUM.load(Ordering::SeqCst) == sum && SQUARES.load(Ordering::SeqCst) == squares,
+                "{want} visits were counted, but the numbers given to greet were not 1 to {want}, each once: \
+                 some visitors got the same number. Is the number read from the counter again after counting \
+                 (another visit may have counted in between)? The operation that counts also tells you the \
+                 count it started from"
+            );
+        }
+    }
 }

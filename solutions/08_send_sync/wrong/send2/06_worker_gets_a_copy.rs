@@ -1,0 +1,128 @@
+// WRONG: gives the worker a handle to a fresh copy of the tally and adds the difference back: the job never sees the real tally
+use std::thread;
+
+// ---- The library: pretend it is written in C. Don't change it. ----
+
+struct Tally {
+    count: u64,
+    on_free: Box<dyn FnOnce(u64) + Send>,
+}
+
+// Makes a tally that counts from 0. `tally_free` calls `on_free` with the
+// final count.
+fn tally_new(on_free: Box<dyn FnOnce(u64) + Send>) -> *mut Tally {
+    Box::into_raw(Box::new(Tally { count: 0, on_free }))
+}
+
+// Safety: `tally` comes from `tally_new`, is not freed yet, and no other
+// thread uses it during the call.
+unsafe fn tally_add(tally: *mut Tally, n: u64) {
+    // SAFETY: the caller keeps the contract above.
+    unsafe { (*tally).count += n }
+}
+
+// Safety: as for `tally_add`.
+unsafe fn tally_count(tally: *const Tally) -> u64 {
+    // SAFETY: the caller keeps the contract above.
+    unsafe { (*tally).count }
+}
+
+// Frees the tally and calls its `on_free` with the final count.
+// Safety: `tally` comes from `tally_new`, is freed only once, and is never
+// used again afterwards.
+unsafe fn tally_free(tally: *mut Tally) {
+    // SAFETY: the caller keeps the contract above.
+    let Tally { count, on_free } = *unsafe { Box::from_raw(tally) };
+    on_free(count);
+}
+
+// ---- The handle ----
+
+// Owns one tally: the pointer comes from `tally_new` and never leaves the
+// handle.
+pub struct Handle {
+    tally: *mut Tally,
+}
+
+// SAFETY: a `Handle` owns its tally alone, as a `Box` owns its value: the
+// pointer is never copied out of it, so moving the handle to another thread
+// moves the only way to reach the tally, and the old thread cannot use it
+// any more. One thread at a time is all the library asks. What the tally
+// holds may change threads too (a `u64` and an `on_free` that is `Send`),
+// so it may be freed, and `on_free` run, on whichever thread drops the
+// handle.
+unsafe impl Send for Handle {}
+
+// Not `Sync`, on purpose: `add` changes the tally through `&self` with no
+// synchronisation, so two threads sharing one `&Handle` could add at the
+// same time: a data race, and two threads at once, which the library
+// forbids. Without this impl, `&Handle` stays on one thread.
+
+impl Handle {
+    // Don't change this signature: the hidden tests call it.
+    // A new tally, counting from 0; `on_free` runs with the final count
+    // when the tally is freed.
+    pub fn new(on_free: impl FnOnce(u64) + Send + 'static) -> Handle {
+        Handle {
+            tally: tally_new(Box::new(on_free)),
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Adds `n` to the tally. Like the library, it changes the tally through
+    // a shared `&self`.
+    pub fn add(&self, n: u64) {
+        // SAFETY: the tally is alive as long as the handle is, and only the
+        // thread that has the handle can reach it.
+        unsafe { tally_add(self.tally, n) }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    pub fn count(&self) -> u64 {
+        // SAFETY: as in `add`.
+        unsafe { tally_count(self.tally) }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Where the tally is (the same for as long as it lives).
+    pub fn address(&self) -> usize {
+        self.tally as usize
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from `tally_new` and only this handle has
+        // it; `drop` runs once, and nothing can use the handle afterwards.
+        unsafe { tally_free(self.tally) }
+    }
+}
+
+// Don't change this signature: the hidden tests call it.
+// Lends `handle` to a new worker thread, which runs `job` with it; returns
+// the handle and what `job` returned, once the worker is done.
+pub fn lend_to_worker<R: Send + 'static>(
+    handle: Handle,
+    job: impl FnOnce(&Handle) -> R + Send + 'static,
+) -> (Handle, R) {
+    let before = handle.count();
+    let worker = thread::spawn(move || {
+        let copy = Handle::new(|_| {});
+        copy.add(before);
+        let result = job(&copy);
+        (copy.count(), result)
+    });
+    let (after, result) = worker.join().expect("the job panicked");
+    handle.add(after - before);
+    (handle, result)
+}
+
+fn main() {
+    let handle = Handle::new(|count| println!("tally freed at {count}"));
+    handle.add(2);
+    let (handle, seen) = lend_to_worker(handle, |h| {
+        h.add(40);
+        h.count()
+    });
+    println!("the worker saw {seen}, the tally is at {}", handle.count());
+}
