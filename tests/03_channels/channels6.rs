@@ -25,6 +25,8 @@ const _: fn(Receiver<u32>, fn(u32), fn()) = show_progress::<u32>;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
+/// How long a stream the test's callbacks send may take to run its course.
+const SETTLE: Duration = Duration::from_millis(1500);
 /// How long the test's `tick` takes: one frame.
 const FRAME: Duration = Duration::from_micros(200);
 /// The stream falls silent this long in the middle.
@@ -269,7 +271,7 @@ fn bursts_are_handled_in_order_each_once() {
         },
         |_| {},
     );
-    run.seen.wait_until(WAIT, |s| s.returned);
+    run.seen.wait_until(SETTLE, |s| s.returned);
     let (handled, ticks, returned) = run.now();
     close(&feed);
     let seen = run.finish();
@@ -277,7 +279,7 @@ fn bursts_are_handled_in_order_each_once() {
         panic!(
             "{bursts_count} bursts of reports were sent (the first before show_progress started, \
              the others each all at once, from inside tick; right after the last burst, every \
-             Sender was dropped): {problem}. (Within {WAIT:?}: {ticks} ticks, {handled} reports \
+             Sender was dropped): {problem}. (Within {SETTLE:?}: {ticks} ticks, {handled} reports \
              handled, show_progress {} returned.) Handle each report as soon as try_recv returns \
              it, and return only at Disconnected: it comes after every report sent before it",
             if returned { "had" } else { "had not" }
@@ -321,14 +323,14 @@ fn reports_that_come_while_one_is_handled_are_not_lost() {
             }
         },
     );
-    run.seen.wait_until(WAIT, |s| s.returned);
+    run.seen.wait_until(SETTLE, |s| s.returned);
     let (handled, _, returned) = run.now();
     close(&feed);
     let seen = run.finish();
     if let Some(problem) = difference(&seen.reports, &all) {
         panic!(
             "{} reports came in {groups_count} groups, each group sent while on_report was \
-             handling the last report of the group before: {problem}. (Within {WAIT:?}, \
+             handling the last report of the group before: {problem}. (Within {SETTLE:?}, \
              {handled} reports were handled, and show_progress {} returned.) Is a report that \
              try_recv returned thrown away, say by a try_recv that only checks for \
              Disconnected?",
@@ -352,10 +354,12 @@ fn keeps_going_through_a_long_pause() {
     run.seen
         .wait_until(WAIT, |s| s.reports.len() >= before.len() || s.returned);
     let (_, ticks_before, _) = run.now();
-    // Silence: nothing is sent for PAUSE, and then until a few more ticks.
+    // Silence: nothing is sent for PAUSE, and then until a few more ticks
+    // (a loop that gives up after a quiet spell has asked again by then).
     thread::sleep(PAUSE);
+    let (_, ticks_paused, _) = run.now();
     run.seen
-        .wait_until(WAIT, |s| s.ticks >= ticks_before + TICKS || s.returned);
+        .wait_until(WAIT, |s| s.ticks >= ticks_paused + TICKS || s.returned);
     let (handled, ticks, returned) = run.now();
     assert!(
         !returned,
@@ -365,9 +369,9 @@ fn keeps_going_through_a_long_pause() {
         before.len()
     );
     assert!(
-        ticks >= ticks_before + TICKS,
-        "no report came for {PAUSE:?}, and tick was called only {} time(s) in that time: keep \
-         ticking while no report is there",
+        ticks >= ticks_paused + TICKS,
+        "no report came for {PAUSE:?} and more, and tick was called only {} time(s) in that \
+         time: keep ticking while no report is there",
         ticks - ticks_before
     );
     for &report in after {

@@ -1,4 +1,4 @@
-// WRONG: ticks on recv_timeout's Timeout, but takes half a second of them in a row as the end
+// WRONG: ticks on recv_timeout's Timeout, but takes 20 of them in a row (0.1 s without a report) as the end
 // channels6: keep busy while nothing has come.
 //
 // A download runs on a thread of its own and sends progress reports over a
@@ -33,8 +33,8 @@ pub fn show_progress<T>(
                 quiet = 0;
                 on_report(report);
             }
-            // Half a second without a report: the download must be over.
-            Err(_) if quiet >= 100 => return,
+            // A tenth of a second without a report: the download must be over.
+            Err(_) if quiet >= 20 => return,
             Err(_) => {
                 quiet += 1;
                 tick();
