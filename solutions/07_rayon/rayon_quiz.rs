@@ -1,23 +1,94 @@
-// rayon_quiz: one concept, said in one sentence.
+// rayon_quiz: letter frequency, one tally per piece of work.
 //
-// What the code is for and what is wrong with it (or missing), in the
-// learner's words; the topic's lesson is in README.md beside this file.
-// (A scaffold from `runner dev new`: rewrite it following
-// docs/COURSE_GUIDE.md; it already meets the guide's form.)
+// `tally_all` counts many texts on rayon's threads. What it counts is up to
+// `T`, any type that implements `Tally`: `T::default()` is an empty tally,
+// `add` counts one more text into a tally, `merge` adds another tally's
+// counts to it. `LetterCounts` is the tally `main` uses: how often each of
+// the letters a to z occurs, upper and lower case counted together
+// ('A' and 'a' are both `counts[0]`); anything else (digits, spaces,
+// punctuation, and letters outside a-z such as é, ß or Ω) is not counted.
 //
-// `on_another_thread` should run `job` on a new thread and return what the
-// job computed. It runs the job on the caller's thread instead.
+// `tally_all` must:
+// - add each text exactly once, on the threads of the rayon pool it is
+//   called in (rayon's global pool, or the one whose `install` called it);
+// - let many threads add texts at the same time, each into a tally of its
+//   own: no tally shared between threads, and no tally per text either, but
+//   one for each piece of the work that rayon splits off;
+// - merge those tallies into the one it returns, and give the same counts
+//   whatever the number of threads (an empty tally for no texts).
 
-use std::thread;
+use rayon::prelude::*;
+
+// Don't change this trait: the hidden tests implement it.
+pub trait Tally: Default + Send {
+    /// Counts one more text into this tally.
+    fn add(&mut self, text: &str);
+    /// Adds what `other` counted to this tally.
+    fn merge(&mut self, other: Self);
+}
+
+// Don't change this type: the hidden tests read `counts`.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct LetterCounts {
+    /// `counts[0]` is how often 'a' or 'A' occurs, ..., `counts[25]` 'z' or
+    /// 'Z'.
+    pub counts: [usize; 26],
+}
+
+impl Tally for LetterCounts {
+    fn add(&mut self, text: &str) {
+        // Bytes are enough: every byte of a non-ASCII character (é, ß, Ω)
+        // is >= 0x80, so none of them passes `is_ascii_alphabetic`.
+        for byte in text.bytes() {
+            if byte.is_ascii_alphabetic() {
+                self.counts[usize::from(byte.to_ascii_lowercase() - b'a')] += 1;
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
+            *mine += theirs;
+        }
+    }
+}
 
 // Don't change this signature: the hidden tests call it.
-pub fn on_another_thread<F>(job: F) -> u64
-where
-    F: FnOnce() -> u64 + Send + 'static,
-{
-    thread::spawn(job).join().expect("the job panicked")
+pub fn tally_all<T: Tally>(texts: &[String]) -> T {
+    texts
+        .par_iter()
+        // Each piece of the slice that rayon splits off starts from an empty
+        // tally of its own and adds its texts to it, on one thread: no lock,
+        // and no tally per text. `fold` yields those partial tallies, one
+        // per piece, as a parallel iterator...
+        .fold(T::default, |mut tally, text| {
+            tally.add(text);
+            tally
+        })
+        // ...and `reduce` merges them, in whatever grouping the split gave:
+        // merging adds counts, which is associative, so every grouping
+        // gives the same result. `T::default` is the identity (and the
+        // answer for no texts).
+        .reduce(T::default, |mut left, right| {
+            left.merge(right);
+            left
+        })
 }
 
 fn main() {
-    println!("6 * 7 = {}", on_another_thread(|| 6 * 7));
+    let texts: Vec<String> = [
+        "The quick brown fox jumps over the lazy dog.",
+        "Pack my box with five dozen liquor jugs!",
+        "Ärger über 42 Äpfel? Nein, danke.",
+    ]
+    .iter()
+    .map(|text| text.to_string())
+    .collect();
+    let letters: LetterCounts = tally_all(&texts);
+    for (i, count) in letters.counts.iter().enumerate() {
+        if *count > 0 {
+            print!("{}:{count} ", (b'a' + i as u8) as char);
+        }
+    }
+    println!();
 }
