@@ -151,7 +151,20 @@ pub fn check_with(
         Compiled::Failed { stage, output } => {
             report.compiler_output = match stage {
                 Stage::Exercise => output,
-                Stage::HiddenTests { item: Some(item) } => format!(
+                Stage::HiddenTests {
+                    item,
+                    missing_trait: true,
+                } => format!(
+                    "Your file compiles, but {} does not meet a requirement of the hidden \
+                     tests: a trait they need it to have (such as `Send`, `Sync` or `Fn`) is \
+                     missing, or a bound was added. The compiler's error below, in the \
+                     hidden tests, names the trait and the type.\n\n{output}",
+                    item.map_or("an item of the exercise".to_string(), |i| format!("`{i}`"))
+                ),
+                Stage::HiddenTests {
+                    item: Some(item),
+                    missing_trait: false,
+                } => format!(
                     "The exercise's API was changed: the hidden tests cannot use `{item}` as \
                      your file declares it now. Restore it as the exercise gave it: items \
                      marked \"don't change\" keep their name, visibility and signature \
@@ -162,7 +175,10 @@ pub fn check_with(
                         .join(format!("{}.rs", exercise.name))
                         .display()
                 ),
-                Stage::HiddenTests { item: None } => format!(
+                Stage::HiddenTests {
+                    item: None,
+                    missing_trait: false,
+                } => format!(
                     "Your file compiles, but the hidden tests cannot use it: an item they \
                      call (marked \"don't change\") was renamed, removed, made private or \
                      given another signature. The errors below are in the hidden tests; \

@@ -86,7 +86,12 @@ pub enum Stage {
     /// The hidden tests, which call the exercise's API: they fail when the
     /// learner changed an item the tests use. `item` is the first item of
     /// the exercise (`exercise::NAME`) on a line the compiler points at.
-    HiddenTests { item: Option<String> },
+    HiddenTests {
+        item: Option<String>,
+        /// A trait the tests need (`Send`, `Sync`, `Fn`...) is missing:
+        /// error E0277, not a changed signature.
+        missing_trait: bool,
+    },
 }
 
 /// The result of compiling one exercise with its hidden tests.
@@ -370,10 +375,13 @@ impl Harness {
                 }
             }
             Finish::Exited(_) => {
-                let (output, item) = hidden_test_errors(&ran.output.text(), &hidden.imports);
+                let errors = hidden_test_errors(&ran.output.text(), &hidden.imports);
                 Compiled::Failed {
-                    stage: Stage::HiddenTests { item },
-                    output,
+                    stage: Stage::HiddenTests {
+                        item: errors.item,
+                        missing_trait: errors.codes.iter().any(|c| c == "E0277"),
+                    },
+                    output: errors.rendered,
                 }
             }
             Finish::TimedOut => Compiled::TimedOut {
@@ -468,16 +476,29 @@ fn compiler_input() -> Input {
     }
 }
 
-/// The compiler's errors on the hidden tests, from `--error-format=json`:
-/// their rendered text, and the first `exercise::ITEM` on a source line they
-/// point at (the item whose signature the learner changed).
-fn hidden_test_errors(json: &str, imports: &[(String, String)]) -> (String, Option<String>) {
+/// The compiler's errors on the hidden tests.
+#[derive(Debug, PartialEq, Eq)]
+struct TestErrors {
+    rendered: String,
+    /// The first item of the exercise on a source line they point at.
+    item: Option<String>,
+    /// Their error codes.
+    codes: Vec<String>,
+}
+
+/// Reads the compiler's `--error-format=json` output on the hidden tests.
+fn hidden_test_errors(json: &str, imports: &[(String, String)]) -> TestErrors {
     #[derive(Deserialize)]
     struct Diagnostic {
         level: String,
         rendered: Option<String>,
+        code: Option<Code>,
         #[serde(default)]
         spans: Vec<Span>,
+    }
+    #[derive(Deserialize)]
+    struct Code {
+        code: String,
     }
     #[derive(Deserialize)]
     struct Span {
@@ -490,6 +511,7 @@ fn hidden_test_errors(json: &str, imports: &[(String, String)]) -> (String, Opti
     }
     let mut rendered = String::new();
     let mut item = None;
+    let mut codes = Vec::new();
     let mut parsed_any = false;
     for line in json.lines() {
         let Ok(diagnostic) = serde_json::from_str::<Diagnostic>(line) else {
@@ -498,6 +520,11 @@ fn hidden_test_errors(json: &str, imports: &[(String, String)]) -> (String, Opti
         parsed_any = true;
         if let Some(text) = &diagnostic.rendered {
             rendered.push_str(text);
+        }
+        if diagnostic.level == "error"
+            && let Some(code) = &diagnostic.code
+        {
+            codes.push(code.code.clone());
         }
         if item.is_none() && diagnostic.level == "error" {
             item = diagnostic
@@ -511,9 +538,13 @@ fn hidden_test_errors(json: &str, imports: &[(String, String)]) -> (String, Opti
     }
     if !parsed_any {
         // Not JSON (the compiler crashed, or was killed): show it as it is.
-        return (json.to_string(), None);
+        rendered = json.to_string();
     }
-    (rendered, item)
+    TestErrors {
+        rendered,
+        item,
+        codes,
+    }
 }
 
 /// The first item imported from the exercise that a line of code names
@@ -775,16 +806,20 @@ mod tests {
             "
 "
         );
-        let (rendered, item) = hidden_test_errors(json, &[]);
+        let errors = hidden_test_errors(json, &[]);
         assert_eq!(
-            rendered,
+            errors.rendered,
             "error[E0308]: mismatched types\nerror: aborting\n"
         );
-        assert_eq!(item.as_deref(), Some("add"));
+        assert_eq!(errors.item.as_deref(), Some("add"));
         // Output that is not JSON is kept as it is.
         assert_eq!(
             hidden_test_errors("killed", &[]),
-            ("killed".to_string(), None)
+            TestErrors {
+                rendered: "killed".to_string(),
+                item: None,
+                codes: Vec::new()
+            }
         );
         let imports = [("Queue".to_string(), "Queue".to_string())];
         assert_eq!(

@@ -30,7 +30,7 @@ const SETTLE: Duration = Duration::from_millis(1500);
 /// How long the test's `tick` takes: one frame.
 const FRAME: Duration = Duration::from_micros(200);
 /// The stream falls silent this long in the middle.
-const PAUSE: Duration = Duration::from_millis(900);
+const PAUSE: Duration = Duration::from_millis(1500);
 /// Ticks the test wants to see while it holds the reports back.
 const TICKS: usize = 10;
 const HANGS: &str = "show_progress did not return although every Sender was dropped: \
