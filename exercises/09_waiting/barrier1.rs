@@ -1,23 +1,60 @@
-// barrier1: one concept, said in one sentence.
+// barrier1: phases.
 //
-// What the code is for and what is wrong with it (or missing), in the
-// learner's words; the topic's lesson is in README.md beside this file.
-// (A scaffold from `runner dev new`: rewrite it following
-// docs/COURSE_GUIDE.md; it already meets the guide's form.)
+// `run_phases` runs a computation in two phases on `workers` threads, one
+// thread per worker. Worker `i` runs `phase1(i)`, then `phase2(i)`, both on
+// its own thread (a worker keeps its thread, and whatever that thread holds,
+// from one phase to the next). Phase 2 reads what phase 1 wrote, all of it,
+// from every worker: no worker may start phase 2 before every worker has
+// finished phase 1. `run_phases` returns when every worker is done.
 //
-// `on_another_thread` should run `job` on a new thread and return what the
-// job computed. It runs the job on the caller's thread instead.
+// Run it (`main` below): some workers start phase 2 while worker 0, which is
+// slow, is still in phase 1, and they add up a half-finished table. The
+// counter below is checked once and then trusted; giving the others "a
+// moment" is a guess.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::thread;
+use std::time::Duration;
 
 // Don't change this signature: the hidden tests call it.
-pub fn on_another_thread<F>(job: F) -> u64
+pub fn run_phases<P1, P2>(workers: usize, phase1: P1, phase2: P2)
 where
-    F: FnOnce() -> u64 + Send + 'static,
+    P1: Fn(usize) + Sync,
+    P2: Fn(usize) + Sync,
 {
-    // TODO: start a thread for `job` with `std::thread::spawn`, wait for it,
-    // and return what it computed.
-    job()
+    let finished = AtomicUsize::new(0);
+    let (phase1, phase2, finished) = (&phase1, &phase2, &finished);
+    thread::scope(|s| {
+        for i in 0..workers {
+            s.spawn(move || {
+                phase1(i);
+                finished.fetch_add(1, Ordering::SeqCst);
+                // TODO: phase 2 must not start before every worker has
+                // finished phase 1.
+                if finished.load(Ordering::SeqCst) < workers {
+                    thread::yield_now(); // give the others a moment
+                }
+                phase2(i);
+            });
+        }
+    });
 }
 
 fn main() {
-    println!("6 * 7 = {}", on_another_thread(|| 6 * 7));
+    const WORKERS: usize = 4;
+    // Phase 1: worker i fills cell i. Phase 2: every worker adds up the table.
+    let table: Vec<AtomicU64> = (0..WORKERS).map(|_| AtomicU64::new(0)).collect();
+    run_phases(
+        WORKERS,
+        |i| {
+            if i == 0 {
+                thread::sleep(Duration::from_millis(50)); // a slow worker
+            }
+            table[i].store(10 * (i as u64 + 1), Ordering::SeqCst);
+        },
+        |i| {
+            let total: u64 = table.iter().map(|c| c.load(Ordering::SeqCst)).sum();
+            println!("worker {i} adds up the table: {total} (expected 100)");
+        },
+    );
 }

@@ -1,23 +1,72 @@
-// condvar1: one concept, said in one sentence.
+// condvar1: wait in a loop.
 //
-// What the code is for and what is wrong with it (or missing), in the
-// learner's words; the topic's lesson is in README.md beside this file.
-// (A scaffold from `runner dev new`: rewrite it following
-// docs/COURSE_GUIDE.md; it already meets the guide's form.)
+// An `Inbox` is a queue that hands items from threads that `put` them to
+// threads that `take` them. `take` must wait (blocked, not spinning) until
+// an item is there, and return the oldest one. With one sender and one
+// receiver it seems to work, yet in a busy program `take` sometimes panics
+// with "woken up, but the inbox is empty".
 //
-// `on_another_thread` should run `job` on a new thread and return what the
-// job computed. It runs the job on the caller's thread instead.
+// The condvar is public: other parts of the program share it and may call
+// `notify_all` on it when nothing was put in (the hidden tests do that too).
+// The operating system may also wake a waiting thread for no reason at all.
+//
+// Make `take` correct. The topic's lesson is in README.md beside this file.
 
-// Don't change this signature: the hidden tests call it.
-pub fn on_another_thread<F>(job: F) -> u64
-where
-    F: FnOnce() -> u64 + Send + 'static,
-{
-    // TODO: start a thread for `job` with `std::thread::spawn`, wait for it,
-    // and return what it computed.
-    job()
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex};
+use std::thread;
+
+// Don't change this type: the hidden tests use both fields.
+pub struct Inbox<T> {
+    pub items: Mutex<VecDeque<T>>,
+    // Notified whenever an item may have arrived.
+    pub arrived: Condvar,
+}
+
+impl<T> Inbox<T> {
+    // Don't change this signature: the hidden tests call it.
+    pub fn new() -> Self {
+        Inbox {
+            items: Mutex::new(VecDeque::new()),
+            arrived: Condvar::new(),
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Adds `item` at the back and wakes one waiting taker.
+    pub fn put(&self, item: T) {
+        self.items.lock().unwrap().push_back(item);
+        self.arrived.notify_one();
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Waits until the inbox holds an item, then removes and returns the
+    // oldest one.
+    pub fn take(&self) -> T {
+        let mut items = self.items.lock().unwrap();
+        // TODO: a wake-up is not a promise that an item is there.
+        if items.is_empty() {
+            items = self.arrived.wait(items).unwrap();
+        }
+        items.pop_front().expect("woken up, but the inbox is empty")
+    }
+}
+
+impl<T> Default for Inbox<T> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 fn main() {
-    println!("6 * 7 = {}", on_another_thread(|| 6 * 7));
+    let inbox = Inbox::new();
+    thread::scope(|s| {
+        s.spawn(|| {
+            for word in ["wait", "in", "a", "loop"] {
+                inbox.put(word);
+            }
+        });
+        let words: Vec<&str> = (0..4).map(|_| inbox.take()).collect();
+        println!("took {words:?}");
+    });
 }

@@ -1,23 +1,111 @@
-// condvar2: one concept, said in one sentence.
+// condvar2: a bounded blocking queue.
 //
-// What the code is for and what is wrong with it (or missing), in the
-// learner's words; the topic's lesson is in README.md beside this file.
-// (A scaffold from `runner dev new`: rewrite it following
-// docs/COURSE_GUIDE.md; it already meets the guide's form.)
+// Build a queue that hands items from producer threads to consumer threads
+// and holds at most `capacity` items at a time:
 //
-// `on_another_thread` should run `job` on a new thread and return what the
-// job computed. It runs the job on the caller's thread instead.
+// - `push` adds an item at the back; while the queue is full it waits
+//   (blocked, not spinning) until a `pop` makes room.
+// - `try_push` never waits: it refuses with `Err(item)` when the queue is
+//   full.
+// - `pop` takes the oldest item; while the queue is empty it waits until an
+//   item arrives. `try_pop` never waits: `None` when the queue is empty.
+// - `close` says "no more items": every waiting `push` and `pop` wakes up. A
+//   push after `close` is refused with `Err(item)` (the item comes back). A
+//   pop after `close` still gets the items left in the queue, and `None`
+//   once the queue is empty.
+//
+// Two things to wait for, so two condvars: pushers wait on `not_full`,
+// poppers on `not_empty`. Each waits in a loop (see condvar1).
 
-// Don't change this signature: the hidden tests call it.
-pub fn on_another_thread<F>(job: F) -> u64
-where
-    F: FnOnce() -> u64 + Send + 'static,
-{
-    // TODO: start a thread for `job` with `std::thread::spawn`, wait for it,
-    // and return what it computed.
-    job()
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex};
+use std::thread;
+
+// Don't change the name or the generic parameter: the hidden tests use it.
+pub struct BoundedQueue<T> {
+    state: Mutex<State<T>>,
+    // Notified when a slot frees up (or on close): pushers wait here.
+    not_full: Condvar,
+    // Notified when an item arrives (or on close): poppers wait here.
+    not_empty: Condvar,
+    capacity: usize,
+}
+
+struct State<T> {
+    items: VecDeque<T>,
+    closed: bool,
+}
+
+impl<T> BoundedQueue<T> {
+    // Don't change this signature: the hidden tests call it.
+    // A queue that holds at most `capacity` items (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        assert!(capacity > 0, "a BoundedQueue needs room for an item");
+        BoundedQueue {
+            state: Mutex::new(State {
+                items: VecDeque::with_capacity(capacity),
+                closed: false,
+            }),
+            not_full: Condvar::new(),
+            not_empty: Condvar::new(),
+            capacity,
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Adds `item` if there is room and the queue is open; never waits.
+    pub fn try_push(&self, item: T) -> Result<(), T> {
+        // TODO: add the item if there is room and the queue is open; wake a
+        // popper.
+        todo!()
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Adds `item`, waiting while the queue is full; `Err(item)` if the queue
+    // is closed (also when it closes while this waits).
+    pub fn push(&self, item: T) -> Result<(), T> {
+        // TODO: wait while the queue is full (and open), then add the item
+        // and wake a popper.
+        todo!()
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Takes the oldest item, waiting while the queue is empty and open;
+    // `None` once the queue is closed and empty.
+    pub fn pop(&self) -> Option<T> {
+        // TODO: wait while the queue is empty (and open), then take the oldest
+        // item and wake a pusher.
+        todo!()
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Takes the oldest item if there is one; never waits.
+    pub fn try_pop(&self) -> Option<T> {
+        // TODO: take the oldest item if there is one; wake a pusher.
+        todo!()
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Refuses further pushes and wakes every waiting push and pop.
+    pub fn close(&self) {
+        // TODO: mark the queue closed and wake whoever is waiting.
+        todo!()
+    }
 }
 
 fn main() {
-    println!("6 * 7 = {}", on_another_thread(|| 6 * 7));
+    let queue = BoundedQueue::new(2);
+    thread::scope(|s| {
+        s.spawn(|| {
+            for i in 1..=5 {
+                queue.push(i).expect("the queue closed early");
+                println!("pushed {i}");
+            }
+            queue.close();
+        });
+        while let Some(i) = queue.pop() {
+            println!("popped {i}");
+        }
+    });
+    println!("closed and drained");
 }

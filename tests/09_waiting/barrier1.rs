@@ -1,41 +1,316 @@
-// The hidden tests of barrier1. Each assertion says what it observed and the
-// likely cause: the message is the learner's second hint. Shared helpers
-// (`within` to bound a hang, ...) are in tests/support.rs, as
-// `super::support`.
-//
-// The learner's file is the crate `exercise`: name every item the tests use
-// (never `exercise::*`), and pin each signature, so that a changed or
-// rigged API does not compile.
+use super::support::{Latch, Rng, panic_message, process_cpu_time};
+use exercise::run_phases;
 
-use exercise::on_another_thread;
+use std::collections::HashSet;
+use std::sync::{Arc, mpsc};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
 
-use std::sync::mpsc;
-use std::thread;
+// The API, pinned: a changed signature does not compile.
+const _: fn(usize, fn(usize), fn(usize)) = run_phases::<fn(usize), fn(usize)>;
 
-const _: fn(fn() -> u64) -> u64 = on_another_thread::<fn() -> u64>;
+const LIMIT: Duration = Duration::from_secs(2);
+// How long the late worker waits for the others to finish phase 1.
+const GATHER: Duration = Duration::from_secs(1);
 
-#[test]
-fn returns_the_jobs_value() {
-    let value = on_another_thread(|| 6 * 7);
-    assert_eq!(
-        value, 42,
-        "on_another_thread(|| 6 * 7) returned {value}: it should return what the job computed"
+// What the phase callbacks saw.
+#[derive(Default)]
+struct State {
+    // Phase-1 calls that have returned, phase-2 calls that have started.
+    phase1_done: usize,
+    phase2_started: usize,
+    // The threads that ran phase 1 and phase 2 of each worker, per call.
+    threads1: Vec<Vec<ThreadId>>,
+    threads2: Vec<Vec<ThreadId>>,
+    // Indices out of range.
+    bad_index: Option<usize>,
+    // (worker, phase-1 calls done) for each phase 2 that started early.
+    early: Vec<(usize, usize)>,
+    // The late worker gave up waiting for the others' phase 1: how many
+    // had finished.
+    not_together: Option<usize>,
+    // CPU time and length of the late worker's hold.
+    hold: Option<(Duration, Duration)>,
+    // Voluntary context switches of a worker's thread at the end of its
+    // phase 1, and between its phase 1 and its phase 2.
+    switches_at_end1: Vec<Option<i64>>,
+    switches_between: Vec<Option<i64>>,
+}
+
+struct Probe {
+    workers: usize,
+    // The worker whose phase 1 waits for every other phase 1 to end, and
+    // then for `hold` or until a phase 2 starts, whichever comes first.
+    late: usize,
+    hold: Duration,
+    state: Latch<State>,
+}
+
+impl Probe {
+    fn new(workers: usize, late: usize, hold: Duration) -> Arc<Probe> {
+        let state = State {
+            threads1: vec![Vec::new(); workers],
+            threads2: vec![Vec::new(); workers],
+            switches_at_end1: vec![None; workers],
+            switches_between: vec![None; workers],
+            ..State::default()
+        };
+        Arc::new(Probe {
+            workers,
+            late,
+            hold,
+            state: Latch::new(state),
+        })
+    }
+
+    fn phase1(&self, i: usize) {
+        let me = thread::current().id();
+        let in_range = self.state.update(|s| match s.threads1.get_mut(i) {
+            Some(ids) => {
+                ids.push(me);
+                true
+            }
+            None => {
+                s.bad_index.get_or_insert(i);
+                false
+            }
+        });
+        let n = self.workers;
+        if in_range && i == self.late {
+            if self.state.wait_until(GATHER, |s| s.phase1_done >= n - 1) {
+                let cpu = process_cpu_time();
+                let started = Instant::now();
+                // Expected to time out: no phase 2 may start while this
+                // phase 1 has not returned.
+                self.state.wait_until(self.hold, |s| s.phase2_started > 0);
+                let cpu = process_cpu_time().saturating_sub(cpu);
+                let held = started.elapsed();
+                self.state.update(|s| s.hold = Some((cpu, held)));
+            } else {
+                self.state.update(|s| s.not_together = Some(s.phase1_done));
+            }
+        }
+        let switches = thread_switches();
+        self.state.update(|s| {
+            s.phase1_done += 1;
+            if let Some(slot) = s.switches_at_end1.get_mut(i) {
+                *slot = switches;
+            }
+        });
+    }
+
+    fn phase2(&self, i: usize) {
+        let me = thread::current().id();
+        let switches = thread_switches();
+        let n = self.workers;
+        self.state.update(|s| {
+            s.phase2_started += 1;
+            if s.phase1_done < n {
+                s.early.push((i, s.phase1_done));
+            }
+            match s.threads2.get_mut(i) {
+                Some(ids) => ids.push(me),
+                None => {
+                    s.bad_index.get_or_insert(i);
+                }
+            }
+            if let (Some(&Some(end1)), Some(now)) = (s.switches_at_end1.get(i), switches)
+                && let Some(slot) = s.switches_between.get_mut(i)
+            {
+                *slot = Some(now - end1);
+            }
+        });
+    }
+}
+
+// Voluntary context switches of the calling thread so far, where the
+// platform tells. A thread blocked at a barrier makes one or two; a thread
+// that polls (a sleep in a loop) makes one per round.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn thread_switches() -> Option<i64> {
+    // struct rusage: two timevals (4 longs), then 14 longs; ru_nvcsw is the
+    // 13th of those. RUSAGE_THREAD is 1.
+    unsafe extern "C" {
+        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+    }
+    let mut usage = [0i64; 18];
+    // SAFETY: a plain system call writing into a buffer of the right size.
+    let done = unsafe { getrusage(1, &mut usage) };
+    (done == 0).then_some(usage[16])
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn thread_switches() -> Option<i64> {
+    None
+}
+
+// How long run_phases takes with callbacks that do nothing: the late
+// worker's hold is well beyond any fixed pause the code may make.
+fn quick_run(workers: usize) -> Duration {
+    let (done, finished) = mpsc::channel();
+    thread::spawn(move || {
+        let started = Instant::now();
+        run_phases(workers, |_| {}, |_| {});
+        let _ = done.send(started.elapsed());
+    });
+    finished.recv_timeout(LIMIT).unwrap_or_else(|_| {
+        panic!(
+            "run_phases({workers} workers) with callbacks that do nothing did not return after \
+             {LIMIT:?}: does every worker reach the barrier, and is the barrier sized for all \
+             {workers} workers (Barrier::new(workers)), made once and shared?"
+        )
+    })
+}
+
+// Runs run_phases with the probe; checks everything the probe saw.
+fn check(workers: usize, late: usize, hold: Duration) -> State {
+    let probe = Probe::new(workers, late, hold);
+    let (done, finished) = mpsc::channel();
+    let caller = {
+        let probe = Arc::clone(&probe);
+        let (id_tx, id_rx) = mpsc::channel();
+        thread::spawn(move || {
+            id_tx.send(thread::current().id()).unwrap();
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run_phases(workers, |i| probe.phase1(i), |i| probe.phase2(i));
+            }));
+            let _ = done.send(result.map_err(|p| panic_message(&p)));
+        });
+        id_rx.recv().unwrap()
+    };
+    let outcome = finished.recv_timeout(LIMIT + GATHER + hold);
+    let state = probe.state.update(std::mem::take);
+    let n = workers;
+    if let Some(&(worker, done)) = state.early.first() {
+        panic!(
+            "worker {worker}'s phase 2 started when only {done} of {n} workers had finished \
+             phase 1 (worker {late} was still in phase 1; {} phase 2 calls started early): phase \
+             2 must wait until every worker is done with phase 1. A count checked once or a \
+             pause is not a wait, and a Barrier sized for fewer than {n} workers lets them go \
+             too soon",
+            state.early.len()
+        );
+    }
+    if let Some(done) = state.not_together {
+        panic!(
+            "worker {late}'s phase 1 waited {GATHER:?} for the other {} workers to finish phase \
+             1, but only {done} did: the workers should run phase 1 at the same time, each on a \
+             thread of its own",
+            n - 1
+        );
+    }
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(msg)) => panic!("run_phases panicked: {msg}"),
+        Err(_) => panic!(
+            "run_phases({n} workers) did not return ({} phase-1 calls returned, {} phase-2 calls \
+             started): are workers stuck at the barrier? It must be made once, shared by all \
+             workers, and sized for all {n} of them: Barrier::new(workers)",
+            state.phase1_done, state.phase2_started
+        ),
+    }
+    if let Some(i) = state.bad_index {
+        panic!("a phase callback got index {i}, but there are only {n} workers (0..{n})");
+    }
+    for i in 0..n {
+        let (c1, c2) = (state.threads1[i].len(), state.threads2[i].len());
+        assert!(
+            c1 == 1 && c2 == 1,
+            "worker {i}: phase1({i}) ran {c1} times and phase2({i}) {c2} times; each should run \
+             exactly once"
+        );
+    }
+    for i in 0..n {
+        assert!(
+            state.threads1[i][0] == state.threads2[i][0],
+            "worker {i} ran phase 1 and phase 2 on different threads: each worker is one thread \
+             that runs both phases (with a barrier between them), not a thread per phase"
+        );
+    }
+    let distinct: HashSet<ThreadId> = state.threads1.iter().map(|ids| ids[0]).collect();
+    assert!(
+        distinct.len() == n,
+        "{n} workers ran on {} distinct threads: each worker needs a thread of its own",
+        distinct.len()
     );
+    assert!(
+        !distinct.contains(&caller),
+        "a worker ran on the thread that called run_phases: start a thread for each worker"
+    );
+    state
+}
+
+// The late worker's hold: well beyond a run with instant callbacks.
+fn hold_for(workers: usize) -> Duration {
+    quick_run(workers) * 2 + Duration::from_millis(30)
 }
 
 #[test]
-fn runs_the_job_on_another_thread() {
-    let caller = thread::current().id();
-    let (ran_on, where_it_ran) = mpsc::channel();
-    on_another_thread(move || {
-        let _ = ran_on.send(thread::current().id());
-        1
+fn phase_2_waits_for_every_phase_1() {
+    let mut rng = Rng::from_env();
+    let workers = 2 + rng.below(31);
+    let late = rng.below(workers);
+    check(workers, late, hold_for(workers));
+}
+
+#[test]
+fn two_workers() {
+    let mut rng = Rng::from_env();
+    let late = rng.below(2);
+    check(2, late, hold_for(2));
+}
+
+#[test]
+fn thirty_two_workers_more_than_any_machine_has_cores() {
+    let mut rng = Rng::from_env();
+    let late = rng.below(32);
+    check(32, late, hold_for(32));
+}
+
+#[test]
+fn zero_and_one_worker() {
+    check(1, 0, hold_for(1));
+    let calls = Arc::new(Latch::new(0));
+    let (done, finished) = mpsc::channel();
+    let c = Arc::clone(&calls);
+    thread::spawn(move || {
+        run_phases(0, |_| c.update(|n| *n += 1), |_| c.update(|n| *n += 1));
+        let _ = done.send(());
     });
-    let job_thread = where_it_ran
-        .recv()
-        .expect("the job never ran: on_another_thread must call it");
-    assert_ne!(
-        job_thread, caller,
-        "the job ran on the caller's thread: start a new thread for it with `thread::spawn`"
+    assert!(
+        finished.recv_timeout(LIMIT).is_ok(),
+        "run_phases with 0 workers did not return"
+    );
+    let n = calls.update(|n| *n);
+    assert!(n == 0, "run_phases with 0 workers called a phase {n} times");
+}
+
+#[test]
+fn workers_wait_at_the_barrier_without_spinning() {
+    const HOLD: Duration = Duration::from_millis(200);
+    let mut rng = Rng::from_env();
+    let workers = 4 + rng.below(9);
+    let late = rng.below(workers);
+    let hold = HOLD.max(hold_for(workers));
+    let state = check(workers, late, hold);
+    let (cpu, held) = state.hold.expect("the late worker's hold was not measured");
+    for (i, switches) in state.switches_between.iter().enumerate() {
+        if let Some(&switches) = switches.as_ref()
+            && i != late
+        {
+            assert!(
+                switches < 10,
+                "worker {i} went to sleep and woke up {switches} times between its phase 1 and \
+                 its phase 2 (it waited about {held:?}): it polls (a sleep in a loop) instead \
+                 of blocking until the last worker arrives"
+            );
+        }
+    }
+    assert!(
+        cpu * 50 < held,
+        "while {} workers waited {held:?} for worker {late} to finish phase 1, the process used \
+         {cpu:?} of CPU: they check again and again instead of sleeping. Barrier::wait blocks \
+         without using the CPU",
+        workers - 1
     );
 }

@@ -1,41 +1,319 @@
-// The hidden tests of condvar1. Each assertion says what it observed and the
-// likely cause: the message is the learner's second hint. Shared helpers
-// (`within` to bound a hang, ...) are in tests/support.rs, as
-// `super::support`.
-//
-// The learner's file is the crate `exercise`: name every item the tests use
-// (never `exercise::*`), and pin each signature, so that a changed or
-// rigged API does not compile.
+use super::support::{Rng, lock, panic_message, process_cpu_time, within};
+use exercise::Inbox;
 
-use exercise::on_another_thread;
-
+use std::collections::VecDeque;
 use std::sync::mpsc;
-use std::thread;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
-const _: fn(fn() -> u64) -> u64 = on_another_thread::<fn() -> u64>;
+// The items the tests hand through the inbox: no Clone, no Default, so a
+// `take` can only return an item that was put in.
+#[derive(Debug)]
+struct Token(u64);
+
+// The API, pinned: a changed signature does not compile.
+const _: fn() -> Inbox<Token> = Inbox::<Token>::new;
+const _: fn(&Inbox<Token>, Token) = Inbox::<Token>::put;
+const _: fn(&Inbox<Token>) -> Token = Inbox::<Token>::take;
+// ... and both fields, which the tests use.
+#[allow(dead_code)]
+fn fields(inbox: &Inbox<Token>) -> (&Mutex<VecDeque<Token>>, &Condvar) {
+    (&inbox.items, &inbox.arrived)
+}
+
+const LIMIT: Duration = Duration::from_secs(2);
+const HANGS: &str = "take() did not return although an item was put in for it: does `put` \
+                     notify the condvar, and does `take` wait on that same condvar?";
+
+// Starts a thread that takes one item from `inbox`; the thread sends on
+// `started` right before it calls take.
+fn taker(inbox: &Arc<Inbox<Token>>, started: &mpsc::Sender<()>) -> JoinHandle<u64> {
+    let inbox = Arc::clone(inbox);
+    let started = started.clone();
+    thread::spawn(move || {
+        started.send(()).unwrap();
+        inbox.take().0
+    })
+}
+
+// Joins the takers (each must end within LIMIT); the values they took,
+// sorted. A panic in a taker fails the test with its message.
+fn join_all(takers: Vec<JoinHandle<u64>>) -> Vec<u64> {
+    let mut got = within(LIMIT, HANGS, move || {
+        takers
+            .into_iter()
+            .map(|t| t.join().map_err(|p| panic_message(&p)))
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .map(|r| r.unwrap_or_else(|msg| panic!("take() panicked: {msg}")))
+    .collect::<Vec<_>>();
+    got.sort_unstable();
+    got
+}
+
+// The first message that is not about a poisoned lock (a panic while the
+// lock was held poisons it, and every later lock().unwrap() panics too).
+fn first_cause(messages: &[String]) -> &str {
+    messages
+        .iter()
+        .find(|m| !m.contains("PoisonError"))
+        .or(messages.first())
+        .map_or("", String::as_str)
+}
 
 #[test]
-fn returns_the_jobs_value() {
-    let value = on_another_thread(|| 6 * 7);
+fn take_keeps_waiting_through_wake_ups_without_an_item() {
+    let mut rng = Rng::from_env();
+    let count = 1 + rng.below(6);
+    let inbox = Arc::new(Inbox::<Token>::new());
+    let (started, all_started) = mpsc::channel();
+    let takers: Vec<_> = (0..count).map(|_| taker(&inbox, &started)).collect();
+    for _ in 0..count {
+        all_started.recv().unwrap();
+    }
+    // Wake the takers again and again with nothing for them: plain
+    // notify_all calls, and now and then an item that the test takes back
+    // itself before any taker gets the lock again (a stolen wake-up).
+    let mut wake_ups = 0;
+    let mut stolen = 0;
+    let started = Instant::now();
+    while wake_ups < 100 || started.elapsed() < Duration::from_millis(100) {
+        if wake_ups % 10 == 9 {
+            // Put an item in and wake the takers, but hold the lock while
+            // they wake, and take the item back before letting go.
+            let mut items = lock(&inbox.items);
+            items.push_back(Token(u64::MAX));
+            inbox.arrived.notify_all();
+            thread::sleep(Duration::from_micros(200));
+            let taken = items.pop_front();
+            drop(items);
+            if taken.is_some() {
+                stolen += 1;
+            }
+        } else {
+            inbox.arrived.notify_all();
+        }
+        wake_ups += 1;
+        thread::sleep(Duration::from_millis(1));
+        if takers.iter().any(|t| t.is_finished()) {
+            break;
+        }
+    }
+    let finished = takers.iter().filter(|t| t.is_finished()).count();
+    if finished > 0 {
+        let outcomes: Vec<String> = takers
+            .into_iter()
+            .filter(|t| t.is_finished())
+            .map(|t| match t.join() {
+                Ok(value) => format!("returned {value}"),
+                Err(p) => format!("panicked: {}", panic_message(&p)),
+            })
+            .collect();
+        let outcome = first_cause(&outcomes);
+        panic!(
+            "{finished} of {count} takers came back while the inbox was empty (after {wake_ups} \
+             notify_all calls without an item, {stolen} of them with an item that someone else \
+             took first); one {outcome}. A wake-up does not mean an item is there: check again \
+             after every wait, and wait again while the inbox is empty"
+        );
+    }
+    // Now the real items, one per taker.
+    let mut values: Vec<u64> = (0..count).map(|_| rng.range(1..1_000_000)).collect();
+    for &v in &values {
+        inbox.put(Token(v));
+    }
+    let got = join_all(takers);
+    values.sort_unstable();
     assert_eq!(
-        value, 42,
-        "on_another_thread(|| 6 * 7) returned {value}: it should return what the job computed"
+        got, values,
+        "after the spurious wake-ups, {count} takers should get exactly the {count} items put in"
     );
 }
 
 #[test]
-fn runs_the_job_on_another_thread() {
-    let caller = thread::current().id();
-    let (ran_on, where_it_ran) = mpsc::channel();
-    on_another_thread(move || {
-        let _ = ran_on.send(thread::current().id());
-        1
+fn take_returns_the_oldest_item() {
+    let mut rng = Rng::from_env();
+    let values: Vec<u64> = (0..2 + rng.below(20)).map(|_| rng.next_u64()).collect();
+    let v = values.clone();
+    let got = within(LIMIT, HANGS, move || {
+        let inbox = Inbox::new();
+        for &x in &v {
+            inbox.put(Token(x));
+        }
+        (0..v.len()).map(|_| inbox.take().0).collect::<Vec<_>>()
     });
-    let job_thread = where_it_ran
-        .recv()
-        .expect("the job never ran: on_another_thread must call it");
-    assert_ne!(
-        job_thread, caller,
-        "the job ran on the caller's thread: start a new thread for it with `thread::spawn`"
+    assert_eq!(
+        got, values,
+        "put in this order, the items should come out of take() in the same order (oldest first)"
     );
+}
+
+#[test]
+fn a_waiting_take_gets_the_item_put_later() {
+    let inbox = Arc::new(Inbox::<Token>::new());
+    let (started, has_started) = mpsc::channel();
+    let t = taker(&inbox, &started);
+    has_started.recv().unwrap();
+    thread::sleep(Duration::from_millis(20));
+    assert!(
+        !t.is_finished(),
+        "take() on an empty inbox came back before anything was put in: it should wait"
+    );
+    inbox.put(Token(42));
+    assert_eq!(
+        join_all(vec![t]),
+        vec![42],
+        "the waiting take() should return the item put in"
+    );
+}
+
+#[test]
+fn many_takers_and_many_items_nothing_lost_or_doubled() {
+    let mut rng = Rng::from_env();
+    let takers = 2 + rng.below(15);
+    let putters = 1 + rng.below(6);
+    let total = 50 + rng.below(450);
+    let inbox = Arc::new(Inbox::<Token>::new());
+    // How many items each taker takes: random, adding up to `total`.
+    let mut quotas = vec![0usize; takers];
+    for _ in 0..total {
+        quotas[rng.below(takers)] += 1;
+    }
+    let taking: Vec<JoinHandle<Vec<u64>>> = quotas
+        .into_iter()
+        .map(|quota| {
+            let inbox = Arc::clone(&inbox);
+            thread::spawn(move || (0..quota).map(|_| inbox.take().0).collect())
+        })
+        .collect();
+    let putting: Vec<JoinHandle<()>> = (0..putters)
+        .map(|p| {
+            let inbox = Arc::clone(&inbox);
+            let seed = rng.next_u64();
+            thread::spawn(move || {
+                for (n, item) in (p..total).step_by(putters).enumerate() {
+                    inbox.put(Token(item as u64));
+                    if (seed >> (n % 64)) & 1 == 1 {
+                        thread::yield_now();
+                    }
+                }
+            })
+        })
+        .collect();
+    // Wait for the takers until they are all done or the time is up: a
+    // taker that panicked leaves items behind that nobody takes.
+    let deadline = Instant::now() + LIMIT;
+    while Instant::now() < deadline && !taking.iter().all(JoinHandle::is_finished) {
+        thread::sleep(Duration::from_millis(2));
+    }
+    let put: Vec<_> = putting
+        .into_iter()
+        .filter(|p| p.is_finished())
+        .map(|p| p.join().map_err(|p| panic_message(&p)))
+        .collect();
+    let waiting = taking.iter().filter(|t| !t.is_finished()).count();
+    let mut all = Vec::new();
+    let mut panics = Vec::new();
+    for t in taking.into_iter().filter(|t| t.is_finished()) {
+        match t.join() {
+            Ok(values) => all.extend(values),
+            Err(p) => panics.push(panic_message(&p)),
+        }
+    }
+    if !panics.is_empty() {
+        panic!(
+            "{} of {takers} takers panicked while they shared the inbox ({}): a woken taker can \
+             find the item already taken by another one. Check again after every wait",
+            panics.len(),
+            first_cause(&panics)
+        );
+    }
+    assert!(
+        waiting == 0,
+        "{waiting} of {takers} takers were still waiting {LIMIT:?} after {putters} threads \
+         began to put {total} items, as many as they take: {HANGS}"
+    );
+    if let Some(Err(msg)) = put.into_iter().find(Result::is_err) {
+        panic!("put() panicked: {msg}");
+    }
+    all.sort_unstable();
+    let distinct = {
+        let mut d = all.clone();
+        d.dedup();
+        d.len()
+    };
+    assert!(
+        distinct == all.len(),
+        "{} items were taken, only {distinct} distinct: some item was taken twice",
+        all.len()
+    );
+    assert!(
+        all == (0..total as u64).collect::<Vec<_>>(),
+        "{putters} threads put the items 0..{total}, {takers} takers took {} items: some were \
+         lost or made up",
+        all.len()
+    );
+}
+
+// Voluntary context switches of the calling thread so far, where the
+// platform tells. A thread blocked in `wait` makes one; a thread that polls
+// (sleeps or waits with a short timeout, in a loop) makes one per round.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn thread_switches() -> Option<i64> {
+    // struct rusage: two timevals (4 longs), then 14 longs; ru_nvcsw is the
+    // 13th of those. RUSAGE_THREAD is 1.
+    unsafe extern "C" {
+        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+    }
+    let mut usage = [0i64; 18];
+    // SAFETY: a plain system call writing into a buffer of the right size.
+    let done = unsafe { getrusage(1, &mut usage) };
+    (done == 0).then_some(usage[16])
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn thread_switches() -> Option<i64> {
+    None
+}
+
+#[test]
+fn a_waiting_take_blocks_instead_of_spinning_or_polling() {
+    const STRETCH: Duration = Duration::from_millis(250);
+    let inbox = Arc::new(Inbox::<Token>::new());
+    let (ready, is_ready) = mpsc::channel();
+    let t = {
+        let inbox = Arc::clone(&inbox);
+        thread::spawn(move || {
+            let before = thread_switches();
+            ready.send(()).unwrap();
+            let value = inbox.take().0;
+            let after = thread_switches();
+            (value, before.zip(after).map(|(b, a)| a - b))
+        })
+    };
+    is_ready.recv().unwrap();
+    let cpu_before = process_cpu_time();
+    let started = Instant::now();
+    thread::sleep(STRETCH);
+    let cpu = process_cpu_time().saturating_sub(cpu_before);
+    let stretch = started.elapsed();
+    inbox.put(Token(7));
+    let (value, switches) = within(LIMIT, HANGS, move || t.join())
+        .unwrap_or_else(|p| panic!("take() panicked: {}", panic_message(&p)));
+    assert_eq!(value, 7, "take() should return the item put in");
+    assert!(
+        cpu * 50 < stretch,
+        "while take() waited {stretch:?} for an item, the process used {cpu:?} of CPU: take() \
+         checks again and again instead of sleeping. Condvar::wait blocks without using the CPU"
+    );
+    if let Some(switches) = switches {
+        assert!(
+            switches < 10,
+            "while take() waited {stretch:?} for an item, its thread went to sleep and woke up \
+             {switches} times: it polls (a sleep or a wait with a timeout, in a loop). Wait on \
+             the condvar without a timeout, and let `put` wake you"
+        );
+    }
 }

@@ -1,0 +1,53 @@
+// WRONG: counts finished phase-1 calls and, if not all are done, pauses 30 ms once
+use std::sync::Barrier;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+use std::time::Duration;
+
+// Don't change this signature: the hidden tests call it.
+pub fn run_phases<P1, P2>(workers: usize, phase1: P1, phase2: P2)
+where
+    P1: Fn(usize) + Sync,
+    P2: Fn(usize) + Sync,
+{
+    // One party per worker: `wait` blocks until all `workers` have called
+    // it, then lets them all go. A count checked once cannot do that: a
+    // worker that sees "not everyone yet" has nothing to wait ON, and any
+    // pause it picks is a guess. (A Barrier of 0 or 1 parties never blocks.)
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let (phase1, phase2, finished) = (&phase1, &phase2, &finished);
+
+    thread::scope(|s| {
+        for i in 0..workers {
+            // Each worker runs both phases on its own thread, and waits at
+            // the barrier in between: blocked, without using the CPU.
+            s.spawn(move || {
+                phase1(i);
+                let done = finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                if done < workers {
+                    thread::sleep(Duration::from_millis(30));
+                }
+                phase2(i);
+            });
+        }
+    });
+}
+
+fn main() {
+    const WORKERS: usize = 4;
+    // Phase 1: worker i fills cell i. Phase 2: every worker adds up the table.
+    let table: Vec<AtomicU64> = (0..WORKERS).map(|_| AtomicU64::new(0)).collect();
+    run_phases(
+        WORKERS,
+        |i| {
+            if i == 0 {
+                thread::sleep(Duration::from_millis(50)); // a slow worker
+            }
+            table[i].store(10 * (i as u64 + 1), Ordering::SeqCst);
+        },
+        |i| {
+            let total: u64 = table.iter().map(|c| c.load(Ordering::SeqCst)).sum();
+            println!("worker {i} adds up the table: {total} (expected 100)");
+        },
+    );
+}

@@ -1,0 +1,67 @@
+// WRONG: put never notifies the condvar: a waiting take sleeps forever
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex};
+use std::thread;
+
+// Don't change this type: the hidden tests use both fields.
+pub struct Inbox<T> {
+    pub items: Mutex<VecDeque<T>>,
+    // Notified whenever an item may have arrived.
+    pub arrived: Condvar,
+}
+
+impl<T> Inbox<T> {
+    // Don't change this signature: the hidden tests call it.
+    pub fn new() -> Self {
+        Inbox {
+            items: Mutex::new(VecDeque::new()),
+            arrived: Condvar::new(),
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Adds `item` at the back and wakes one waiting taker.
+    pub fn put(&self, item: T) {
+        self.items.lock().unwrap().push_back(item);
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Waits until the inbox holds an item, then removes and returns the
+    // oldest one.
+    pub fn take(&self) -> T {
+        let mut items = self.items.lock().unwrap();
+        // A wake-up is only a hint that something changed: the thread may
+        // have been woken for nothing (a spurious wake-up, or a notify_all
+        // from elsewhere), or another taker may have taken the item between
+        // the notify and this thread getting the lock back. So check again
+        // after every wake-up, and go back to waiting while it is empty.
+        // `wait` gives the lock up while it sleeps and has it again when it
+        // returns, so the check and the pop below see the same state.
+        // (`self.arrived.wait_while(items, |q| q.is_empty())` is the same loop.)
+        while items.is_empty() {
+            items = self.arrived.wait(items).unwrap();
+        }
+        items
+            .pop_front()
+            .expect("the loop only ends with an item there")
+    }
+}
+
+impl<T> Default for Inbox<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn main() {
+    let inbox = Inbox::new();
+    thread::scope(|s| {
+        s.spawn(|| {
+            for word in ["wait", "in", "a", "loop"] {
+                inbox.put(word);
+            }
+        });
+        let words: Vec<&str> = (0..4).map(|_| inbox.take()).collect();
+        println!("took {words:?}");
+    });
+}

@@ -1,0 +1,126 @@
+// WRONG: push and pop spin (lock, check, unlock, yield) instead of waiting on the condvars
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex};
+use std::thread;
+
+// Don't change the name or the generic parameter: the hidden tests use it.
+pub struct BoundedQueue<T> {
+    state: Mutex<State<T>>,
+    // Notified when a slot frees up (or on close): pushers wait here.
+    not_full: Condvar,
+    // Notified when an item arrives (or on close): poppers wait here.
+    not_empty: Condvar,
+    capacity: usize,
+}
+
+struct State<T> {
+    items: VecDeque<T>,
+    closed: bool,
+}
+
+impl<T> BoundedQueue<T> {
+    // Don't change this signature: the hidden tests call it.
+    // A queue that holds at most `capacity` items (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        assert!(capacity > 0, "a BoundedQueue needs room for an item");
+        BoundedQueue {
+            state: Mutex::new(State {
+                items: VecDeque::with_capacity(capacity),
+                closed: false,
+            }),
+            not_full: Condvar::new(),
+            not_empty: Condvar::new(),
+            capacity,
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Adds `item` if there is room and the queue is open; never waits.
+    pub fn try_push(&self, item: T) -> Result<(), T> {
+        let mut state = self.state.lock().unwrap();
+        if state.closed || state.items.len() >= self.capacity {
+            return Err(item);
+        }
+        state.items.push_back(item);
+        // One item: one popper can use it. notify_one, after changing the
+        // state under the lock, wakes one of them.
+        self.not_empty.notify_one();
+        Ok(())
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Adds `item`, waiting while the queue is full; `Err(item)` if the queue
+    // is closed (also when it closes while this waits).
+    pub fn push(&self, item: T) -> Result<(), T> {
+        let mut state = self.state.lock().unwrap();
+        while !state.closed && state.items.len() >= self.capacity {
+            drop(state);
+            thread::yield_now();
+            state = self.state.lock().unwrap();
+        }
+        if state.closed {
+            return Err(item);
+        }
+        state.items.push_back(item);
+        self.not_empty.notify_one();
+        Ok(())
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Takes the oldest item, waiting while the queue is empty and open;
+    // `None` once the queue is closed and empty.
+    pub fn pop(&self) -> Option<T> {
+        let mut state = self.state.lock().unwrap();
+        while !state.closed && state.items.is_empty() {
+            drop(state);
+            thread::yield_now();
+            state = self.state.lock().unwrap();
+        }
+
+        // Closed or not, the items left are still handed out.
+        let item = state.items.pop_front();
+        if item.is_some() {
+            // One free slot: one pusher can use it.
+            self.not_full.notify_one();
+        }
+        item
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Takes the oldest item if there is one; never waits.
+    pub fn try_pop(&self) -> Option<T> {
+        let item = self.state.lock().unwrap().items.pop_front();
+        if item.is_some() {
+            self.not_full.notify_one();
+        }
+        item
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Refuses further pushes and wakes every waiting push and pop.
+    pub fn close(&self) {
+        self.state.lock().unwrap().closed = true;
+        // Every waiter must see `closed`, not just one: notify_one would wake
+        // a single popper and leave the rest asleep for good. Both kinds may
+        // be waiting.
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+    }
+}
+
+fn main() {
+    let queue = BoundedQueue::new(2);
+    thread::scope(|s| {
+        s.spawn(|| {
+            for i in 1..=5 {
+                queue.push(i).expect("the queue closed early");
+                println!("pushed {i}");
+            }
+            queue.close();
+        });
+        while let Some(i) = queue.pop() {
+            println!("popped {i}");
+        }
+    });
+    println!("closed and drained");
+}
