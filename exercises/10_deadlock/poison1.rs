@@ -1,23 +1,76 @@
-// poison1: one concept, said in one sentence.
+// poison1: a panic inside a lock, and what is left behind.
 //
-// What the code is for and what is wrong with it (or missing), in the
-// learner's words; the topic's lesson is in README.md beside this file.
-// (A scaffold from `runner dev new`: rewrite it following
-// docs/COURSE_GUIDE.md; it already meets the guide's form.)
+// A `Store` holds a value that many threads change. A change is a closure
+// that may take several steps, and may panic halfway: a failed lookup, an
+// overflow, a bug in someone else's code. The panic goes back to the caller
+// of `update`, which is fine. What is not fine is what it leaves behind:
 //
-// `on_another_thread` should run `job` on a new thread and return what the
-// job computed. It runs the job on the caller's thread instead.
+// - every later call on the store panics too, with a `PoisonError`, on
+//   every thread, for as long as the program runs;
+// - and if you get past that error, the value shows the first half of the
+//   change that failed (run this file: the money left checking and never
+//   arrived in savings).
+//
+// Make the store usable after a failed change, and make a failed change
+// leave no trace: the value is what it was before, as if it never ran.
 
-// Don't change this signature: the hidden tests call it.
-pub fn on_another_thread<F>(job: F) -> u64
-where
-    F: FnOnce() -> u64 + Send + 'static,
-{
-    // TODO: start a thread for `job` with `std::thread::spawn`, wait for it,
-    // and return what it computed.
-    job()
+use std::sync::Mutex;
+
+pub struct Store<T> {
+    value: Mutex<T>,
+}
+
+impl<T: Clone> Store<T> {
+    // Don't change this signature: the hidden tests call it.
+    pub fn new(value: T) -> Store<T> {
+        Store {
+            value: Mutex::new(value),
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Runs `change` on the value, one change at a time (no change is lost
+    // when several threads update at once). If `change` panics, the panic
+    // goes on to the caller, and the value is left as it was before.
+    pub fn update(&self, change: impl FnOnce(&mut T)) {
+        // TODO: what happens to the value, and to the lock, when `change`
+        // panics halfway?
+        let mut value = self.value.lock().unwrap();
+        change(&mut value);
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // A copy of the value as it is now.
+    pub fn get(&self) -> T {
+        // TODO: this too must work after a change has panicked.
+        self.value.lock().unwrap().clone()
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Accounts {
+    checking: u64,
+    savings: u64,
 }
 
 fn main() {
-    println!("6 * 7 = {}", on_another_thread(|| 6 * 7));
+    let store = Store::new(Accounts {
+        checking: 100,
+        savings: 0,
+    });
+    // Move 30 to savings: a change in two steps.
+    store.update(|a| {
+        a.checking -= 30;
+        a.savings += 30;
+    });
+    println!("after one move: {:?}", store.get());
+    // The same, but it fails between the two steps.
+    let failed = std::panic::catch_unwind(|| {
+        store.update(|a| {
+            a.checking -= 30;
+            panic!("the savings account is closed");
+        })
+    });
+    println!("the failed move panicked: {}", failed.is_err());
+    println!("after the failed move: {:?}", store.get());
 }

@@ -1,23 +1,91 @@
-// park1: one concept, said in one sentence.
+// park1: put a thread to sleep until another one wakes it.
 //
-// What the code is for and what is wrong with it (or missing), in the
-// learner's words; the topic's lesson is in README.md beside this file.
-// (A scaffold from `runner dev new`: rewrite it following
-// docs/COURSE_GUIDE.md; it already meets the guide's form.)
+// `Signal` is a one-shot wake-up call. The thread that will wait makes the
+// signal, shares it (in an `Arc`, say) with the threads that may wake it,
+// and calls `wait()`. Any thread may call `notify()`, once or many times.
+// From the first `notify()` on, `wait()` returns: at once if `notify()`
+// came first, or as soon as it comes.
 //
-// `on_another_thread` should run `job` on a new thread and return what the
-// job computed. It runs the job on the caller's thread instead.
+// While it waits, the thread must sleep: no loop that checks again and
+// again (that keeps a CPU busy, or wakes up every few milliseconds for
+// nothing). `std::thread::park` puts the calling thread to sleep, and
+// `Thread::unpark` wakes it; the README beside this file says what else
+// they do, and what they do not promise.
+//
+// Build `Signal`. Right now every method is `todo!()`.
 
-use std::thread;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{self, Thread};
 
-// Don't change this signature: the hidden tests call it.
-pub fn on_another_thread<F>(job: F) -> u64
-where
-    F: FnOnce() -> u64 + Send + 'static,
-{
-    thread::spawn(job).join().expect("the job panicked")
+// Don't change this type's name: the hidden tests use it, from several
+// threads at once (it must be Send and Sync).
+pub struct Signal {
+    // Set once by `notify`, never cleared: the only proof that `wait` may
+    // return. A wake-up from `park` proves nothing on its own.
+    notified: AtomicBool,
+    // Whom `notify` wakes: the thread that made the signal.
+    waiter: Thread,
+}
+
+impl Signal {
+    // Don't change this signature: the hidden tests call it.
+    // Makes a signal for the calling thread: this thread is the one that
+    // will call `wait()`.
+    pub fn new() -> Signal {
+        Signal {
+            notified: AtomicBool::new(false),
+            waiter: thread::current(),
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Called on the thread that made the signal: returns once `notify()`
+    // has been called (before or during this wait). Sleeps until then.
+    pub fn wait(&self) {
+        // A loop, not an `if`: `park` may return without any `notify` (a
+        // spurious wake-up, or an `unpark` meant for something else), so
+        // check the flag again every time it does. If `notify` comes between
+        // the check and `park`, its `unpark` leaves a token, and `park`
+        // returns at once instead of missing it.
+        while !self.notified.load(Ordering::Acquire) {
+            thread::park();
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Called on any thread: lets the waiting thread go on, now or as soon as
+    // it waits. Calling it again changes nothing.
+    pub fn notify(&self) {
+        // First the flag, then the wake-up: woken the other way round, the
+        // waiter could check the flag before it is set, and park again with
+        // no one left to wake it.
+        self.notified.store(true, Ordering::Release);
+        self.waiter.unpark();
+    }
+}
+
+impl Default for Signal {
+    fn default() -> Signal {
+        Signal::new()
+    }
 }
 
 fn main() {
-    println!("6 * 7 = {}", on_another_thread(|| 6 * 7));
+    use std::sync::{Arc, mpsc};
+    use std::thread;
+    use std::time::Duration;
+
+    let (tx, rx) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let signal = Arc::new(Signal::new());
+        tx.send(Arc::clone(&signal)).unwrap();
+        println!("waiter: waiting");
+        signal.wait();
+        println!("waiter: woken up");
+    });
+    let signal = rx.recv().unwrap();
+    thread::sleep(Duration::from_millis(300));
+    println!("main: notify");
+    signal.notify();
+    waiter.join().unwrap();
 }

@@ -1,41 +1,741 @@
-// The hidden tests of deadlock1. Each assertion says what it observed and the
-// likely cause: the message is the learner's second hint. Shared helpers
-// (`within` to bound a hang, ...) are in tests/support.rs, as
-// `super::support`.
-//
-// The learner's file is the crate `exercise`: name every item the tests use
-// (never `exercise::*`), and pin each signature, so that a changed or
-// rigged API does not compile.
+use super::support::{Gate, Latch, Rng, lock, within};
+use exercise::{Account, Lock, transfer};
 
-use exercise::on_another_thread;
-
-use std::sync::mpsc;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
+use std::time::Duration;
 
-const _: fn(fn() -> u64) -> u64 = on_another_thread::<fn() -> u64>;
+// The API, pinned: a changed signature does not compile. (The struct
+// literals below pin `Account`'s fields, the `impl Lock` below the trait.)
+const _: fn(&Account<Rec>, &Account<Rec>, u64) -> bool = transfer::<Rec>;
+const _: fn(&Account<Mutex<u64>>, &Account<Mutex<u64>>, u64) -> bool = transfer::<Mutex<u64>>;
 
-#[test]
-fn returns_the_jobs_value() {
-    let value = on_another_thread(|| 6 * 7);
-    assert_eq!(
-        value, 42,
-        "on_another_thread(|| 6 * 7) returned {value}: it should return what the job computed"
+const LIMIT: Duration = Duration::from_secs(2);
+const WAIT: Duration = Duration::from_secs(1);
+const HANGS: &str = "the transfers never came back: a deadlock. Two transfers in opposite directions \
+                     each hold the account they locked first and wait for the one the other holds. \
+                     Do all transfers lock their two accounts in the same order? (Or a transfer \
+                     from an account to itself locked it twice.)";
+
+// ---- A lock that watches the order in which locks are taken ----
+//
+// Each `Rec` is a real lock (a std Mutex inside). As a thread asks for one
+// while holding others, the edge held -> wanted goes into the watch's graph:
+// a cycle in that graph is a possible deadlock, found without any thread
+// having to hang. Its guards also check that a thread lets go of its last
+// lock only when the money it moved adds up (a transfer is one critical
+// section), and can hold threads at chosen points.
+
+// The transfer this thread is running, for messages: (from id, to id, amount).
+type Call = (u64, u64, u64);
+
+thread_local! {
+    // Serial numbers of the Rec locks this thread holds.
+    static HELD: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    // Money this thread added (+) or took (-) since it last held no lock.
+    static NET: Cell<i128> = const { Cell::new(0) };
+    // Whether anything changed since this thread last held no lock.
+    static CHANGED: Cell<bool> = const { Cell::new(false) };
+    static CALL: Cell<Call> = const { Cell::new((0, 0, 0)) };
+    // Which of two rendezvous parties this thread is (see `Rendezvous`).
+    static ROLE: Cell<Option<usize>> = const { Cell::new(None) };
+    static MET: Cell<bool> = const { Cell::new(false) };
+}
+
+#[derive(Default)]
+struct Watch {
+    serials: AtomicUsize,
+    // held -> wanted, with the first transfer that made it.
+    edges: Mutex<BTreeMap<(usize, usize), Call>>,
+    // Serial -> account id, for messages.
+    ids: Mutex<BTreeMap<usize, u64>>,
+    // Critical sections that ended with money missing or made up.
+    unbalanced: Mutex<Vec<(Call, i128)>>,
+    // Where a thread that has just locked its second account waits.
+    both_held: Option<Gate>,
+    rendezvous: Option<Rendezvous>,
+}
+
+// Scripts two transfers running at once; each party is a thread with a ROLE.
+//   AfterFirstLock: a party that got its first lock waits until the other
+//     has got its first lock too, or is asking for the one this party holds.
+//     Two transfers that take the same account first go on one after the
+//     other; opposite orders deadlock every time.
+//   AfterPeek: a party that let go of every lock without changing anything
+//     (it only looked) waits until the other party has looked too, or has
+//     finished. A check made under one lock and acted on under another is
+//     then acted on by both.
+struct Rendezvous {
+    kind: Script,
+    state: Latch<[Party; 2]>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Party {
+    // The serial of the lock it is asking for, or got last.
+    wants: Option<usize>,
+    // It got its first lock.
+    has_first: bool,
+    // It let go of every lock without changing anything.
+    looked: bool,
+    // Its transfer returned.
+    finished: bool,
+}
+
+impl Rendezvous {
+    fn new(kind: Script) -> Option<Rendezvous> {
+        Some(Rendezvous {
+            kind,
+            state: Latch::new([Party::default(); 2]),
+        })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Script {
+    AfterFirstLock,
+    AfterPeek,
+}
+
+impl Watch {
+    fn leak(self) -> &'static Watch {
+        Box::leak(Box::new(self))
+    }
+
+    fn account(&'static self, id: u64, balance: u64) -> Account<Rec> {
+        let serial = self.serials.fetch_add(1, Ordering::SeqCst);
+        lock(&self.ids).insert(serial, id);
+        Account {
+            id,
+            balance: Rec {
+                serial,
+                id,
+                value: Mutex::new(balance),
+                watch: self,
+            },
+        }
+    }
+
+    fn id(&self, serial: usize) -> u64 {
+        lock(&self.ids)[&serial]
+    }
+
+    // A cycle in the graph, as account ids with the transfer behind each
+    // edge; None if there is none.
+    fn cycle(&self) -> Option<Vec<(u64, u64, Call)>> {
+        let edges = lock(&self.edges).clone();
+        let mut next: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for &(a, b) in edges.keys() {
+            next.entry(a).or_default().push(b);
+        }
+        // Depth-first search; `path` is the current chain of nodes.
+        fn visit(
+            node: usize,
+            next: &BTreeMap<usize, Vec<usize>>,
+            path: &mut Vec<usize>,
+            done: &mut BTreeSet<usize>,
+        ) -> Option<Vec<usize>> {
+            if let Some(at) = path.iter().position(|&n| n == node) {
+                let mut cycle = path[at..].to_vec();
+                cycle.push(node);
+                return Some(cycle);
+            }
+            if !done.insert(node) {
+                return None;
+            }
+            path.push(node);
+            for &n in next.get(&node).into_iter().flatten() {
+                if let Some(cycle) = visit(n, next, path, done) {
+                    return Some(cycle);
+                }
+            }
+            path.pop();
+            None
+        }
+        let mut done = BTreeSet::new();
+        for &start in next.keys() {
+            if let Some(cycle) = visit(start, &next, &mut Vec::new(), &mut done) {
+                return Some(
+                    cycle
+                        .windows(2)
+                        .map(|w| (self.id(w[0]), self.id(w[1]), edges[&(w[0], w[1])]))
+                        .collect(),
+                );
+            }
+        }
+        None
+    }
+
+    fn assert_no_cycle(&self) {
+        if let Some(cycle) = self.cycle() {
+            let steps: Vec<String> = cycle
+                .iter()
+                .map(|(held, wanted, (f, t, a))| {
+                    format!(
+                        "transfer(from {f}, to {t}, {a}) held account {held} and then locked account \
+                         {wanted}"
+                    )
+                })
+                .collect();
+            panic!(
+                "the locks were taken in orders that can deadlock: {}. Threads running these \
+                 transfers at the same time can each hold one account and wait for the next one \
+                 forever (nothing hung here, the test only watched the order). Every transfer must \
+                 lock its two accounts in one global order, whatever the direction of the money",
+                steps.join("; ")
+            );
+        }
+    }
+
+    fn assert_balanced(&self) {
+        let unbalanced = lock(&self.unbalanced);
+        if let Some(&((f, t, a), net)) = unbalanced.first() {
+            let what = if net < 0 { "missing" } else { "made up" };
+            panic!(
+                "transfer(from {f}, to {t}, {a}) let go of all its accounts with {} {what}: for a \
+                 moment the money was in neither account, and another thread locking both would \
+                 have seen it gone. Hold both accounts from the check until the money is in the \
+                 other account ({} such transfers)",
+                net.abs(),
+                unbalanced.len()
+            );
+        }
+    }
+}
+
+struct Rec {
+    serial: usize,
+    id: u64,
+    value: Mutex<u64>,
+    watch: &'static Watch,
+}
+
+impl Rec {
+    fn value(&self) -> u64 {
+        *lock(&self.value)
+    }
+}
+
+struct RecGuard<'a> {
+    // Always Some until the drop, which lets go of the lock before it waits.
+    guard: Option<MutexGuard<'a, u64>>,
+    before: u64,
+    serial: usize,
+    watch: &'static Watch,
+}
+
+impl Lock<u64> for Rec {
+    fn lock(&self) -> impl DerefMut<Target = u64> {
+        let call = CALL.get();
+        HELD.with(|held| {
+            let held = held.borrow();
+            if held.contains(&self.serial) {
+                let (f, t, a) = call;
+                panic!(
+                    "transfer(from {f}, to {t}, {a}) locked account {} while it already held it: a \
+                     std Mutex would wait for itself here forever. When `from` and `to` are the \
+                     same account, lock it only once",
+                    self.id
+                );
+            }
+            let mut edges = lock(&self.watch.edges);
+            for &h in held.iter() {
+                edges.entry((h, self.serial)).or_insert(call);
+            }
+        });
+        let role = ROLE.get();
+        if let (Some(r), Some(role)) = (&self.watch.rendezvous, role) {
+            r.state.update(|s| s[role].wants = Some(self.serial));
+        }
+        let guard = lock(&self.value);
+        let held = HELD.with(|held| {
+            let mut held = held.borrow_mut();
+            held.push(self.serial);
+            held.len()
+        });
+        if let (Some(r), Some(role)) = (&self.watch.rendezvous, role)
+            && r.kind == Script::AfterFirstLock
+            && !MET.get()
+        {
+            MET.set(true);
+            r.state.update(|s| s[role].has_first = true);
+            let mine = Some(self.serial);
+            r.state
+                .wait_until(WAIT, |s| s[1 - role].has_first || s[1 - role].wants == mine);
+        }
+        if held == 2
+            && let Some(gate) = &self.watch.both_held
+        {
+            let _ = gate.wait(WAIT);
+        }
+        RecGuard {
+            before: *guard,
+            guard: Some(guard),
+            serial: self.serial,
+            watch: self.watch,
+        }
+    }
+}
+
+impl Deref for RecGuard<'_> {
+    type Target = u64;
+    fn deref(&self) -> &u64 {
+        self.guard.as_ref().expect("a guard in use")
+    }
+}
+
+impl DerefMut for RecGuard<'_> {
+    fn deref_mut(&mut self) -> &mut u64 {
+        self.guard.as_mut().expect("a guard in use")
+    }
+}
+
+impl Drop for RecGuard<'_> {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            return;
+        }
+        let Some(guard) = self.guard.take() else {
+            return;
+        };
+        let after = *guard;
+        // Unlocked here: whatever this thread waits for below, it does not
+        // hold this account meanwhile.
+        drop(guard);
+        NET.set(NET.get() + i128::from(after) - i128::from(self.before));
+        if after != self.before {
+            CHANGED.set(true);
+        }
+        let empty = HELD.with(|held| {
+            let mut held = held.borrow_mut();
+            held.retain(|&s| s != self.serial);
+            held.is_empty()
+        });
+        if !empty {
+            return;
+        }
+        let net = NET.replace(0);
+        let changed = CHANGED.replace(false);
+        if net != 0 {
+            lock(&self.watch.unbalanced).push((CALL.get(), net));
+        }
+        if let (Some(r), Some(role)) = (&self.watch.rendezvous, ROLE.get())
+            && r.kind == Script::AfterPeek
+            && !changed
+        {
+            r.state.update(|s| s[role].looked = true);
+            r.state
+                .wait_until(WAIT, |s| s[1 - role].looked || s[1 - role].finished);
+        }
+    }
+}
+
+// Runs one transfer on this thread, so that messages can name it.
+fn run<L: Lock<u64>>(from: &Account<L>, to: &Account<L>, amount: u64) -> bool {
+    CALL.set((from.id, to.id, amount));
+    transfer(from, to, amount)
+}
+
+// Distinct random ids, not in the order of creation.
+fn ids(rng: &mut Rng, n: usize) -> Vec<u64> {
+    let mut ids = BTreeSet::new();
+    while ids.len() < n {
+        ids.insert(rng.range(1..10_000));
+    }
+    let mut ids: Vec<u64> = ids.into_iter().collect();
+    rng.shuffle(&mut ids);
+    ids
+}
+
+fn accounts(watch: &'static Watch, ids: &[u64], balances: &[u64]) -> Vec<Account<Rec>> {
+    ids.iter()
+        .zip(balances)
+        .map(|(&id, &b)| watch.account(id, b))
+        .collect()
+}
+
+fn expect(done: bool, want: bool, (f, t, a): Call, had: u64) {
+    assert!(
+        done == want,
+        "transfer(from {f}, to {t}, {a}) returned {done} when account {f} held {had}: it should \
+         return true and move the money if the account holds at least the amount, else return \
+         false and change nothing"
     );
 }
 
 #[test]
-fn runs_the_job_on_another_thread() {
-    let caller = thread::current().id();
-    let (ran_on, where_it_ran) = mpsc::channel();
-    on_another_thread(move || {
-        let _ = ran_on.send(thread::current().id());
-        1
+fn locks_are_taken_in_one_global_order() {
+    // One thread, one transfer after another: nothing can hang, but every
+    // pair of accounts is locked in both directions, with even and odd
+    // amounts, before and after the money moves between them.
+    let mut rng = Rng::from_env();
+    let n = 3 + rng.below(5);
+    let ids = ids(&mut rng, n);
+    let mut model: Vec<u64> = (0..n).map(|_| rng.range(0..100)).collect();
+    let watch = within(LIMIT, HANGS, move || {
+        let watch = Watch::default().leak();
+        let accounts = accounts(watch, &ids, &model);
+        let mut pairs: Vec<(usize, usize)> = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .collect();
+        rng.shuffle(&mut pairs);
+        for &(i, j) in &pairs {
+            // A small amount, odd or even, one the account may not have,
+            // then everything it has, and everything back.
+            let small = rng.range(0..4);
+            let all = model[i];
+            let too_much = model[i] + 1 + rng.range(0..3);
+            for amount in [small, small + 1, too_much, all] {
+                let had = model[i];
+                let done = run(&accounts[i], &accounts[j], amount);
+                expect(done, amount <= had, (ids[i], ids[j], amount), had);
+                if amount <= had {
+                    model[i] -= amount;
+                    model[j] += amount;
+                }
+            }
+            let back = model[j];
+            let done = run(&accounts[j], &accounts[i], back);
+            expect(done, true, (ids[j], ids[i], back), back);
+            model[j] -= back;
+            model[i] += back;
+        }
+        for (account, &want) in accounts.iter().zip(&model) {
+            let got = account.balance.value();
+            assert!(
+                got == want,
+                "after {} transfers one after another, account {} holds {got}, expected {want}",
+                pairs.len() * 5,
+                account.id
+            );
+        }
+        watch
     });
-    let job_thread = where_it_ran
-        .recv()
-        .expect("the job never ran: on_another_thread must call it");
-    assert_ne!(
-        job_thread, caller,
-        "the job ran on the caller's thread: start a new thread for it with `thread::spawn`"
+    watch.assert_no_cycle();
+    watch.assert_balanced();
+}
+
+#[test]
+fn opposite_transfers_at_the_same_time_do_not_deadlock() {
+    // Two threads: a -> b and b -> a. Each waits, once it has its first
+    // lock, until the other has asked for a lock too, so both are always
+    // inside transfer at once.
+    let mut rng = Rng::from_env();
+    let ids = ids(&mut rng, 2);
+    let (x, y) = (rng.range(1..50), rng.range(1..50));
+    let balances = [100 + rng.range(0..100), 100 + rng.range(0..100)];
+    let (done, final_balances, watch) = within(LIMIT + WAIT, HANGS, move || {
+        let watch = Watch {
+            rendezvous: Rendezvous::new(Script::AfterFirstLock),
+            ..Watch::default()
+        }
+        .leak();
+        let accounts = Arc::new(accounts(watch, &ids, &balances));
+        let threads: Vec<_> = [(0, 1, x), (1, 0, y)]
+            .into_iter()
+            .enumerate()
+            .map(|(role, (i, j, amount))| {
+                let accounts = Arc::clone(&accounts);
+                thread::spawn(move || {
+                    ROLE.set(Some(role));
+                    run(&accounts[i], &accounts[j], amount)
+                })
+            })
+            .collect();
+        let done: Vec<bool> = threads
+            .into_iter()
+            .map(|t| t.join().expect("a transfer panicked"))
+            .collect();
+        let final_balances = [accounts[0].balance.value(), accounts[1].balance.value()];
+        (done, final_balances, watch)
+    });
+    assert!(
+        done[0] && done[1],
+        "both transfers were covered by the balances, but they returned {done:?}"
+    );
+    let want = [balances[0] - x + y, balances[1] - y + x];
+    assert!(
+        final_balances == want,
+        "accounts started with {balances:?}, then {x} moved one way and {y} the other: expected \
+         {want:?}, got {final_balances:?}"
+    );
+    watch.assert_no_cycle();
+    watch.assert_balanced();
+}
+
+#[test]
+fn a_transfer_to_the_same_account_does_not_deadlock() {
+    let mut rng = Rng::from_env();
+    let balance = rng.range(10..1000);
+    let id = rng.range(1..10_000);
+    let below = rng.range(0..balance + 1);
+    let above = balance + 1 + rng.range(0..100);
+    let (covered, uncovered, after) = within(LIMIT, HANGS, move || {
+        let watch = Watch::default().leak();
+        let account = watch.account(id, balance);
+        let covered = run(&account, &account, below);
+        let uncovered = run(&account, &account, above);
+        (covered, uncovered, account.balance.value())
+    });
+    assert!(
+        after == balance,
+        "account {id} held {balance}, and after transfers from itself to itself it holds {after}"
+    );
+    assert!(
+        covered,
+        "transfer(from {id}, to {id}, {below}) returned false, though the account holds {balance}: \
+         the same rule as for two accounts (true if it holds at least the amount)"
+    );
+    assert!(
+        !uncovered,
+        "transfer(from {id}, to {id}, {above}) returned true, though the account holds only \
+         {balance}: the same rule as for two accounts (false if it holds less than the amount)"
+    );
+}
+
+#[test]
+fn the_same_account_with_a_std_mutex() {
+    let (covered, after) = within(
+        LIMIT,
+        "a transfer from an account to itself never returned: it locked the account's Mutex a \
+         second time while already holding it, and waits for itself",
+        || {
+            let account = Account {
+                id: 7,
+                balance: Mutex::new(50),
+            };
+            let covered = transfer(&account, &account, 20);
+            (covered, *account.balance.lock().unwrap())
+        },
+    );
+    assert!(
+        covered && after == 50,
+        "transfer(from 7, to 7, 20) on 50: expected true and 50, got {covered} and {after}"
+    );
+}
+
+#[test]
+fn transfers_between_other_accounts_do_not_wait() {
+    // 32 transfers between 64 different accounts, each on its own thread:
+    // every one of them must be able to hold its two accounts at the same
+    // time as all the others (each waits there until all 32 do).
+    const PAIRS: usize = 32;
+    let mut rng = Rng::from_env();
+    let ids = ids(&mut rng, 2 * PAIRS);
+    let flips: Vec<bool> = (0..PAIRS).map(|_| rng.below(2) == 0).collect();
+    let (watch, done) = within(LIMIT + WAIT, HANGS, move || {
+        let watch = Watch {
+            both_held: Some(Gate::new(PAIRS)),
+            ..Watch::default()
+        }
+        .leak();
+        let balances = vec![10; 2 * PAIRS];
+        let accounts = Arc::new(accounts(watch, &ids, &balances));
+        let threads: Vec<_> = (0..PAIRS)
+            .map(|p| {
+                let accounts = Arc::clone(&accounts);
+                let (i, j) = if flips[p] {
+                    (2 * p + 1, 2 * p)
+                } else {
+                    (2 * p, 2 * p + 1)
+                };
+                thread::spawn(move || run(&accounts[i], &accounts[j], 3))
+            })
+            .collect();
+        let done = threads
+            .into_iter()
+            .map(|t| t.join().expect("a transfer panicked"))
+            .filter(|&d| d)
+            .count();
+        (watch, done)
+    });
+    if let Some(together) = watch.both_held.as_ref().and_then(Gate::timed_out) {
+        panic!(
+            "{PAIRS} transfers, each between two accounts no other transfer touches, but only \
+             {together} of them held both their accounts at the same time: do the transfers wait \
+             for each other through a lock around all of them (a static Mutex, say), or let go of \
+             one account before locking the other? Only two transfers that share an account should \
+             wait for each other"
+        );
+    }
+    assert!(
+        done == PAIRS,
+        "{PAIRS} covered transfers, but only {done} returned true"
+    );
+    watch.assert_no_cycle();
+    watch.assert_balanced();
+}
+
+#[test]
+fn a_transfer_is_one_critical_section() {
+    let mut rng = Rng::from_env();
+    let ids = ids(&mut rng, 2);
+    let (from, to) = (rng.range(10..100), rng.range(0..100));
+    let amount = rng.range(1..from + 1);
+    let watch = within(LIMIT, HANGS, move || {
+        let watch = Watch::default().leak();
+        let accounts = accounts(watch, &ids, &[from, to]);
+        assert!(
+            run(&accounts[0], &accounts[1], amount),
+            "a covered transfer was refused"
+        );
+        assert!(
+            run(&accounts[1], &accounts[0], amount),
+            "a covered transfer was refused"
+        );
+        watch
+    });
+    watch.assert_balanced();
+}
+
+#[test]
+fn two_transfers_cannot_both_spend_the_same_money() {
+    // Account a holds 100; two threads each try to move 60 out of it, to b
+    // and to c. One of them must be refused. A transfer that looks at the
+    // balance under one lock and moves the money under another is held
+    // after its look until the other has looked too.
+    let mut rng = Rng::from_env();
+    let ids = ids(&mut rng, 3);
+    let start = 100 + rng.range(0..50);
+    let amount = start / 2 + 1 + rng.range(0..start / 2 - 1);
+    let outcome = within(LIMIT + WAIT, HANGS, move || {
+        let watch = Watch {
+            rendezvous: Rendezvous::new(Script::AfterPeek),
+            ..Watch::default()
+        }
+        .leak();
+        let accounts = Arc::new(accounts(watch, &ids, &[start, 0, 0]));
+        let threads: Vec<_> = (0..2)
+            .map(|role| {
+                let accounts = Arc::clone(&accounts);
+                thread::spawn(move || {
+                    ROLE.set(Some(role));
+                    let done = run(&accounts[0], &accounts[1 + role], amount);
+                    if let Some(r) = &watch.rendezvous {
+                        r.state.update(|s| s[role].finished = true);
+                    }
+                    done
+                })
+            })
+            .collect();
+        let done: Vec<Result<bool, String>> = threads
+            .into_iter()
+            .map(|t| t.join().map_err(|p| super::support::panic_message(&p)))
+            .collect();
+        let balances: Vec<u64> = accounts.iter().map(|a| a.balance.value()).collect();
+        (done, balances)
+    });
+    let (done, balances) = outcome;
+    for d in &done {
+        if let Err(message) = d {
+            panic!(
+                "a transfer of {amount} out of an account holding {start} panicked ({message}): did \
+                 both transfers check the balance before either took the money out? The check and \
+                 the move must happen under the same locks, without letting go in between"
+            );
+        }
+    }
+    let succeeded = done.iter().filter(|d| matches!(d, Ok(true))).count();
+    let total: u64 = balances.iter().sum();
+    assert!(
+        succeeded == 1 && total == start && balances[0] == start - amount,
+        "account a held {start}, and two transfers of {amount} each tried to take it out at the \
+         same time: exactly one should succeed, leaving {} in a. Got {succeeded} successes and \
+         balances {balances:?}. The check and the move must happen under the same locks, without \
+         letting go in between",
+        start - amount
+    );
+}
+
+// Random transfers on `threads` threads among a few accounts, self-transfers
+// included; returns the balances before and after.
+fn random_traffic<L, F>(make: F, rng: &mut Rng) -> (Vec<u64>, Vec<u64>, usize)
+where
+    L: Lock<u64> + Send + Sync + 'static,
+    F: Fn(u64, u64) -> Account<L>,
+{
+    let n = 2 + rng.below(4);
+    let threads = 4 + rng.below(5);
+    let ids = ids(rng, n);
+    let balances: Vec<u64> = (0..n).map(|_| rng.range(0..200)).collect();
+    let accounts: Arc<Vec<Account<L>>> = Arc::new(
+        ids.iter()
+            .zip(&balances)
+            .map(|(&id, &b)| make(id, b))
+            .collect(),
+    );
+    let plans: Vec<Vec<(usize, usize, u64)>> = (0..threads)
+        .map(|_| {
+            (0..300)
+                .map(|_| (rng.below(n), rng.below(n), rng.range(0..80)))
+                .collect()
+        })
+        .collect();
+    let balances_before = balances.clone();
+    let after = within(LIMIT, HANGS, move || {
+        let workers: Vec<_> = plans
+            .into_iter()
+            .map(|plan| {
+                let accounts = Arc::clone(&accounts);
+                thread::spawn(move || {
+                    for (i, j, amount) in plan {
+                        run(&accounts[i], &accounts[j], amount);
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            if let Err(p) = w.join() {
+                panic!(
+                    "a thread making random transfers panicked: {}",
+                    super::support::panic_message(&p)
+                );
+            }
+        }
+        accounts
+            .iter()
+            .map(|a| *a.balance.lock())
+            .collect::<Vec<u64>>()
+    });
+    (balances_before, after, threads)
+}
+
+#[test]
+fn random_transfers_on_many_threads_keep_the_total() {
+    let mut rng = Rng::from_env();
+    let (before, after, threads) = random_traffic(
+        |id, balance| Account {
+            id,
+            balance: Mutex::new(balance),
+        },
+        &mut rng,
+    );
+    let (b, a): (u64, u64) = (before.iter().sum(), after.iter().sum());
+    assert!(
+        a == b,
+        "{threads} threads made random transfers among {} accounts holding {b} in all; afterwards \
+         they hold {a}",
+        before.len()
+    );
+}
+
+#[test]
+fn random_transfers_on_many_threads_take_locks_in_one_order() {
+    let mut rng = Rng::from_env();
+    let watch = Watch::default().leak();
+    let (before, after, threads) =
+        random_traffic(|id, balance| watch.account(id, balance), &mut rng);
+    let (b, a): (u64, u64) = (before.iter().sum(), after.iter().sum());
+    watch.assert_no_cycle();
+    watch.assert_balanced();
+    assert!(
+        a == b,
+        "{threads} threads made random transfers among {} accounts holding {b} in all; afterwards \
+         they hold {a}",
+        before.len()
     );
 }

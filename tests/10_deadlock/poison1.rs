@@ -1,41 +1,375 @@
-// The hidden tests of poison1. Each assertion says what it observed and the
-// likely cause: the message is the learner's second hint. Shared helpers
-// (`within` to bound a hang, ...) are in tests/support.rs, as
-// `super::support`.
-//
-// The learner's file is the crate `exercise`: name every item the tests use
-// (never `exercise::*`), and pin each signature, so that a changed or
-// rigged API does not compile.
+use super::support::{Rng, panic_message, within};
+use exercise::Store;
 
-use exercise::on_another_thread;
-
-use std::sync::mpsc;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Once};
 use std::thread;
+use std::time::Duration;
 
-const _: fn(fn() -> u64) -> u64 = on_another_thread::<fn() -> u64>;
+// The API, pinned: a changed signature does not compile.
+const _: fn(Books) -> Store<Books> = Store::<Books>::new;
+const _: fn(&Store<Books>, fn(&mut Books)) = Store::<Books>::update;
+const _: fn(&Store<Books>) -> Books = Store::<Books>::get;
+const _: fn(Vec<u64>) -> Store<Vec<u64>> = Store::<Vec<u64>>::new;
+const _: fn(&Store<Vec<u64>>, fn(&mut Vec<u64>)) = Store::<Vec<u64>>::update;
+const _: fn(&Store<Vec<u64>>) -> Vec<u64> = Store::<Vec<u64>>::get;
 
-#[test]
-fn returns_the_jobs_value() {
-    let value = on_another_thread(|| 6 * 7);
-    assert_eq!(
-        value, 42,
-        "on_another_thread(|| 6 * 7) returned {value}: it should return what the job computed"
+const LIMIT: Duration = Duration::from_secs(2);
+const HANGS: &str = "a call on the store never returned: does it wait for a lock that a failed \
+                     change left behind, or retry in a loop until the lock is not poisoned?";
+
+// Every panic the tests provoke on purpose starts with this.
+const INJECTED: &str = "injected failure";
+
+// Two pots of money and a count of finished moves: whatever a move does,
+// `left + right` stays the same once it is done. A move in the middle has
+// taken from one pot and not yet put into the other.
+#[derive(Clone, Debug, Default)]
+struct Books {
+    left: u64,
+    right: u64,
+    moves: u64,
+}
+
+impl Books {
+    fn fields(&self) -> (u64, u64, u64) {
+        (self.left, self.right, self.moves)
+    }
+}
+
+// A move of `amount` from left to right in `steps` steps of equal size (the
+// last takes the rest), that panics after `fail_after` steps if that is
+// below `steps`: after taking from the left, before putting into the right.
+fn apply(b: &mut Books, amount: u64, steps: u64, fail_after: Option<u64>, tag: u64) {
+    let each = amount / steps;
+    for step in 0..steps {
+        let part = if step + 1 == steps {
+            amount - each * (steps - 1)
+        } else {
+            each
+        };
+        b.left -= part;
+        if fail_after == Some(step) {
+            panic!("{INJECTED} #{tag} after step {step}");
+        }
+        b.right += part;
+    }
+    b.moves += 1;
+}
+
+// The provoked panics would fill the output: keep them quiet, and report
+// every other panic as before.
+fn quiet_injected_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !info
+                .payload_as_str()
+                .is_some_and(|t| t.starts_with(INJECTED))
+            {
+                previous(info);
+            }
+        }));
+    });
+}
+
+// Runs a call that should not panic; if it does, says what the panic was.
+fn call<R>(what: &str, f: impl FnOnce() -> R) -> R {
+    match panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let message = panic_message(&p);
+            let why = if message.contains("Poison") {
+                "the Mutex is poisoned since a change panicked while its guard was alive, and \
+                 lock().unwrap() turns that into a panic, in every later call. The data is still \
+                 there: a PoisonError hands the guard back"
+            } else {
+                "a panic of the store's own"
+            };
+            panic!("{what} panicked after an earlier change had failed: \"{message}\": {why}");
+        }
+    }
+}
+
+// Runs a change that panics; returns the panic's message, or fails if the
+// update returned normally.
+fn failing(store: &Store<Books>, amount: u64, steps: u64, fail_after: u64, tag: u64) -> String {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        store.update(|b| apply(b, amount, steps, Some(fail_after), tag));
+    }));
+    match outcome {
+        Ok(()) => panic!(
+            "a change panicked (\"{INJECTED} #{tag}\"), but update returned normally: the caller \
+             must learn that its change failed. Let the panic go on (or resume it)"
+        ),
+        Err(p) => panic_message(&p),
+    }
+}
+
+fn check(store: &Store<Books>, want: (u64, u64, u64), after: &str) {
+    let got = call("get()", || store.get()).fields();
+    assert!(
+        got == want,
+        "after {after}, the store holds (left, right, moves) = {got:?}, expected {want:?}. A change \
+         that panicked halfway must leave no trace: let it work on a copy, and write the copy \
+         back only once the change has finished (compute, then commit)"
     );
 }
 
 #[test]
-fn runs_the_job_on_another_thread() {
-    let caller = thread::current().id();
-    let (ran_on, where_it_ran) = mpsc::channel();
-    on_another_thread(move || {
-        let _ = ran_on.send(thread::current().id());
-        1
+fn changes_are_applied_in_order() {
+    let mut rng = Rng::from_env();
+    let values: Vec<u64> = (0..rng.range(1..30)).map(|_| rng.range(0..1000)).collect();
+    let start = rng.range(0..10);
+    let (got, seen) = within(LIMIT, HANGS, move || {
+        let store = Store::new(vec![start]);
+        let mut seen = Vec::new();
+        for &v in &values {
+            store.update(|list| list.push(v));
+            seen.push(store.get().len());
+        }
+        (store.get(), seen)
     });
-    let job_thread = where_it_ran
-        .recv()
-        .expect("the job never ran: on_another_thread must call it");
-    assert_ne!(
-        job_thread, caller,
-        "the job ran on the caller's thread: start a new thread for it with `thread::spawn`"
+    assert!(
+        got.first() == Some(&start) && got.len() == seen.len() + 1,
+        "a store made with [{start}] got {} pushes, but holds {got:?}",
+        seen.len()
+    );
+    assert!(
+        seen.iter().enumerate().all(|(i, &len)| len == i + 2),
+        "get() after each push saw lengths {seen:?}: each update should be in the value at once"
+    );
+}
+
+#[test]
+fn a_failed_change_leaves_no_trace() {
+    quiet_injected_panics();
+    let mut rng = Rng::from_env();
+    let left = rng.range(1000..5000);
+    let amount = rng.range(10..left / 4);
+    let steps = rng.range(2..6);
+    let fail_after = rng.range(0..steps);
+    let tag = rng.range(0..1_000_000);
+    let message = within(LIMIT, HANGS, move || {
+        let store = Store::new(Books {
+            left,
+            right: 0,
+            moves: 0,
+        });
+        store.update(|b| apply(b, amount, steps, None, 0));
+        let before = (left - amount, amount, 1);
+        check(&store, before, "one move");
+        let message = failing(&store, amount, steps, fail_after, tag);
+        check(
+            &store,
+            before,
+            &format!(
+                "a second move that panicked after {} of its {steps} steps",
+                fail_after + 1
+            ),
+        );
+        message
+    });
+    let want = format!("{INJECTED} #{tag} after step {fail_after}");
+    assert!(
+        message == want,
+        "the change panicked with \"{want}\", but the caller of update got a panic saying \
+         \"{message}\": let the change's own panic go on to the caller (do not replace it)"
+    );
+}
+
+#[test]
+fn the_store_works_after_failed_changes() {
+    quiet_injected_panics();
+    let mut rng = Rng::from_env();
+    let plan: Vec<(u64, u64, Option<u64>)> = (0..rng.range(10..40))
+        .map(|_| {
+            let steps = rng.range(1..5);
+            let fail = (rng.below(2) == 0).then(|| rng.range(0..steps));
+            (rng.range(0..50), steps, fail)
+        })
+        .collect();
+    let left = 10_000;
+    within(LIMIT, HANGS, move || {
+        let store = Store::new(Books {
+            left,
+            right: 0,
+            moves: 0,
+        });
+        let mut model = (left, 0, 0);
+        let mut failed = 0;
+        for (i, &(amount, steps, fail)) in plan.iter().enumerate() {
+            match fail {
+                Some(after) => {
+                    failing(&store, amount, steps, after, i as u64);
+                    failed += 1;
+                }
+                None => {
+                    call("update()", || {
+                        store.update(|b| apply(b, amount, steps, None, i as u64))
+                    });
+                    model = (model.0 - amount, model.1 + amount, model.2 + 1);
+                }
+            }
+            check(
+                &store,
+                model,
+                &format!(
+                    "{} changes of which {failed} panicked halfway (the others moved money from left \
+                     to right)",
+                    i + 1
+                ),
+            );
+        }
+    });
+}
+
+#[test]
+fn other_threads_can_use_the_store_after_a_failed_change() {
+    quiet_injected_panics();
+    let mut rng = Rng::from_env();
+    let amount = rng.range(1..100);
+    let tag = rng.range(0..1000);
+    within(LIMIT, HANGS, move || {
+        let store = Arc::new(Store::new(Books {
+            left: 1000,
+            right: 0,
+            moves: 0,
+        }));
+        // The change fails on a thread of its own.
+        let failer = Arc::clone(&store);
+        let result = thread::spawn(move || {
+            failer.update(|b| apply(b, amount, 2, Some(0), tag));
+        })
+        .join();
+        assert!(
+            result.is_err(),
+            "a change that panicked on another thread did not end that thread with the panic"
+        );
+        // Later calls, here and on other threads.
+        check(
+            &store,
+            (1000, 0, 0),
+            "a change that panicked on another thread",
+        );
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                thread::spawn(move || {
+                    call("update() on another thread", || {
+                        store.update(|b| apply(b, amount, 2, None, 0))
+                    })
+                })
+            })
+            .collect();
+        for w in workers {
+            if let Err(p) = w.join() {
+                panic::resume_unwind(p);
+            }
+        }
+        check(
+            &store,
+            (1000 - 4 * amount, 4 * amount, 4),
+            "a failed change, then four moves on other threads",
+        );
+    });
+}
+
+// Books that count how often any of them was copied.
+static COPIES: AtomicUsize = AtomicUsize::new(0);
+
+struct Busy(Books);
+
+impl Clone for Busy {
+    fn clone(&self) -> Busy {
+        COPIES.fetch_add(1, Ordering::SeqCst);
+        Busy(self.0.clone())
+    }
+}
+
+#[test]
+fn no_change_is_lost_when_threads_update_together() {
+    quiet_injected_panics();
+    const THREADS: usize = 8;
+    let mut rng = Rng::from_env();
+    let each = rng.range(30..60) as usize;
+    // Which updates of which thread fail, and after which step.
+    let plans: Vec<Vec<Option<u64>>> = (0..THREADS)
+        .map(|_| {
+            (0..each)
+                .map(|_| (rng.below(4) == 0).then(|| rng.range(0..3)))
+                .collect()
+        })
+        .collect();
+    let good: u64 = plans.iter().flatten().filter(|f| f.is_none()).count() as u64;
+    let left = 1_000_000;
+    let got = within(LIMIT * 2, HANGS, move || {
+        let store = Arc::new(Store::new(Busy(Books {
+            left,
+            right: 0,
+            moves: 0,
+        })));
+        let workers: Vec<_> = plans
+            .into_iter()
+            .map(|plan| {
+                let store = Arc::clone(&store);
+                thread::spawn(move || {
+                    for fail in plan {
+                        let run = panic::catch_unwind(AssertUnwindSafe(|| {
+                            store.update(|Busy(b)| {
+                                // Other threads get every chance to run in
+                                // the middle of this change: to copy the
+                                // value, say, if it is not locked.
+                                for step in 0..3 {
+                                    b.left -= 1;
+                                    let copies = COPIES.load(Ordering::SeqCst);
+                                    for _ in 0..100 {
+                                        thread::yield_now();
+                                        if COPIES.load(Ordering::SeqCst) != copies {
+                                            break;
+                                        }
+                                    }
+                                    if fail == Some(step) {
+                                        panic!("{INJECTED} in a busy store");
+                                    }
+                                    b.right += 1;
+                                }
+                                b.moves += 1;
+                            })
+                        }));
+                        if let Err(p) = run {
+                            let message = panic_message(&p);
+                            if !message.starts_with(INJECTED) {
+                                return Err(message);
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for w in workers {
+            match w.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(message)) => panic!(
+                    "update() panicked in a busy store: \"{message}\": did it fail because an \
+                     earlier change on another thread had panicked?"
+                ),
+                Err(p) => panic::resume_unwind(p),
+            }
+        }
+        call("get()", || store.get()).0.fields()
+    });
+    let want = (left - 3 * good, 3 * good, good);
+    assert!(
+        got == want,
+        "{THREADS} threads made {} changes at the same time, {good} of which finished (each moving \
+         3 from left to right in 3 steps, yielding to other threads between steps) and the rest \
+         panicked halfway. Expected (left, right, moves) = {want:?}, got {got:?}. Lost changes: \
+         was the copy taken under one lock and written back under another? Half changes: did a \
+         failed change write into the value itself?",
+        THREADS * each
     );
 }

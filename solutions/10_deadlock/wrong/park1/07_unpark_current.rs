@@ -1,0 +1,52 @@
+// WRONG: notify() unparks the thread that calls notify, not the waiting thread
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+
+pub struct Signal {
+    notified: AtomicBool,
+}
+
+impl Signal {
+    pub fn new() -> Signal {
+        Signal {
+            notified: AtomicBool::new(false),
+        }
+    }
+
+    pub fn wait(&self) {
+        while !self.notified.load(Ordering::Acquire) {
+            thread::park();
+        }
+    }
+
+    pub fn notify(&self) {
+        self.notified.store(true, Ordering::Release);
+        thread::current().unpark();
+    }
+}
+
+impl Default for Signal {
+    fn default() -> Signal {
+        Signal::new()
+    }
+}
+
+fn main() {
+    use std::sync::{Arc, mpsc};
+    use std::thread;
+    use std::time::Duration;
+
+    let (tx, rx) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let signal = Arc::new(Signal::new());
+        tx.send(Arc::clone(&signal)).unwrap();
+        println!("waiter: waiting");
+        signal.wait();
+        println!("waiter: woken up");
+    });
+    let signal = rx.recv().unwrap();
+    thread::sleep(Duration::from_millis(300));
+    println!("main: notify");
+    signal.notify();
+    waiter.join().unwrap();
+}

@@ -1,0 +1,54 @@
+// WRONG: wait() takes the flag back down (swap(false)), so a second wait() after one notify() never returns
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{self, Thread};
+
+pub struct Signal {
+    notified: AtomicBool,
+    waiter: Thread,
+}
+
+impl Signal {
+    pub fn new() -> Signal {
+        Signal {
+            notified: AtomicBool::new(false),
+            waiter: thread::current(),
+        }
+    }
+
+    pub fn wait(&self) {
+        while !self.notified.swap(false, Ordering::AcqRel) {
+            thread::park();
+        }
+    }
+
+    pub fn notify(&self) {
+        self.notified.store(true, Ordering::Release);
+        self.waiter.unpark();
+    }
+}
+
+impl Default for Signal {
+    fn default() -> Signal {
+        Signal::new()
+    }
+}
+
+fn main() {
+    use std::sync::{Arc, mpsc};
+    use std::thread;
+    use std::time::Duration;
+
+    let (tx, rx) = mpsc::channel();
+    let waiter = thread::spawn(move || {
+        let signal = Arc::new(Signal::new());
+        tx.send(Arc::clone(&signal)).unwrap();
+        println!("waiter: waiting");
+        signal.wait();
+        println!("waiter: woken up");
+    });
+    let signal = rx.recv().unwrap();
+    thread::sleep(Duration::from_millis(300));
+    println!("main: notify");
+    signal.notify();
+    waiter.join().unwrap();
+}

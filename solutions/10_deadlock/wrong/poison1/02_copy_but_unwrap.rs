@@ -1,0 +1,53 @@
+// WRONG: changes a copy and commits it, but unwraps lock(), so every call after a failed change panics with PoisonError
+use std::sync::{Mutex, PoisonError};
+
+pub struct Store<T> {
+    value: Mutex<T>,
+}
+
+impl<T: Clone> Store<T> {
+    pub fn new(value: T) -> Store<T> {
+        Store {
+            value: Mutex::new(value),
+        }
+    }
+
+    pub fn update(&self, change: impl FnOnce(&mut T)) {
+        let mut value = self.value.lock().unwrap();
+        let mut draft = value.clone();
+        change(&mut draft);
+        *value = draft;
+    }
+
+    pub fn get(&self) -> T {
+        self.value.lock().unwrap().clone()
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Accounts {
+    checking: u64,
+    savings: u64,
+}
+
+fn main() {
+    let store = Store::new(Accounts {
+        checking: 100,
+        savings: 0,
+    });
+    // Move 30 to savings: a change in two steps.
+    store.update(|a| {
+        a.checking -= 30;
+        a.savings += 30;
+    });
+    println!("after one move: {:?}", store.get());
+    // The same, but it fails between the two steps.
+    let failed = std::panic::catch_unwind(|| {
+        store.update(|a| {
+            a.checking -= 30;
+            panic!("the savings account is closed");
+        })
+    });
+    println!("the failed move panicked: {}", failed.is_err());
+    println!("after the failed move: {:?}", store.get());
+}
