@@ -448,6 +448,61 @@ pub fn process_cpu_time() -> Duration {
     cpu::process_time()
 }
 
+/// Whose context switches [`context_switches`] counts.
+#[derive(Debug, Clone, Copy)]
+pub enum Of {
+    /// Every thread of the test process.
+    Process,
+    /// The calling thread.
+    Thread,
+}
+
+/// Context switches so far (see [`context_switches`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Switches {
+    /// The thread gave up the CPU: it blocked, slept or waited. A thread
+    /// blocked in `recv`/`wait`/`park` makes one per wake-up; one that
+    /// polls (sleeps or waits with a timeout, in a loop) one per round.
+    pub voluntary: i64,
+    /// The thread was preempted: one that spins is, again and again, on a
+    /// busy machine (on an idle one, its CPU time shows instead).
+    pub involuntary: i64,
+}
+
+impl Switches {
+    pub fn total(self) -> i64 {
+        self.voluntary + self.involuntary
+    }
+}
+
+/// Context switches so far, where the platform tells (64-bit Linux; `None`
+/// elsewhere, where a test relies on [`process_cpu_time`] alone).
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+pub fn context_switches(of: Of) -> Option<Switches> {
+    // struct rusage: two timevals (4 longs), then 14 longs, the last two
+    // ru_nvcsw and ru_nivcsw. RUSAGE_SELF is 0, RUSAGE_THREAD is 1.
+    unsafe extern "C" {
+        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+    }
+    let who = match of {
+        Of::Process => 0,
+        Of::Thread => 1,
+    };
+    let mut usage = [0i64; 18];
+    // SAFETY: a plain system call writing into a buffer of the right size.
+    let done = unsafe { getrusage(who, &mut usage) };
+    (done == 0).then_some(Switches {
+        voluntary: usage[16],
+        involuntary: usage[17],
+    })
+}
+
+/// Context switches so far: not told on this platform.
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+pub fn context_switches(_of: Of) -> Option<Switches> {
+    None
+}
+
 #[cfg(unix)]
 mod cpu {
     use std::time::Duration;
@@ -932,9 +987,14 @@ pub mod interrupt {
         }
         stop.store(true, Ordering::SeqCst);
         match done_rx.recv_timeout(STUCK) {
-            Ok(Ok(calls)) => Interrupted::Done { calls, handled: HANDLED.load(Ordering::SeqCst) },
+            Ok(Ok(calls)) => Interrupted::Done {
+                calls,
+                handled: HANDLED.load(Ordering::SeqCst),
+            },
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Err(_) => Interrupted::Stuck { handled: HANDLED.load(Ordering::SeqCst) },
+            Err(_) => Interrupted::Stuck {
+                handled: HANDLED.load(Ordering::SeqCst),
+            },
         }
     }
 }

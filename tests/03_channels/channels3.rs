@@ -1,4 +1,4 @@
-use super::support::{Rng, process_cpu_time, within};
+use super::support::{Of, Rng, context_switches, process_cpu_time, within};
 use exercise::EventLog;
 use std::sync::mpsc::{SendError, Sender};
 use std::thread;
@@ -141,9 +141,15 @@ fn finish_waits_for_a_recorder_still_in_use() {
         // Still holds a recorder while finish starts waiting; sends one more
         // event after the pause, then drops it.
         let late = thread::spawn(move || {
-            let (cpu, switches) = (process_cpu_time(), context_switches());
+            let (cpu, switches) = (
+                process_cpu_time(),
+                context_switches(Of::Process).map(|s| s.total()),
+            );
             thread::sleep(pause);
-            let switches = context_switches().zip(switches).map(|(b, a)| b - a);
+            let switches = context_switches(Of::Process)
+                .map(|s| s.total())
+                .zip(switches)
+                .map(|(b, a)| b - a);
             let cpu = (process_cpu_time() - cpu, switches);
             let sent = recorder.send("late".to_string());
             let done = Instant::now();
@@ -193,26 +199,4 @@ fn finish_waits_for_a_recorder_still_in_use() {
              ends"
         );
     }
-}
-
-// Context switches (voluntary + involuntary) of the whole process so far,
-// where the platform tells. A blocked thread makes none; one that polls
-// with short sleeps makes one per sleep, and one that spins is preempted
-// over and over on a busy machine (on an idle one, its CPU time shows).
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn context_switches() -> Option<i64> {
-    // struct rusage: two timevals (4 longs), then 14 longs, the last two
-    // ru_nvcsw and ru_nivcsw.
-    unsafe extern "C" {
-        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
-    }
-    let mut usage = [0i64; 18];
-    // SAFETY: a plain system call writing into a buffer of the right size.
-    let done = unsafe { getrusage(0, &mut usage) };
-    (done == 0).then(|| usage[16] + usage[17])
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn context_switches() -> Option<i64> {
-    None
 }

@@ -1,4 +1,4 @@
-use super::support::{Latch, Rng, lock, process_cpu_time, within};
+use super::support::{Latch, Of, Rng, context_switches, lock, process_cpu_time, within};
 use exercise::write_lines;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -230,28 +230,6 @@ fn no_lines_at_all() {
 // The stream falls silent this long in the middle.
 const PAUSE: Duration = Duration::from_millis(1500);
 
-// Context switches (voluntary + involuntary) of the whole process so far,
-// where the platform tells. A blocked thread makes none; one that polls
-// with short sleeps makes one per sleep, and one that spins is preempted
-// over and over on a busy machine (on an idle one, its CPU time shows).
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn context_switches() -> Option<i64> {
-    // struct rusage: two timevals (4 longs), then 14 longs, the last two
-    // ru_nvcsw and ru_nivcsw.
-    unsafe extern "C" {
-        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
-    }
-    let mut usage = [0i64; 18];
-    // SAFETY: a plain system call writing into a buffer of the right size.
-    let done = unsafe { getrusage(0, &mut usage) };
-    (done == 0).then(|| usage[16] + usage[17])
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn context_switches() -> Option<i64> {
-    None
-}
-
 #[test]
 fn keeps_waiting_through_a_long_pause_without_spinning() {
     let mut rng = Rng::from_env();
@@ -322,10 +300,16 @@ fn writes_each_line_at_once_and_blocks_meanwhile() {
     }
     // Nothing comes now: a blocked writer does not run at all.
     let stretch = Duration::from_millis(500);
-    let (cpu, switches) = (process_cpu_time(), context_switches());
+    let (cpu, switches) = (
+        process_cpu_time(),
+        context_switches(Of::Process).map(|s| s.total()),
+    );
     thread::sleep(stretch);
     let cpu = process_cpu_time() - cpu;
-    let switches = context_switches().zip(switches).map(|(b, a)| b - a);
+    let switches = context_switches(Of::Process)
+        .map(|s| s.total())
+        .zip(switches)
+        .map(|(b, a)| b - a);
     drop(tx);
     if let Err(payload) = runner.join() {
         std::panic::resume_unwind(payload);

@@ -1,4 +1,4 @@
-use super::support::{Rng, ThreadIds, lock, process_cpu_time, within};
+use super::support::{Of, Rng, ThreadIds, context_switches, lock, process_cpu_time, within};
 use exercise::Spooler;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -109,9 +109,15 @@ fn submit_returns_early(spooler: &Arc<Spooler<u32>>, printer: &Printer, job: u32
     };
     // Give the submit time to reach its wait before measuring.
     let returned_early = done.recv_timeout(SETTLE).is_ok();
-    let (cpu, switches) = (process_cpu_time(), context_switches());
+    let (cpu, switches) = (
+        process_cpu_time(),
+        context_switches(Of::Process).map(|s| s.total()),
+    );
     let returned_early = returned_early || done.recv_timeout(STRETCH).is_ok();
-    let switches = context_switches().zip(switches).map(|(b, a)| b - a);
+    let switches = context_switches(Of::Process)
+        .map(|s| s.total())
+        .zip(switches)
+        .map(|(b, a)| b - a);
     let cpu = process_cpu_time() - cpu;
     // On a machine so busy that the printer gave up holding job 0, the
     // submit may rightly have got its room: that proves nothing.
@@ -413,26 +419,4 @@ fn a_panic_in_print_is_not_hidden() {
              well: wait for the printer with `join`, which reports its panic"
         );
     }
-}
-
-// Context switches (voluntary + involuntary) of the whole process so far,
-// where the platform tells. A blocked thread makes none; one that polls
-// with short sleeps makes one per sleep, and one that spins is preempted
-// over and over on a busy machine (on an idle one, its CPU time shows).
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn context_switches() -> Option<i64> {
-    // struct rusage: two timevals (4 longs), then 14 longs, the last two
-    // ru_nvcsw and ru_nivcsw.
-    unsafe extern "C" {
-        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
-    }
-    let mut usage = [0i64; 18];
-    // SAFETY: a plain system call writing into a buffer of the right size.
-    let done = unsafe { getrusage(0, &mut usage) };
-    (done == 0).then(|| usage[16] + usage[17])
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn context_switches() -> Option<i64> {
-    None
 }

@@ -1,4 +1,6 @@
-use super::support::{Gate, Latch, Rng, ThreadIds, lock, process_cpu_time, within};
+use super::support::{
+    Gate, Latch, Of, Rng, ThreadIds, context_switches, lock, process_cpu_time, within,
+};
 use exercise::process_logs;
 use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
@@ -374,9 +376,12 @@ impl Iterator for Pausing {
             // If not, process_logs is wrong in a way the other tests report.
             if ready {
                 let (started, cpu) = (Instant::now(), process_cpu_time());
-                let switches = context_switches();
+                let switches = context_switches(Of::Process).map(|s| s.total());
                 thread::sleep(shared.length);
-                let switches = context_switches().zip(switches).map(|(b, a)| b - a);
+                let switches = context_switches(Of::Process)
+                    .map(|s| s.total())
+                    .zip(switches)
+                    .map(|(b, a)| b - a);
                 let cpu = process_cpu_time() - cpu;
                 *lock(&shared.pause) = Some((started.elapsed(), cpu, switches));
             }
@@ -509,26 +514,4 @@ fn a_panic_in_parse_is_not_hidden() {
             out.len()
         );
     }
-}
-
-// Context switches (voluntary + involuntary) of the whole process so far,
-// where the platform tells. A blocked thread makes none; one that polls
-// with short sleeps makes one per sleep, and one that spins is preempted
-// over and over on a busy machine (on an idle one, its CPU time shows).
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn context_switches() -> Option<i64> {
-    // struct rusage: two timevals (4 longs), then 14 longs, the last two
-    // ru_nvcsw and ru_nivcsw.
-    unsafe extern "C" {
-        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
-    }
-    let mut usage = [0i64; 18];
-    // SAFETY: a plain system call writing into a buffer of the right size.
-    let done = unsafe { getrusage(0, &mut usage) };
-    (done == 0).then(|| usage[16] + usage[17])
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn context_switches() -> Option<i64> {
-    None
 }

@@ -1,4 +1,4 @@
-use super::support::{Latch, Rng, panic_message, process_cpu_time};
+use super::support::{Latch, Of, Rng, context_switches, panic_message, process_cpu_time};
 use exercise::run_phases;
 
 use std::collections::HashSet;
@@ -90,7 +90,7 @@ impl Probe {
                 self.state.update(|s| s.not_together = Some(s.phase1_done));
             }
         }
-        let switches = thread_switches();
+        let switches = context_switches(Of::Thread).map(|s| s.voluntary);
         self.state.update(|s| {
             s.phase1_done += 1;
             if let Some(slot) = s.switches_at_end1.get_mut(i) {
@@ -101,7 +101,7 @@ impl Probe {
 
     fn phase2(&self, i: usize) {
         let me = thread::current().id();
-        let switches = thread_switches();
+        let switches = context_switches(Of::Thread).map(|s| s.voluntary);
         let n = self.workers;
         self.state.update(|s| {
             s.phase2_started += 1;
@@ -121,27 +121,6 @@ impl Probe {
             }
         });
     }
-}
-
-// Voluntary context switches of the calling thread so far, where the
-// platform tells. A thread blocked at a barrier makes one or two; a thread
-// that polls (a sleep in a loop) makes one per round.
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn thread_switches() -> Option<i64> {
-    // struct rusage: two timevals (4 longs), then 14 longs; ru_nvcsw is the
-    // 13th of those. RUSAGE_THREAD is 1.
-    unsafe extern "C" {
-        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
-    }
-    let mut usage = [0i64; 18];
-    // SAFETY: a plain system call writing into a buffer of the right size.
-    let done = unsafe { getrusage(1, &mut usage) };
-    (done == 0).then_some(usage[16])
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn thread_switches() -> Option<i64> {
-    None
 }
 
 // How long run_phases takes with callbacks that do nothing: the late

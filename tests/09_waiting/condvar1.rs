@@ -1,4 +1,4 @@
-use super::support::{Rng, lock, panic_message, process_cpu_time, within};
+use super::support::{Of, Rng, context_switches, lock, panic_message, process_cpu_time, within};
 use exercise::Inbox;
 
 use std::collections::VecDeque;
@@ -257,27 +257,6 @@ fn many_takers_and_many_items_nothing_lost_or_doubled() {
     );
 }
 
-// Voluntary context switches of the calling thread so far, where the
-// platform tells. A thread blocked in `wait` makes one; a thread that polls
-// (sleeps or waits with a short timeout, in a loop) makes one per round.
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn thread_switches() -> Option<i64> {
-    // struct rusage: two timevals (4 longs), then 14 longs; ru_nvcsw is the
-    // 13th of those. RUSAGE_THREAD is 1.
-    unsafe extern "C" {
-        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
-    }
-    let mut usage = [0i64; 18];
-    // SAFETY: a plain system call writing into a buffer of the right size.
-    let done = unsafe { getrusage(1, &mut usage) };
-    (done == 0).then_some(usage[16])
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn thread_switches() -> Option<i64> {
-    None
-}
-
 #[test]
 fn a_waiting_take_blocks_instead_of_spinning_or_polling() {
     const STRETCH: Duration = Duration::from_millis(250);
@@ -286,10 +265,10 @@ fn a_waiting_take_blocks_instead_of_spinning_or_polling() {
     let t = {
         let inbox = Arc::clone(&inbox);
         thread::spawn(move || {
-            let before = thread_switches();
+            let before = context_switches(Of::Thread).map(|s| s.voluntary);
             ready.send(()).unwrap();
             let value = inbox.take().0;
-            let after = thread_switches();
+            let after = context_switches(Of::Thread).map(|s| s.voluntary);
             (value, before.zip(after).map(|(b, a)| a - b))
         })
     };

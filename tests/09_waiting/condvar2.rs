@@ -1,4 +1,4 @@
-use super::support::{Latch, Rng, panic_message, process_cpu_time, within};
+use super::support::{Latch, Of, Rng, context_switches, panic_message, process_cpu_time, within};
 use exercise::BoundedQueue;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -559,27 +559,6 @@ fn many_producers_and_consumers_nothing_lost_or_doubled() {
     );
 }
 
-// Voluntary context switches of the calling thread so far, where the
-// platform tells. A thread blocked in `wait` makes one; a thread that polls
-// (sleeps or waits with a short timeout, in a loop) makes one per round.
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn thread_switches() -> Option<i64> {
-    // struct rusage: two timevals (4 longs), then 14 longs; ru_nvcsw is the
-    // 13th of those. RUSAGE_THREAD is 1.
-    unsafe extern "C" {
-        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
-    }
-    let mut usage = [0i64; 18];
-    // SAFETY: a plain system call writing into a buffer of the right size.
-    let done = unsafe { getrusage(1, &mut usage) };
-    (done == 0).then_some(usage[16])
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn thread_switches() -> Option<i64> {
-    None
-}
-
 #[test]
 fn waiting_pushes_and_pops_block_instead_of_spinning() {
     const STRETCH: Duration = Duration::from_millis(250);
@@ -593,14 +572,18 @@ fn waiting_pushes_and_pops_block_instead_of_spinning() {
     let returned = Arc::new(Latch::new(0));
     // Each call measures its own thread's context switches.
     let mut handles = start(&empty, EACH, &returned, |q, _| {
-        let before = thread_switches();
+        let before = context_switches(Of::Thread).map(|s| s.voluntary);
         let _ = q.pop();
-        before.zip(thread_switches()).map(|(b, a)| a - b)
+        before
+            .zip(context_switches(Of::Thread).map(|s| s.voluntary))
+            .map(|(b, a)| a - b)
     });
     handles.extend(start(&full, EACH, &returned, |q, i| {
-        let before = thread_switches();
+        let before = context_switches(Of::Thread).map(|s| s.voluntary);
         let _ = q.push(Token(i as u64));
-        before.zip(thread_switches()).map(|(b, a)| a - b)
+        before
+            .zip(context_switches(Of::Thread).map(|s| s.voluntary))
+            .map(|(b, a)| a - b)
     }));
     thread::sleep(SETTLE);
     let cpu_before = process_cpu_time();

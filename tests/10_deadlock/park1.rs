@@ -1,4 +1,4 @@
-use super::support::{Rng, process_cpu_time, within};
+use super::support::{Of, Rng, context_switches, process_cpu_time, within};
 use exercise::Signal;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,9 +42,9 @@ fn waiter() -> Waiter {
     let done = thread::spawn(move || {
         let signal = Arc::new(Signal::new());
         tx.send(Arc::clone(&signal)).unwrap();
-        let before = thread_switches();
+        let before = context_switches(Of::Thread).map(|s| s.total());
         signal.wait();
-        let after = thread_switches();
+        let after = context_switches(Of::Thread).map(|s| s.total());
         let in_time = n.load(Ordering::SeqCst);
         r.store(true, Ordering::SeqCst);
         (in_time, before.zip(after).map(|(b, a)| a - b))
@@ -246,27 +246,4 @@ fn each_signal_wakes_only_its_own_waiter() {
             w.finish();
         }
     });
-}
-
-// Context switches (voluntary and involuntary) of the calling thread so
-// far, where the platform tells. A thread blocked in park() makes one; one
-// that sleeps in a loop makes one per sleep; one that spins is preempted
-// again and again.
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn thread_switches() -> Option<i64> {
-    // struct rusage: two timevals (4 longs), then 14 longs, the last two
-    // ru_nvcsw and ru_nivcsw.
-    unsafe extern "C" {
-        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
-    }
-    const RUSAGE_THREAD: i32 = 1;
-    let mut usage = [0i64; 18];
-    // SAFETY: a plain system call writing into a buffer of the right size.
-    let done = unsafe { getrusage(RUSAGE_THREAD, &mut usage) };
-    (done == 0).then(|| usage[16] + usage[17])
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn thread_switches() -> Option<i64> {
-    None
 }
