@@ -30,7 +30,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => watch::run(load(Files::All)?, &store, &WatchArgs::default()),
         Some(Command::Watch(args)) => watch::run(load(Files::All)?, &store, &args),
-        Some(Command::Run { name }) => run_one(&load(Files::All)?, &store, name),
+        Some(Command::Run { name, main: false }) => run_one(&load(Files::All)?, &store, name),
+        Some(Command::Run { name, main: true }) => run_main(&load(Files::All)?, &store, name),
         // Loads the manifest itself (the course's, or a git revision's with
         // --pristine) and reports even a broken one in the chosen format.
         Some(Command::Verify(args)) => verify::command(&root, &args),
@@ -112,6 +113,26 @@ pub fn prepare_in(course: &Course, dir: &std::path::Path) -> Result<Harness> {
         ui::info(&format!(
             "Compiling the crates exercises may use ({crates}); this happens once."
         ))
+    })
+}
+
+/// `runner run --main`: the exercise's demo, not its tests; progress is
+/// not touched. The exit code is the program's verdict: 0 when `main`
+/// returned normally.
+fn run_main(course: &Course, store: &Store, name: Option<String>) -> Result<ExitCode> {
+    let (state, warnings) = store.load(course)?;
+    warnings.iter().for_each(|w| ui::warn(w));
+    let name = name.unwrap_or_else(|| state.current(course).to_string());
+    let exercise = course.get(&name)?;
+    let harness = prepare(course)?;
+    let program = crate::program::run(&harness, exercise, &Cancel::new())?;
+    print!("{}", ui::program_text(exercise, &program));
+    Ok(match program {
+        crate::program::Program::Ran {
+            end: crate::program::End::Exited(0),
+            ..
+        } => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
     })
 }
 

@@ -36,6 +36,10 @@ pub enum Command {
     Run {
         /// The exercise's name, as in `runner list`.
         name: Option<String>,
+        /// Run the exercise's own `main` (its demo) instead of its tests,
+        /// under the same limits, and show what it prints.
+        #[arg(long)]
+        main: bool,
     },
     /// Check every exercise in course order.
     Verify(VerifyArgs),

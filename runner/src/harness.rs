@@ -392,6 +392,98 @@ impl Harness {
         Ok((compiled, code_digest))
     }
 
+    /// Compiles `source` of `exercise` as a program of its own, for its
+    /// `main` (the demo the exercise text asks learners to run). Cached like
+    /// the test binary; a failure is `Stage::Exercise`.
+    pub fn compile_main(
+        &self,
+        exercise: &Exercise,
+        source: Source,
+        cancel: &Cancel,
+    ) -> Result<Compiled> {
+        let source_path = exercise.path(&self.root, source);
+        let code = fs::read(&source_path)
+            .with_context(|| format!("cannot read {}", source_path.display()))?;
+        let build_dir = self
+            .dir
+            .join("build")
+            .join(source.label())
+            .join(&exercise.name);
+        fs::create_dir_all(&build_dir)
+            .with_context(|| format!("cannot create {}", build_dir.display()))?;
+        let key = digest(&[
+            b"main",
+            &code,
+            self.deps.fingerprint.as_bytes(),
+            format!("{RUSTC_FLAGS:?}{}{}", self.color, exercise.allow_unsafe).as_bytes(),
+        ]);
+        let binary = build_dir.join(format!("main-{key}{}", std::env::consts::EXE_SUFFIX));
+        let done = |warnings: String| Compiled::Binary {
+            path: binary.clone(),
+            tests: Vec::new(),
+            warnings,
+            probes: Vec::new(),
+        };
+        if binary.is_file() {
+            return Ok(done(String::new()));
+        }
+        let _lock = durable::lock_exclusive(&build_dir.join("lock"))?;
+        if binary.is_file() {
+            return Ok(done(String::new()));
+        }
+        let work = build_dir.join("main-src");
+        fs::create_dir_all(&work).with_context(|| format!("cannot create {}", work.display()))?;
+        let snapshot = work.join(format!("{}.rs", exercise.name));
+        fs::write(&snapshot, &code)?;
+        let partial = build_dir.join("main.partial");
+        let mut command = self.rustc_command(&build_dir, "main");
+        command
+            .args(["--crate-type", "bin", "--crate-name"])
+            .arg(crate_name(&exercise.name))
+            .args(if exercise.allow_unsafe {
+                &[][..]
+            } else {
+                &["-F", "unsafe_code"][..]
+            })
+            .arg("--remap-path-prefix")
+            .arg(remap(&work, &Path::new("exercises").join(&exercise.dir)))
+            .arg("-o")
+            .arg(&partial)
+            .arg(&snapshot);
+        let limits = Limits {
+            timeout: exercise.compile_timeout,
+            output_cap: COMPILER_OUTPUT_CAP,
+        };
+        let ran = process::run_with(command, compiler_input(), limits, cancel)
+            .with_context(|| format!("cannot run `{}`", self.rustc.display()))?;
+        let output = ran.output.text();
+        Ok(match ran.finish {
+            Finish::Exited(status) if status.success() => {
+                fs::rename(&partial, &binary)
+                    .with_context(|| format!("cannot store {}", binary.display()))?;
+                // Older programs of this exercise go (best effort).
+                if let Ok(entries) = fs::read_dir(&build_dir) {
+                    for entry in entries.flatten() {
+                        let name = entry.file_name().to_string_lossy().into_owned();
+                        if name.starts_with("main-")
+                            && !name.contains(&key)
+                            && entry.path().is_file()
+                        {
+                            let _ = fs::remove_file(entry.path());
+                        }
+                    }
+                }
+                done(output)
+            }
+            Finish::Exited(_) => Compiled::Failed {
+                stage: Stage::Exercise,
+                output,
+            },
+            Finish::TimedOut => Compiled::TimedOut { output },
+            Finish::Cancelled => Compiled::Cancelled,
+        })
+    }
+
     /// Compiles each probe alone against the learner's crate `rlib` and
     /// judges the result; `Err` when the compiler ran out of time or the
     /// check was cancelled. The probe is written where the compiler's

@@ -14,6 +14,7 @@ mod platform;
 mod pristine;
 mod probe;
 mod process;
+mod program;
 mod report;
 mod reset;
 mod scaffold;

@@ -184,6 +184,63 @@ fn is_format_char(c: char) -> bool {
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
+/// What a run of an exercise's `main` shows: its output as it printed it
+/// (neutralised), then how it ended.
+pub fn program_text(exercise: &Exercise, program: &crate::program::Program) -> String {
+    use crate::program::{End, Program};
+    let mut out = String::new();
+    match program {
+        Program::DoesNotCompile(output) => {
+            out.push_str(&format!(
+                "{} {} does not compile, so its main cannot run:\n\n",
+                "✗".red(),
+                exercise.display_path()
+            ));
+            out.push_str(neutralize(output, Keep::Colours).trim_end());
+            out.push('\n');
+        }
+        Program::Ran {
+            output,
+            end,
+            elapsed,
+        } => {
+            out.push_str(&format!(
+                "{}\n",
+                format!("Running main of {}:", exercise.display_path()).dimmed()
+            ));
+            let shown = neutralize(output, Keep::Nothing);
+            out.push_str(&shown);
+            if !shown.is_empty() && !shown.ends_with('\n') {
+                out.push('\n');
+            }
+            let end = match end {
+                End::Exited(0) => format!("main returned after {}.", seconds(*elapsed)),
+                End::Exited(code) => format!(
+                    "main ended with exit code {code} after {}.",
+                    seconds(*elapsed)
+                ),
+                End::Killed(how) => format!("main crashed: {how}"),
+                End::TimedOut(limit) => format!(
+                    "main was stopped at the exercise's time limit ({}): does something \
+                     wait forever?",
+                    seconds(*limit)
+                ),
+            };
+            out.push_str(&format!("{}\n", end.dimmed()));
+        }
+        Program::Cancelled => out.push_str("Stopped.\n"),
+    }
+    out.push_str(&format!(
+        "{}\n",
+        format!(
+            "This ran the demo only; `cargo runner run {}` checks the exercise.",
+            exercise.name
+        )
+        .dimmed()
+    ));
+    out
+}
+
 /// Which terminal sequences `neutralize` lets through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Keep {

@@ -438,3 +438,34 @@ fn a_compile_fail_probe_passes_only_when_the_code_is_refused_with_its_error() {
         run.all()
     );
 }
+
+#[test]
+fn run_main_shows_the_programs_output_under_the_limits() {
+    let course = Course::only(&["passing", "deadlock"]);
+    course.write(
+        "exercises/basics/passing.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\nfn main() {\n    println!(\"2 + 3 = {}\", add(2, 3));\n}\n",
+    );
+    let run = course.run(&["--color", "never", "run", "passing", "--main"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    assert!(run.stdout().contains("2 + 3 = 5"), "{}", run.all());
+    assert!(run.stdout().contains("main returned"), "{}", run.all());
+    // The demo is not the check: progress is untouched.
+    let list = course.run(&["list"]);
+    assert!(list.stdout().contains("0/2 done"), "{}", list.all());
+
+    // A main that never ends is stopped at the exercise's time limit.
+    course.write(
+        "exercises/basics/passing.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\nfn main() {\n    println!(\"waiting\");\n    loop {\n        std::thread::park();\n    }\n}\n",
+    );
+    let info = course.read("info.toml").replace(
+        "name = \"passing\"\ndir = \"basics\"",
+        "name = \"passing\"\ndir = \"basics\"\ntimeout_secs = 1",
+    );
+    course.write("info.toml", &info);
+    let run = course.run(&["--color", "never", "run", "passing", "--main"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    assert!(run.stdout().contains("waiting"), "{}", run.all());
+    assert!(run.stdout().contains("time limit"), "{}", run.all());
+}
