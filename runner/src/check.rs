@@ -78,6 +78,8 @@ pub struct Report {
     pub elapsed: Duration,
     /// Digest of the source bytes this report is about.
     pub digest: String,
+    /// Which crate did not compile, on `CompileError`.
+    pub failed_stage: Option<Stage>,
 }
 
 impl Report {
@@ -135,6 +137,7 @@ pub fn check_with(
         tests: Vec::new(),
         elapsed: Duration::ZERO,
         digest,
+        failed_stage: None,
     };
     match compiled {
         Compiled::Binary {
@@ -149,6 +152,7 @@ pub fn check_with(
             report.outcome = summarize(&report.tests, cancel);
         }
         Compiled::Failed { stage, output } => {
+            report.failed_stage = Some(stage.clone());
             report.compiler_output = match stage {
                 Stage::Exercise => output,
                 Stage::HiddenTests {

@@ -19,7 +19,7 @@ use anyhow::Result;
 
 use crate::check::{self, Outcome, Pin};
 use crate::exercise::{Exercise, Source};
-use crate::harness::Harness;
+use crate::harness::{Harness, Stage};
 use crate::lint::{self, Tools};
 use crate::manifest::Course;
 use crate::platform;
@@ -141,6 +141,23 @@ fn check_exercise(
             problems.push(format!(
                 "{}: the original exercise passes its hidden tests",
                 exercise.name
+            ));
+            break;
+        }
+        // A missing trait (E0277) can be the lesson (a type that must become
+        // `Send`); a missing or different item never is.
+        if let Some(Stage::HiddenTests {
+            item,
+            missing_trait: false,
+        }) = &original.failed_stage
+        {
+            problems.push(format!(
+                "{}: the hidden tests do not compile against the original exercise{}: its \
+                 file must declare the API they use (the course guide: in a starting state \
+                 that does not compile, the only error is the intended one)",
+                exercise.name,
+                item.as_ref()
+                    .map_or(String::new(), |i| format!(" (they cannot use `{i}`)"))
             ));
             break;
         }

@@ -32,6 +32,16 @@ pub struct Exercise {
     /// Whether the learner's file may use `unsafe` (a lesson on
     /// `unsafe impl Send` needs it); forbidden otherwise.
     pub allow_unsafe: bool,
+    /// Names the learner's file may not use (beyond the course-wide ones),
+    /// and why: for wrong solutions that only the source shows.
+    pub forbidden: Forbidden,
+}
+
+/// Names an exercise's file may not use, and the lesson that says why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Forbidden {
+    pub names: Vec<String>,
+    pub because: String,
 }
 
 /// Which version of an exercise a check compiles against the hidden tests.
@@ -89,6 +99,7 @@ impl Exercise {
             task_limit: DEFAULT_TASK_LIMIT,
             repeat: 1,
             allow_unsafe: false,
+            forbidden: Forbidden::default(),
         }
     }
 

@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::durable;
 use crate::exercise::{Exercise, Source};
+use crate::forbidden;
 use crate::hidden::{self, HiddenTests, Probe};
 use crate::platform::{self, Confine};
 use crate::probe::{self, ProbeResult};
@@ -213,6 +214,22 @@ impl Harness {
         let support_path = self.tests_root.join("tests").join("support.rs");
         let support = fs::read(&support_path).unwrap_or_default();
         let code_digest = digest(&[&code]);
+        // Names the exercise rules out are refused before any compiling.
+        if let Some(found) =
+            forbidden::first_violation(&String::from_utf8_lossy(&code), &exercise.forbidden)
+        {
+            let shown = source_path.strip_prefix(&self.root).unwrap_or(&source_path);
+            let output = format!(
+                "error: `{}` is not allowed in this exercise: {}\n --> {}:{}:{}\n",
+                found.name,
+                found.because,
+                shown.display(),
+                found.line,
+                found.column
+            );
+            let stage = Stage::Exercise;
+            return Ok((Compiled::Failed { stage, output }, code_digest));
+        }
         let hidden = hidden::scan(&test_text).map_err(|e| {
             anyhow::anyhow!(
                 "the hidden tests {} cannot be read: {e}",

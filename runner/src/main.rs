@@ -6,6 +6,7 @@ mod cli;
 mod dev;
 mod durable;
 mod exercise;
+mod forbidden;
 mod harness;
 mod hidden;
 mod lint;

@@ -44,6 +44,9 @@ struct RawExercise {
     thread_limit: Option<Spanned<u64>>,
     repeat: Option<Spanned<u64>>,
     allow_unsafe: Option<bool>,
+    /// Names the learner's file may not use, and why.
+    forbidden: Option<Spanned<Vec<String>>>,
+    forbidden_because: Option<Spanned<String>>,
 }
 
 /// The validated course.
@@ -290,6 +293,36 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
             exercise.repeat = u32::try_from(runs).unwrap_or(1);
         }
         exercise.allow_unsafe = entry.allow_unsafe.unwrap_or(false);
+        match (entry.forbidden, entry.forbidden_because) {
+            (None, None) => {}
+            (Some(names), Some(because)) => {
+                let span = names.span();
+                let names = names.into_inner();
+                if let Some(bad) = names.iter().find(|n| !crate::forbidden::is_name(n)) {
+                    problem(
+                        span,
+                        format!(
+                            "`forbidden` of `{name}` lists `{bad}`: list plain names such as \
+                             `Mutex` or `compare_exchange`"
+                        ),
+                    );
+                }
+                exercise.forbidden = crate::exercise::Forbidden {
+                    names,
+                    because: because.into_inner(),
+                };
+            }
+            (Some(names), None) => problem(
+                names.span(),
+                format!(
+                    "`forbidden` of `{name}` needs `forbidden_because`: the lesson that says why"
+                ),
+            ),
+            (None, Some(because)) => problem(
+                because.span(),
+                format!("`forbidden_because` of `{name}` has no `forbidden` list"),
+            ),
+        }
         if is_identifier(name) && is_identifier(dir) {
             for (kind, path) in exercise.files(root) {
                 let optional = match files {

@@ -859,3 +859,77 @@ fn classroom_format_is_what_githubs_grading_reporter_reads() {
     let report: serde_json::Value = serde_json::from_slice(&json).expect("JSON");
     assert_eq!(report["status"], "error", "{report}");
 }
+
+#[test]
+fn dev_check_refuses_an_original_that_lacks_the_api_its_tests_use() {
+    let course = Course::only(&["passing", "failing"]);
+    // An original that names its function differently: the learner would
+    // meet errors inside the hidden tests, not the lesson's.
+    let text = "pub fn sum(a: u32, b: u32) -> u32 {\n    // TODO\n    a - b\n}\n\nfn main() {}\n";
+    course.write("exercises/basics/failing.rs", text);
+    course.write(".course/pristine/basics/failing.rs", text);
+    let run = course.run(&[
+        "--color", "never", "dev", "check", "--repeat", "1", "failing",
+    ]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    assert!(
+        run.stdout().contains(
+            "failing: the hidden tests do not compile against the original exercise (they cannot use `add`)"
+        ),
+        "{}",
+        run.all()
+    );
+}
+
+#[test]
+fn forbidden_names_are_refused_before_compiling_with_the_reason() {
+    let course = Course::only(&["passing"]);
+    let info = course.read("info.toml").replace(
+        "name = \"passing\"\ndir = \"basics\"",
+        "name = \"passing\"\ndir = \"basics\"\nforbidden = [\"wrapping_add\"]\nforbidden_because = \"add with +\"",
+    );
+    course.write("info.toml", &info);
+    course.write(
+        "exercises/basics/passing.rs",
+        "// wrapping_add in a comment is fine\npub fn add(a: u32, b: u32) -> u32 {\n    a.wrapping_add(b)\n}\n\nfn main() {}\n",
+    );
+    let run = course.run(&["--color", "never", "run", "passing"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    assert!(
+        run.stdout()
+            .contains("`wrapping_add` is not allowed in this exercise: add with +"),
+        "{}",
+        run.all()
+    );
+    assert!(
+        run.stdout().contains("exercises/basics/passing.rs:3:7"),
+        "{}",
+        run.all()
+    );
+    // The course-wide names, in any exercise.
+    course.write(
+        "exercises/basics/passing.rs",
+        "pub fn add(a: u32, b: u32) -> u32 {\n    let _ = std::any::type_name::<u32>();\n    a + b\n}\n\nfn main() {}\n",
+    );
+    let run = course.run(&["--color", "never", "run", "passing"]);
+    assert_eq!(run.code(), 1, "{}", run.all());
+    assert!(
+        run.stdout().contains("`type_name` is not allowed"),
+        "{}",
+        run.all()
+    );
+    // A list without its reason is a manifest problem.
+    course.write(
+        "info.toml",
+        &course
+            .read("info.toml")
+            .replace("forbidden_because = \"add with +\"\n", ""),
+    );
+    let run = course.run(&["list"]);
+    assert_eq!(run.code(), 2, "{}", run.all());
+    assert!(
+        run.stderr().contains("needs `forbidden_because`"),
+        "{}",
+        run.all()
+    );
+}

@@ -472,6 +472,7 @@ mod tests {
             tests: Vec::new(),
             elapsed: Duration::ZERO,
             digest: digest.into(),
+            failed_stage: None,
         }
     }
 

@@ -1,0 +1,135 @@
+//! Names a learner's file may not use. Some wrong solutions are invisible to
+//! any test: code that asks which type the test passed in (`type_name`) and
+//! behaves only when watched, a file pulled in from elsewhere (`include!`),
+//! or a lesson bypassed with a tool the exercise rules out (a lock where it
+//! teaches lock-free counting). The source shows them, so the runner reads
+//! the learner's file as tokens, before compiling, and refuses those names
+//! wherever they appear: in code, in paths, in macro bodies. Comments and
+//! string contents are not tokens, so they never trip it.
+
+use std::str::FromStr;
+
+use proc_macro2::{TokenStream, TokenTree};
+
+use crate::exercise::Forbidden;
+
+/// Refused in every exercise: asking about a type's identity or size
+/// (to tell the tests' probe types from the real ones), and reading other
+/// files into the program at compile time.
+pub const EVERYWHERE: &[(&str, &str)] = &[
+    ("type_name", TYPE_IDENTITY),
+    ("type_name_of_val", TYPE_IDENTITY),
+    ("TypeId", TYPE_IDENTITY),
+    ("type_id", TYPE_IDENTITY),
+    ("include", INCLUDE),
+    ("include_str", INCLUDE),
+    ("include_bytes", INCLUDE),
+];
+
+const TYPE_IDENTITY: &str = "code must work the same for every type the tests pass in, \
+     so it may not ask which type it was given";
+const INCLUDE: &str = "an exercise is this one file; it may not read other files into itself";
+
+/// The first use of a forbidden name: the name, its line and column (both
+/// 1-based), and why it is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub name: String,
+    pub line: usize,
+    pub column: usize,
+    pub because: String,
+}
+
+/// Whether `text` is a plain name (what `forbidden` may list).
+pub fn is_name(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with(|c: char| c.is_ascii_digit())
+        && text.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The first forbidden name in `source`. A file that does not tokenize has
+/// none: the compiler reports its errors better.
+pub fn first_violation(source: &str, forbidden: &Forbidden) -> Option<Violation> {
+    let tokens = TokenStream::from_str(source).ok()?;
+    find(tokens, forbidden)
+}
+
+fn find(tokens: TokenStream, forbidden: &Forbidden) -> Option<Violation> {
+    for token in tokens {
+        match token {
+            TokenTree::Group(group) => {
+                if let Some(found) = find(group.stream(), forbidden) {
+                    return Some(found);
+                }
+            }
+            TokenTree::Ident(ident) => {
+                let text = ident.to_string();
+                let name = text.strip_prefix("r#").unwrap_or(&text);
+                let because = EVERYWHERE
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, why)| (*why).to_string())
+                    .or_else(|| {
+                        forbidden
+                            .names
+                            .iter()
+                            .any(|n| n == name)
+                            .then(|| forbidden.because.clone())
+                    });
+                if let Some(because) = because {
+                    let at = ident.span().start();
+                    return Some(Violation {
+                        name: name.to_string(),
+                        line: at.line,
+                        column: at.column + 1,
+                        because,
+                    });
+                }
+            }
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(names: &[&str]) -> Forbidden {
+        Forbidden {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            because: "count with one atomic".into(),
+        }
+    }
+
+    #[test]
+    fn finds_names_in_code_paths_and_macros_but_not_in_text() {
+        let none = rule(&[]);
+        let found = first_violation(
+            "// type_name in a comment\nfn f() -> &'static str {\n    \"TypeId\";\n    std::any::type_name::<u8>()\n}\n",
+            &none,
+        )
+        .expect("found");
+        assert_eq!(
+            (found.name.as_str(), found.line, found.column),
+            ("type_name", 4, 15)
+        );
+        assert!(found.because.contains("which type"));
+        let found = first_violation(
+            "macro_rules! m { () => { std::sync::Mutex::new(0) } }\n",
+            &rule(&["Mutex"]),
+        )
+        .expect("found in a macro body");
+        assert_eq!(found.because, "count with one atomic");
+        assert!(
+            first_violation("fn r#include() {}", &none).is_some(),
+            "raw names too"
+        );
+        assert_eq!(
+            first_violation("use std::sync::atomic::AtomicU64;\n", &rule(&["Mutex"])),
+            None
+        );
+        assert!(is_name("compare_exchange") && !is_name("a::b") && !is_name(""));
+    }
+}
