@@ -664,6 +664,7 @@ mod tests {
             tests: Vec::new(),
             elapsed: Duration::from_millis(250),
             digest: "d".into(),
+            failed_stage: None,
         }
     }
 
