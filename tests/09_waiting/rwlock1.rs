@@ -13,7 +13,7 @@ use exercise::Shared;
 
 use std::sync::Mutex;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 // The data: two numbers a writer changes one after the other.
 #[derive(Debug)]
@@ -33,8 +33,6 @@ const _: fn(&Shared<Pair>, fn(&mut Pair) -> Token) -> Token = Shared::<Pair>::wr
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
-// How long the test watches a thread that can only wait.
-const STRETCH: Duration = Duration::from_millis(100);
 const HANGS: &str = "read or write did not return: does one of them lock twice, or keep a \
                      guard alive while it waits for another lock?";
 
@@ -86,69 +84,107 @@ fn readers_are_inside_together() {
     }
 }
 
-// Context switches (voluntary + involuntary) of the whole process so far,
-// where the platform tells. A blocked thread makes none; one that polls with
-// short sleeps makes one per sleep, and one that spins is preempted over and
-// over on a busy machine (on an idle one, its CPU time shows).
+// ---- Waiting by blocking, or by trying again and again? ----
+//
+// While the code under test can only wait, the test sleeps in windows of
+// WINDOW and reads (getrusage) the CPU time and context switches of the
+// whole process minus those of its own thread. Threads blocked in a lock use
+// no CPU and make no switch, so a correct solution shows two quiet windows
+// in a row at once. A thread that keeps trying (try_write, a flag, a short
+// sleep) shows in every window in which it runs at all: as CPU time when it
+// has a core to itself, as a switch each time it yields, sleeps or is put
+// off a busy core. Load only spaces its turns out, and a window is far
+// longer than a runnable thread waits for a turn on a loaded machine. (A
+// check of the CPU time alone misses a thread that yields on a busy core:
+// it gets a few microseconds per turn.)
+const WINDOW: Duration = Duration::from_millis(60);
+const WINDOWS: usize = 8;
+const QUIET_CPU: Duration = Duration::from_micros(100);
+
+// What the rest of the process did during one window.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    cpu: Duration,
+    switches: i64,
+}
+
+// (CPU time in microseconds, context switches) of the process (`who` = 0)
+// or of the calling thread (1), where the platform tells.
 #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn context_switches() -> Option<i64> {
-    // struct rusage: two timevals (4 longs), then 14 longs, the last two
-    // ru_nvcsw and ru_nivcsw.
+fn usage(who: i32) -> Option<(i64, i64)> {
+    // struct rusage: ru_utime and ru_stime (two timevals: 4 longs), then 14
+    // longs, the last two ru_nvcsw and ru_nivcsw.
     unsafe extern "C" {
         fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
     }
-    let mut usage = [0i64; 18];
+    let mut u = [0i64; 18];
     // SAFETY: a plain system call writing into a buffer of the right size.
-    let done = unsafe { getrusage(0, &mut usage) };
-    (done == 0).then(|| usage[16] + usage[17])
+    let done = unsafe { getrusage(who, &mut u) };
+    (done == 0).then(|| ((u[0] + u[2]) * 1_000_000 + u[1] + u[3], u[16] + u[17]))
 }
 
 #[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn context_switches() -> Option<i64> {
+fn usage(_who: i32) -> Option<(i64, i64)> {
     None
 }
 
-// What the process did while the test only watched: CPU time, the length
-// of the stretch, context switches.
-struct Watched {
-    cpu: Duration,
-    stretch: Duration,
-    switches: Option<i64>,
-}
-
-// Sleeps for STRETCH and measures what the process did meanwhile.
-fn watch() -> Watched {
-    let switches = context_switches();
-    let cpu = process_cpu_time();
-    let started = Instant::now();
-    thread::sleep(STRETCH);
-    Watched {
-        cpu: process_cpu_time().saturating_sub(cpu),
-        stretch: started.elapsed(),
-        switches: context_switches().and_then(|end| switches.map(|start| end - start)),
+// Sleeps for one WINDOW; what the other threads of the process did.
+fn others_during_window() -> Window {
+    let thread_before = usage(1);
+    let process_before = usage(0);
+    let cpu_before = process_cpu_time();
+    thread::sleep(WINDOW);
+    let cpu_after = process_cpu_time();
+    let process_after = usage(0);
+    let thread_after = usage(1);
+    match (thread_before, process_before, process_after, thread_after) {
+        (Some(t0), Some(p0), Some(p1), Some(t1)) => Window {
+            cpu: Duration::from_micros(((p1.0 - p0.0) - (t1.0 - t0.0)).max(0) as u64),
+            switches: (p1.1 - p0.1) - (t1.1 - t0.1),
+        },
+        // No per-thread numbers here: the process's CPU time (this thread
+        // only sleeps) and no switches.
+        _ => Window {
+            cpu: cpu_after.saturating_sub(cpu_before),
+            switches: 0,
+        },
     }
 }
 
-// Fails if something used the CPU, or was switched in and out, while every
-// thread of the test could only wait.
-fn assert_blocked(watched: &Watched, who: &str, waits_for: &str) {
-    let Watched {
-        cpu,
-        stretch,
-        switches,
-    } = watched;
-    assert!(
-        *cpu * 10 < *stretch,
-        "while {who} waited {stretch:?} for {waits_for}, the process used {cpu:?} of CPU time: \
-         it keeps trying (try_read/try_write or a flag in a loop) instead of blocking. The \
-         lock's own read()/write() sleep until they can go in"
-    );
-    if let Some(switches) = switches {
-        assert!(
-            *switches <= 20,
-            "while {who} waited {stretch:?} for {waits_for}, the process was switched in and \
-             out {switches} times: it keeps trying (with or without a short sleep) instead of \
-             blocking. The lock's own read()/write() sleep until they can go in"
+// Ok once two windows in a row were quiet (every other thread blocked);
+// else the busiest window seen.
+fn wait_until_quiet() -> Result<(), Window> {
+    let mut quiet_in_a_row = 0;
+    let mut busiest = Window {
+        cpu: Duration::ZERO,
+        switches: 0,
+    };
+    for _ in 0..WINDOWS {
+        let window = others_during_window();
+        if window.switches <= 0 && window.cpu <= QUIET_CPU {
+            quiet_in_a_row += 1;
+            if quiet_in_a_row == 2 {
+                return Ok(());
+            }
+        } else {
+            quiet_in_a_row = 0;
+            if (window.switches, window.cpu) > (busiest.switches, busiest.cpu) {
+                busiest = window;
+            }
+        }
+    }
+    Err(busiest)
+}
+
+// Fails unless the other threads of the process all went quiet.
+fn assert_quiet(quiet: Result<(), Window>, who: &str, waits_for: &str) {
+    if let Err(Window { cpu, switches }) = quiet {
+        panic!(
+            "while {who} waited for {waits_for}, the process never went quiet: in {WINDOWS} \
+             windows of {WINDOW:?}, never two in a row without CPU time or context switches \
+             (the busiest: {cpu:?} of CPU, {switches} switches). Something keeps trying \
+             (try_read/try_write, a flag or a short sleep in a loop) instead of blocking \
+             until it can go on"
         );
     }
 }
@@ -206,7 +242,7 @@ fn a_writer_waits_until_the_readers_leave() {
             writing.wait_until(WAIT, |&w| w);
             // Let the writer reach its lock.
             thread::sleep(Duration::from_millis(5));
-            let watched = watch();
+            let quiet = wait_until_quiet();
             state.update(|s| s.1 = true);
             let seen: Vec<u64> = reading
                 .into_iter()
@@ -214,10 +250,10 @@ fn a_writer_waits_until_the_readers_leave() {
                 .collect();
             let writer_saw = writer.join().expect("the writer panicked");
             let now = shared.read(|p| Token(p.a * 2_000_000 + p.b)).0;
-            Ok((seen, writer_saw, watched, now))
+            Ok((seen, writer_saw, quiet, now))
         })
     });
-    let (seen, writer_saw, watched, now) = match outcome {
+    let (seen, writer_saw, quiet, now) = match outcome {
         Ok(outcome) => outcome,
         Err(inside) => panic!(
             "{readers} readers called read() together, but at most {inside} were inside `look` \
@@ -243,7 +279,7 @@ fn a_writer_waits_until_the_readers_leave() {
         new * 2_000_000 + new,
         "after the writer finished, read() should see its change (a = b = {new})"
     );
-    assert_blocked(&watched, "a writer", "readers inside `look`");
+    assert_quiet(quiet, "a writer", "readers inside `look`");
 }
 
 #[test]
@@ -288,7 +324,7 @@ fn readers_wait_while_a_writer_is_inside() {
                 .collect();
             reader_state.wait_until(WAIT, |r| r.0 == readers);
             thread::sleep(Duration::from_millis(5));
-            let watched = watch();
+            let quiet = wait_until_quiet();
             let got_in = reader_state.update(|r| r.1);
             writer_state.update(|w| w.1 = true);
             writer.join().expect("the writer panicked");
@@ -296,10 +332,10 @@ fn readers_wait_while_a_writer_is_inside() {
                 .into_iter()
                 .map(|r| r.join().expect("a reader panicked"))
                 .collect();
-            Some((got_in, seen, watched))
+            Some((got_in, seen, quiet))
         })
     });
-    let Some((got_in, seen, watched)) = outcome else {
+    let Some((got_in, seen, quiet)) = outcome else {
         panic!("the writer's `change` never ran: write() should run it");
     };
     assert!(
@@ -316,7 +352,7 @@ fn readers_wait_while_a_writer_is_inside() {
             value % 2_000_000
         );
     }
-    assert_blocked(&watched, "readers", "a writer inside `change`");
+    assert_quiet(quiet, "readers", "a writer inside `change`");
 }
 
 #[test]
