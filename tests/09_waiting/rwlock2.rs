@@ -69,6 +69,11 @@ const HANGS: &str = "get_or_compute did not return: does it still hold the read 
                      dropped, its own thread's too (a guard moved to another name, even \
                      `_unused`, lives on)";
 
+// The gates above sit in `Key::hash`: a cache that never hashes its keys
+// would slip past them.
+const NEVER_HASHED: &str = "the cache did not hash the keys it looked up: keep the HashMap \
+                            (the tests look inside a lookup through the key's Hash)";
+
 fn leak<T>(value: T) -> &'static T {
     Box::leak(Box::new(value))
 }
@@ -162,6 +167,7 @@ fn two_threads_missing_together_compute_once() {
             0
         });
         (
+            lock(lookups).len(),
             first.timed_out(),
             computed.load(Ordering::SeqCst),
             a,
@@ -169,7 +175,8 @@ fn two_threads_missing_together_compute_once() {
             later,
         )
     });
-    let (blocked, computed, a, b, later) = outcome;
+    let (hashed_by, blocked, computed, a, b, later) = outcome;
+    assert!(hashed_by == 2, "{NEVER_HASHED}");
     if let Some(arrived) = blocked {
         panic!(
             "two threads looked up the same key together, but only {arrived} of them was inside \
@@ -207,7 +214,9 @@ fn lookups_of_cached_keys_run_together() {
     let value = rng.range(1..1_000_000);
     let outcome = within(LIMIT, HANGS, move || {
         let gate = leak(Gate::new(READERS));
+        let hashed = leak(AtomicU64::new(0));
         let on_hash = leak(move || {
+            hashed.fetch_add(1, Ordering::SeqCst);
             let _ = gate.wait(WAIT);
         });
         let cache = Cache::new();
@@ -229,9 +238,15 @@ fn lookups_of_cached_keys_run_together() {
                 .map(|r| r.join().expect("a reader panicked"))
                 .collect()
         });
-        (gate.timed_out(), computed.load(Ordering::SeqCst), seen)
+        (
+            hashed.load(Ordering::SeqCst),
+            gate.timed_out(),
+            computed.load(Ordering::SeqCst),
+            seen,
+        )
     });
-    let (blocked, computed, seen) = outcome;
+    let (hashed, blocked, computed, seen) = outcome;
+    assert!(hashed >= READERS as u64, "{NEVER_HASHED}");
     if let Some(arrived) = blocked {
         panic!(
             "{READERS} threads looked up a key that is cached, but at most {arrived} were inside \
