@@ -1,23 +1,65 @@
-// once1: one concept, said in one sentence.
+// once1: made once, on first use.
 //
-// What the code is for and what is wrong with it (or missing), in the
-// learner's words; the topic's lesson is in README.md beside this file.
-// (A scaffold from `runner dev new`: rewrite it following
-// docs/COURSE_GUIDE.md; it already meets the guide's form.)
+// `Lazy<T>` holds a value that is expensive to make (a connection, a parsed
+// configuration) and is made only when someone first needs it: the first
+// caller of `get_or_init` makes it with its `init`, every later caller gets
+// the same value, and `init` never runs again.
 //
-// `on_another_thread` should run `job` on a new thread and return what the
-// job computed. It runs the job on the caller's thread instead.
+// The symptom: when a second thread calls `get_or_init` while the first
+// one's `init` is still running, the second runs its own `init` too (two
+// connections opened), and the two callers may end up with different values.
+//
+// Make the value exactly once: a caller that comes while `init` runs waits
+// for that value instead of making its own. If `init` panics, nothing is
+// stored, and a later call tries again with its own `init`.
 
-// Don't change this signature: the hidden tests call it.
-pub fn on_another_thread<F>(job: F) -> u64
-where
-    F: FnOnce() -> u64 + Send + 'static,
-{
-    // TODO: start a thread for `job` with `std::thread::spawn`, wait for it,
-    // and return what it computed.
-    job()
+use std::sync::OnceLock;
+use std::thread;
+
+#[derive(Debug)]
+pub struct Lazy<T> {
+    cell: OnceLock<T>,
+}
+
+impl<T> Default for Lazy<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> Lazy<T> {
+    // Don't change this signature: the hidden tests call it.
+    pub const fn new() -> Self {
+        Lazy {
+            cell: OnceLock::new(),
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // The value, made by this caller's `init` if nobody has made it yet.
+    pub fn get_or_init(&self, init: impl FnOnce() -> T) -> &T {
+        if let Some(value) = self.cell.get() {
+            return value;
+        }
+        // TODO: not made yet when we looked. Is that still true now?
+        let value = init();
+        let _ = self.cell.set(value);
+        self.cell.get().unwrap()
+    }
 }
 
 fn main() {
-    println!("6 * 7 = {}", on_another_thread(|| 6 * 7));
+    let connection: Lazy<String> = Lazy::new();
+    thread::scope(|s| {
+        for user in 0..3 {
+            let connection = &connection;
+            s.spawn(move || {
+                let c = connection.get_or_init(|| {
+                    println!("user {user} opens the connection");
+                    format!("connection opened by user {user}")
+                });
+                println!("user {user} uses {c}");
+            });
+        }
+    });
 }

@@ -1,23 +1,65 @@
-// rwlock1: one concept, said in one sentence.
+// rwlock1: many readers at once, one writer alone.
 //
-// What the code is for and what is wrong with it (or missing), in the
-// learner's words; the topic's lesson is in README.md beside this file.
-// (A scaffold from `runner dev new`: rewrite it following
-// docs/COURSE_GUIDE.md; it already meets the guide's form.)
+// `Shared<T>` holds data that many threads read all the time and that is
+// changed only now and then, like a price list or a routing table. A reader
+// hands `read` a closure that looks at the data; a writer hands `write` a
+// closure that changes it.
 //
-// `on_another_thread` should run `job` on a new thread and return what the
-// job computed. It runs the job on the caller's thread instead.
+// It is correct, but slow where it matters: the `Mutex` lets one thread in at
+// a time, so readers queue up behind each other although looking at the data
+// together would be perfectly safe. The hidden tests let many readers in and
+// expect them to be inside `read` at the same time.
+//
+// Let readers in together. A writer must still have the data to itself: no
+// reader may be looking at it while it changes, and a writer that comes
+// while readers are inside waits (without burning the CPU) until they leave.
 
-// Don't change this signature: the hidden tests call it.
-pub fn on_another_thread<F>(job: F) -> u64
-where
-    F: FnOnce() -> u64 + Send + 'static,
-{
-    // TODO: start a thread for `job` with `std::thread::spawn`, wait for it,
-    // and return what it computed.
-    job()
+use std::sync::Mutex;
+use std::thread;
+
+#[derive(Debug)]
+pub struct Shared<T> {
+    // TODO: a Mutex lets one thread in at a time, readers included.
+    data: Mutex<T>,
+}
+
+impl<T> Shared<T> {
+    // Don't change this signature: the hidden tests call it.
+    pub fn new(value: T) -> Self {
+        Shared {
+            data: Mutex::new(value),
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Runs `look` with the data and returns what it returned. `look` must run
+    // while the data is protected: no writer may change it meanwhile.
+    pub fn read<R>(&self, look: impl FnOnce(&T) -> R) -> R {
+        // TODO: readers should not shut each other out.
+        let data = self.data.lock().unwrap();
+        look(&data)
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Runs `change` with the data to itself and returns what it returned.
+    pub fn write<R>(&self, change: impl FnOnce(&mut T) -> R) -> R {
+        // TODO: a writer still needs the data to itself.
+        let mut data = self.data.lock().unwrap();
+        change(&mut data)
+    }
 }
 
 fn main() {
-    println!("6 * 7 = {}", on_another_thread(|| 6 * 7));
+    let prices = Shared::new(vec![120_u32, 80, 45]);
+    thread::scope(|s| {
+        for shop in 0..4 {
+            let prices = &prices;
+            s.spawn(move || {
+                let total: u32 = prices.read(|p| p.iter().sum());
+                println!("shop {shop} sees a total of {total}");
+            });
+        }
+        s.spawn(|| prices.write(|p| p.push(10)));
+    });
+    println!("prices now: {:?}", prices.read(|p| p.clone()));
 }

@@ -1,23 +1,71 @@
-// rwlock2: one concept, said in one sentence.
+// rwlock2: a cache that hangs on its first miss.
 //
-// What the code is for and what is wrong with it (or missing), in the
-// learner's words; the topic's lesson is in README.md beside this file.
-// (A scaffold from `runner dev new`: rewrite it following
-// docs/COURSE_GUIDE.md; it already meets the guide's form.)
+// `Cache` remembers values that are expensive to compute (a rendered page, a
+// price fetched from far away). `get_or_compute(key, compute)` returns the
+// value cached for `key`; if there is none yet, it calls `compute`, stores
+// what it returned and returns that. Lookups of keys already cached should
+// run together, under a read lock: only a miss needs the write lock, to
+// insert.
 //
-// `on_another_thread` should run `job` on a new thread and return what the
-// job computed. It runs the job on the caller's thread instead.
+// `compute` is expensive: it must run at most once per key, also when two
+// threads miss the same key at the same moment.
+//
+// The symptom: the first miss never returns.
 
-// Don't change this signature: the hidden tests call it.
-pub fn on_another_thread<F>(job: F) -> u64
-where
-    F: FnOnce() -> u64 + Send + 'static,
-{
-    // TODO: start a thread for `job` with `std::thread::spawn`, wait for it,
-    // and return what it computed.
-    job()
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::RwLock;
+use std::thread;
+
+#[derive(Debug)]
+pub struct Cache<K, V> {
+    map: RwLock<HashMap<K, V>>,
+}
+
+impl<K: Eq + Hash, V: Clone> Default for Cache<K, V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Cache<K, V> {
+    // Don't change this signature: the hidden tests call it.
+    pub fn new() -> Self {
+        Cache {
+            map: RwLock::new(HashMap::new()),
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // The value cached for `key`, or `compute(&key)`, cached from now on.
+    pub fn get_or_compute(&self, key: K, compute: impl FnOnce(&K) -> V) -> V {
+        let map = self.map.read().unwrap();
+        if let Some(value) = map.get(&key) {
+            return value.clone();
+        }
+
+        // A miss: compute the value and store it.
+        // TODO: who still holds the read lock when this asks for the write
+        // lock?
+        let mut map = self.map.write().unwrap();
+        let value = compute(&key);
+        map.insert(key, value.clone());
+        value
+    }
 }
 
 fn main() {
-    println!("6 * 7 = {}", on_another_thread(|| 6 * 7));
+    let squares: Cache<u64, u64> = Cache::new();
+    thread::scope(|s| {
+        for n in [3, 4, 3] {
+            let squares = &squares;
+            s.spawn(move || {
+                let square = squares.get_or_compute(n, |&n| {
+                    println!("computing {n} squared");
+                    n * n
+                });
+                println!("{n} squared is {square}");
+            });
+        }
+    });
 }

@@ -1,0 +1,24 @@
+// WRONG: takes the write lock for every lookup, so lookups of cached keys never run together
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::RwLock;
+
+#[derive(Debug)]
+pub struct Cache<K, V> {
+    map: RwLock<HashMap<K, V>>,
+}
+
+impl<K: Eq + Hash, V: Clone> Cache<K, V> {
+    pub fn new() -> Self {
+        Cache {
+            map: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn get_or_compute(&self, key: K, compute: impl FnOnce(&K) -> V) -> V {
+        let mut map = self.map.write().unwrap();
+        map.entry(key).or_insert_with_key(compute).clone()
+    }
+}
+
+fn main() {}

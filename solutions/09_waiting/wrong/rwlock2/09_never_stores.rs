@@ -1,0 +1,28 @@
+// WRONG: looks up under the read lock but never stores what compute returned, so every lookup computes
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::RwLock;
+
+#[derive(Debug)]
+pub struct Cache<K, V> {
+    map: RwLock<HashMap<K, V>>,
+}
+
+impl<K: Eq + Hash, V: Clone> Cache<K, V> {
+    pub fn new() -> Self {
+        Cache {
+            map: RwLock::new(HashMap::new()),
+        }
+    }
+
+    pub fn get_or_compute(&self, key: K, compute: impl FnOnce(&K) -> V) -> V {
+        let map = self.map.read().unwrap();
+        if let Some(value) = map.get(&key) {
+            return value.clone();
+        }
+        drop(map);
+        compute(&key)
+    }
+}
+
+fn main() {}
