@@ -998,3 +998,114 @@ pub mod interrupt {
         }
     }
 }
+
+/// Waiting by blocking, or by trying again and again? (rwlock1, once1)
+pub mod quiet {
+    use std::thread;
+    use std::time::Duration;
+
+    use super::process_cpu_time;
+
+    // While the code under test can only wait, the test sleeps in windows of
+    // WINDOW and reads (getrusage) the CPU time and context switches of the
+    // whole process minus those of its own thread. Threads blocked in a lock use
+    // no CPU and make no switch, so a correct solution shows two quiet windows
+    // in a row at once. A thread that keeps trying (try_write, a flag, a short
+    // sleep) shows in every window in which it runs at all: as CPU time when it
+    // has a core to itself, as a switch each time it yields, sleeps or is put
+    // off a busy core. Load only spaces its turns out, and a window is far
+    // longer than a runnable thread waits for a turn on a loaded machine. (A
+    // check of the CPU time alone misses a thread that yields on a busy core:
+    // it gets a few microseconds per turn.)
+    const WINDOW: Duration = Duration::from_millis(60);
+    const WINDOWS: usize = 8;
+    const QUIET_CPU: Duration = Duration::from_micros(100);
+
+    // What the rest of the process did during one window.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Window {
+        pub cpu: Duration,
+        pub switches: i64,
+    }
+
+    // (CPU time in microseconds, context switches) of the process (`who` = 0)
+    // or of the calling thread (1), where the platform tells.
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    fn usage(who: i32) -> Option<(i64, i64)> {
+        // struct rusage: ru_utime and ru_stime (two timevals: 4 longs), then 14
+        // longs, the last two ru_nvcsw and ru_nivcsw.
+        unsafe extern "C" {
+            fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+        }
+        let mut u = [0i64; 18];
+        // SAFETY: a plain system call writing into a buffer of the right size.
+        let done = unsafe { getrusage(who, &mut u) };
+        (done == 0).then(|| ((u[0] + u[2]) * 1_000_000 + u[1] + u[3], u[16] + u[17]))
+    }
+
+    #[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+    fn usage(_who: i32) -> Option<(i64, i64)> {
+        None
+    }
+
+    // Sleeps for one WINDOW; what the other threads of the process did.
+    fn others_during_window() -> Window {
+        let thread_before = usage(1);
+        let process_before = usage(0);
+        let cpu_before = process_cpu_time();
+        thread::sleep(WINDOW);
+        let cpu_after = process_cpu_time();
+        let process_after = usage(0);
+        let thread_after = usage(1);
+        match (thread_before, process_before, process_after, thread_after) {
+            (Some(t0), Some(p0), Some(p1), Some(t1)) => Window {
+                cpu: Duration::from_micros(((p1.0 - p0.0) - (t1.0 - t0.0)).max(0) as u64),
+                switches: (p1.1 - p0.1) - (t1.1 - t0.1),
+            },
+            // No per-thread numbers here: the process's CPU time (this thread
+            // only sleeps) and no switches.
+            _ => Window {
+                cpu: cpu_after.saturating_sub(cpu_before),
+                switches: 0,
+            },
+        }
+    }
+
+    // Ok once two windows in a row were quiet (every other thread blocked);
+    // else the busiest window seen.
+    pub fn wait_until_quiet() -> Result<(), Window> {
+        let mut quiet_in_a_row = 0;
+        let mut busiest = Window {
+            cpu: Duration::ZERO,
+            switches: 0,
+        };
+        for _ in 0..WINDOWS {
+            let window = others_during_window();
+            if window.switches <= 0 && window.cpu <= QUIET_CPU {
+                quiet_in_a_row += 1;
+                if quiet_in_a_row == 2 {
+                    return Ok(());
+                }
+            } else {
+                quiet_in_a_row = 0;
+                if (window.switches, window.cpu) > (busiest.switches, busiest.cpu) {
+                    busiest = window;
+                }
+            }
+        }
+        Err(busiest)
+    }
+
+    // Fails unless the other threads of the process all went quiet.
+    pub fn assert_quiet(quiet: Result<(), Window>, who: &str, waits_for: &str) {
+        if let Err(Window { cpu, switches }) = quiet {
+            panic!(
+                "while {who} waited for {waits_for}, the process never went quiet: in {WINDOWS} \
+                 windows of {WINDOW:?}, never two in a row without CPU time or context switches \
+                 (the busiest: {cpu:?} of CPU, {switches} switches). Something keeps trying \
+                 (try_read/try_write, a flag or a short sleep in a loop) instead of blocking \
+                 until it can go on"
+            );
+        }
+    }
+}
