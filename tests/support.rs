@@ -754,6 +754,7 @@ pub fn block(blocker: &Blocker) {
 /// returns what `call` returned. Fails if the waiting kept a CPU busy
 /// for 2% of the time: a blocked process uses well under 0.1%, and load on
 /// the machine only makes a spinning one use less.
+#[track_caller]
 pub fn assert_waits_without_spinning<T, C>(jobs: usize, what: &str, hangs: &str, call: C) -> T
 where
     T: Send + 'static,
@@ -771,10 +772,17 @@ where
     if arrived >= jobs {
         let cpu_before = process_cpu_time();
         let started = Instant::now();
-        thread::sleep(SPIN_STRETCH);
+        // Two quiet windows in a row (see `quiet`): a poller that sleeps
+        // between checks uses little CPU, but wakes in every window.
+        let quiet = quiet::wait_until_quiet();
+        let elapsed = started.elapsed();
+        if elapsed < SPIN_STRETCH {
+            thread::sleep(SPIN_STRETCH - elapsed);
+        }
         busy = Some((
             process_cpu_time().saturating_sub(cpu_before),
             started.elapsed(),
+            quiet,
         ));
     }
     // Released and checked at once: a return before this is a return
@@ -792,9 +800,20 @@ where
         "{what} returned while its jobs were still blocked ({arrived} of {jobs} had started): \
          it does not wait for its threads"
     );
-    let Some((cpu, stretch)) = busy else {
+    let Some((cpu, stretch, quiet)) = busy else {
         panic!("only {arrived} of {jobs} jobs started within {THREAD_LIMIT:?}");
     };
+    if let Err(window) = quiet {
+        panic!(
+            "while every job was blocked, {what} kept waking up ({} context switches and {:?} \
+             of CPU in its busiest window of {:?}): it waits by checking again and again \
+             (is_finished or try_recv with a sleep, a flag in a loop). join() blocks until \
+             the thread has ended",
+            window.switches,
+            window.cpu,
+            quiet::WINDOW
+        );
+    }
     assert!(
         cpu * 50 < stretch,
         "while every job was blocked for {stretch:?}, {what} kept a CPU busy for {cpu:?}: it \
@@ -1017,7 +1036,7 @@ pub mod quiet {
     // longer than a runnable thread waits for a turn on a loaded machine. (A
     // check of the CPU time alone misses a thread that yields on a busy core:
     // it gets a few microseconds per turn.)
-    const WINDOW: Duration = Duration::from_millis(60);
+    pub const WINDOW: Duration = Duration::from_millis(60);
     const WINDOWS: usize = 8;
     const QUIET_CPU: Duration = Duration::from_micros(100);
 

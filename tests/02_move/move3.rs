@@ -1,11 +1,10 @@
 use exercise::map_chunks;
 
-use super::support::{Gate, Latch, Rng, ThreadIds, Turns, lock, process_cpu_time, random_ranks, within};
-use std::cell::RefCell;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::Mutex;
+use super::support::{
+    Gate, Rng, ThreadIds, Turns, assert_waits_without_spinning, block, random_ranks, within,
+};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 // The API, pinned: a changed signature does not compile.
 const _: fn(&[u64], usize, fn(&[u64]) -> u64) -> Vec<u64> = map_chunks::<u64, fn(&[u64]) -> u64>;
@@ -185,7 +184,7 @@ fn chunks_run_at_the_same_time() {
 fn waits_without_spinning() {
     let mut rng = Rng::from_env();
     let workers = rng.range(2..6) as usize;
-    let sums = assert_waits_without_spinning(workers, "map_chunks", move |blocker| {
+    let sums = assert_waits_without_spinning(workers, "map_chunks", HANGS, move |blocker| {
         let data: Vec<u64> = (0..workers as u64 * 3).collect();
         map_chunks(&data, workers, |chunk| {
             block(blocker);
@@ -197,96 +196,4 @@ fn waits_without_spinning() {
         "{workers} chunks, {} results",
         sums.len()
     );
-}
-
-// ---- Private helpers ----------------------------------------------------
-//
-// `at_thread_end(f)` runs `f` when the calling thread ends: it is kept in a
-// thread-local, and thread-locals are dropped as a thread ends, after its
-// closure has returned and before `join` on that thread returns. Only `join`
-// waits for that. A sleep, a channel, a counter, `is_finished()` or
-// `thread::scope`'s own wait only see the closure return.
-
-struct AtEnd(Vec<Box<dyn FnOnce()>>);
-
-impl Drop for AtEnd {
-    fn drop(&mut self) {
-        for f in self.0.drain(..) {
-            f();
-        }
-    }
-}
-
-thread_local! {
-    static AT_END: RefCell<AtEnd> = const { RefCell::new(AtEnd(Vec::new())) };
-}
-
-fn at_thread_end(f: impl FnOnce() + 'static) {
-    AT_END.with(|at_end| at_end.borrow_mut().0.push(Box::new(f)));
-}
-
-/// (jobs that arrived, jobs released, call returned)
-type Blocker = Latch<(usize, bool, bool)>;
-
-/// Called by a job: blocks until the test releases every job.
-fn block(blocker: &Blocker) {
-    blocker.update(|s| s.0 += 1);
-    blocker.wait_until(LIMIT, |s| s.1);
-}
-
-/// Runs `call` on a thread of its own; its `jobs` jobs each call [`block`].
-/// Once all are blocked, measures the CPU time this process uses for a
-/// while (the code under test can only wait then), releases the jobs and
-/// returns what `call` returned. Fails if the waiting kept a CPU busy
-/// for 2% of the time: a blocked process uses well under 0.1%, and load on
-/// the machine only makes a spinning one use less.
-#[track_caller]
-fn assert_waits_without_spinning<T, C>(jobs: usize, what: &str, call: C) -> T
-where
-    T: Send + 'static,
-    C: FnOnce(&'static Blocker) -> T + Send + 'static,
-{
-    let blocker: &'static Blocker = Box::leak(Box::new(Latch::new((0, false, false))));
-    let caller = thread::spawn(move || {
-        let result = panic::catch_unwind(AssertUnwindSafe(|| call(blocker)));
-        blocker.update(|s| s.2 = true);
-        result
-    });
-    blocker.wait_until(LIMIT, |s| s.0 >= jobs || s.2);
-    let (arrived, _, _) = blocker.update(|s| *s);
-    let mut busy = None;
-    if arrived >= jobs {
-        let cpu_before = process_cpu_time();
-        let started = Instant::now();
-        thread::sleep(STRETCH);
-        busy = Some((
-            process_cpu_time().saturating_sub(cpu_before),
-            started.elapsed(),
-        ));
-    }
-    // Released and checked at once: a return before this is a return
-    // while every job was still blocked.
-    let returned_early = blocker.update(|s| {
-        s.1 = true;
-        s.2
-    });
-    let value = match within(LIMIT, HANGS, move || caller.join()) {
-        Ok(Ok(value)) => value,
-        Ok(Err(payload)) | Err(payload) => panic::resume_unwind(payload),
-    };
-    assert!(
-        !returned_early,
-        "{what} returned while its jobs were still blocked ({arrived} of {jobs} had started): \
-         it does not wait for its threads"
-    );
-    let Some((cpu, stretch)) = busy else {
-        panic!("only {arrived} of {jobs} jobs started within {LIMIT:?}");
-    };
-    assert!(
-        cpu * 50 < stretch,
-        "while every job was blocked for {stretch:?}, {what} kept a CPU busy for {cpu:?}: it \
-         waits by checking again and again (is_finished, try_recv, a flag or counter in a \
-         loop). join() blocks without using the CPU"
-    );
-    value
 }
