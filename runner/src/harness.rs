@@ -47,7 +47,10 @@ use crate::process::{self, Cancel, Finish, Input, Limits};
 /// The edition exercises, solutions and hidden tests are written in.
 pub const EDITION: &str = "2024";
 /// Flags of every check build; part of the cache key.
-const RUSTC_FLAGS: &[&str] = &["-C", "debuginfo=0"];
+/// No debug info of our own, and none kept from std or rayon in the test
+/// binaries (most of their size): panic messages carry their own file and
+/// line, and backtraces are off in tests.
+const RUSTC_FLAGS: &[&str] = &["-C", "debuginfo=0", "-C", "strip=debuginfo"];
 /// Output kept from one compiler run.
 const COMPILER_OUTPUT_CAP: usize = 256 * 1024;
 const DEPS_FILE: &str = "deps.json";
@@ -310,7 +313,10 @@ impl Harness {
 
         // The learner's crate.
         let rlib = build_dir.join(format!("lib{EXERCISE_CRATE}.rlib"));
-        let mut command = self.rustc_command(&build_dir, "exercise");
+        // Only the learner's file is edited again and again: other sources
+        // (originals, solutions, known-wrong ones) keep no incremental cache.
+        let incremental = |name: &'static str| (source == Source::Exercise).then_some(name);
+        let mut command = self.rustc_command(&build_dir, incremental("exercise"));
         command
             .args(["--crate-type", "rlib", "--crate-name", EXERCISE_CRATE])
             .args(["-A", "dead_code"])
@@ -340,7 +346,7 @@ impl Harness {
 
         // The hidden tests and the driver, linked against it.
         let output = build_dir.join("test.partial");
-        let mut command = self.rustc_command(&build_dir, "tests");
+        let mut command = self.rustc_command(&build_dir, incremental("tests"));
         command
             .args(["--crate-type", "bin", "--crate-name"])
             .arg(format!("{}_tests", crate_name(&exercise.name)))
@@ -453,7 +459,7 @@ impl Harness {
         let snapshot = work.join(format!("{}.rs", exercise.name));
         fs::write(&snapshot, &code)?;
         let partial = build_dir.join("main.partial");
-        let mut command = self.rustc_command(&build_dir, "main");
+        let mut command = self.rustc_command(&build_dir, None);
         command
             .args(["--crate-type", "bin", "--crate-name"])
             .arg(crate_name(&exercise.name))
@@ -525,7 +531,7 @@ impl Harness {
         let mut results = Vec::with_capacity(probes.len());
         for one in probes {
             write_file(&file, probe::source(one).as_bytes())?;
-            let mut command = self.rustc_command(build_dir, &format!("probe-{}", one.name));
+            let mut command = self.rustc_command(build_dir, None);
             command
                 .args(["--crate-type", "lib", "--emit", "metadata", "--crate-name"])
                 .arg(format!("probe_{}", one.name))
@@ -554,22 +560,23 @@ impl Harness {
     }
 
     /// A `rustc` call with the settings both crates share.
-    fn rustc_command(&self, build_dir: &Path, incremental: &str) -> Command {
+    fn rustc_command(&self, build_dir: &Path, incremental: Option<&str>) -> Command {
         let mut command = Command::new(&self.rustc);
         command
             .current_dir(&self.root)
             .args(["--edition", EDITION])
             .args(RUSTC_FLAGS)
-            .arg("-C")
-            .arg(format!(
-                "incremental={}",
-                build_dir.join("incremental").join(incremental).display()
-            ))
             .arg("--color")
             .arg(if self.color { "always" } else { "never" })
             .arg("--remap-path-prefix")
             .arg(remap(&self.root, Path::new("")))
             .args(self.extern_args());
+        if let Some(name) = incremental {
+            command.arg("-C").arg(format!(
+                "incremental={}",
+                build_dir.join("incremental").join(name).display()
+            ));
+        }
         command
     }
 }
