@@ -1,23 +1,86 @@
-// deadlock1: one concept, said in one sentence.
+// deadlock1: two locks, taken in one order everywhere.
 //
-// What the code is for and what is wrong with it (or missing), in the
-// learner's words; the topic's lesson is in README.md beside this file.
-// (A scaffold from `runner dev new`: rewrite it following
-// docs/COURSE_GUIDE.md; it already meets the guide's form.)
+// A bank keeps every account behind a lock of its own, so that transfers
+// between different accounts can run at the same time. `transfer` moves
+// money from one account to another: it locks `from`, then `to`, checks the
+// balance and moves the money while it holds both.
 //
-// `on_another_thread` should run `job` on a new thread and return what the
-// job computed. It runs the job on the caller's thread instead.
+// It works for one transfer at a time. But when one thread runs
+// `transfer(a, b, ..)` while another runs `transfer(b, a, ..)`, the program
+// can stop for good: nothing fails, nothing prints, the two threads just
+// never come back (run this file to see it). And a transfer from an account
+// to itself never comes back either, with no other thread around.
+//
+// Make `transfer` safe whatever the two threads do, still with one lock per
+// account (a transfer between two other accounts must not have to wait).
+
+use std::ops::DerefMut;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+// Don't change this trait: the hidden tests lock accounts through it with a
+// lock of their own, which watches in which order the locks are taken.
+// `lock` waits until the lock is free and returns a guard; the lock is held
+// until the guard is dropped (like `Mutex::lock().unwrap()`).
+pub trait Lock<T> {
+    fn lock(&self) -> impl DerefMut<Target = T>;
+}
+
+impl<T> Lock<T> for Mutex<T> {
+    fn lock(&self) -> impl DerefMut<Target = T> {
+        Mutex::lock(self).unwrap()
+    }
+}
+
+// Don't change this struct: the hidden tests build accounts with it.
+// Every account has its own `id`, different from every other account's.
+pub struct Account<L> {
+    pub id: u64,
+    pub balance: L,
+}
 
 // Don't change this signature: the hidden tests call it.
-pub fn on_another_thread<F>(job: F) -> u64
-where
-    F: FnOnce() -> u64 + Send + 'static,
-{
-    // TODO: start a thread for `job` with `std::thread::spawn`, wait for it,
-    // and return what it computed.
-    job()
+// Moves `amount` from `from` to `to` and returns true. If `from` holds less
+// than `amount`, changes nothing and returns false. `from` and `to` may be
+// the same account (then nothing moves, and the same rule decides the
+// answer).
+pub fn transfer<L: Lock<u64>>(from: &Account<L>, to: &Account<L>, amount: u64) -> bool {
+    // TODO: two threads, `transfer(a, b, ..)` and `transfer(b, a, ..)`, get
+    // here at the same time. Which lock does each one hold, and which one
+    // is it waiting for? And what if `from` and `to` are the same account?
+    let mut source = from.balance.lock();
+    let mut target = to.balance.lock();
+    if *source < amount {
+        return false;
+    }
+    *source -= amount;
+    *target += amount;
+    true
 }
 
 fn main() {
-    println!("6 * 7 = {}", on_another_thread(|| 6 * 7));
+    let alice = Arc::new(Account {
+        id: 1,
+        balance: Mutex::new(1_000),
+    });
+    let bob = Arc::new(Account {
+        id: 2,
+        balance: Mutex::new(1_000),
+    });
+    let (a, b) = (Arc::clone(&alice), Arc::clone(&bob));
+    let there = thread::spawn(move || {
+        for _ in 0..100_000 {
+            transfer(&a, &b, 1);
+        }
+    });
+    let (a, b) = (Arc::clone(&alice), Arc::clone(&bob));
+    let back = thread::spawn(move || {
+        for _ in 0..100_000 {
+            transfer(&b, &a, 1);
+        }
+    });
+    there.join().unwrap();
+    back.join().unwrap();
+    let total = *alice.balance.lock().unwrap() + *bob.balance.lock().unwrap();
+    println!("done: {total} in total (should be 2000)");
 }
