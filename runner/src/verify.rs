@@ -10,6 +10,8 @@
 use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -310,37 +312,93 @@ fn grade<'a>(
     let total = course.exercises.len();
     let bar = ui::progress(total);
     let cancel = Cancel::new();
+    let not_run = |exercise| Graded {
+        exercise,
+        status: Status::NotRun,
+        report: None,
+        runs: 0,
+        passed_runs: 0,
+        elapsed: Duration::ZERO,
+        hints_opened: 0,
+    };
+    // Exercises are graded in parallel, on every CPU, each taken in course
+    // order; results are shown and judged in course order. Without
+    // --keep-going, no exercise after a known failure is started, and any
+    // already graded past it is reported as not run: the report is the same
+    // as one exercise at a time.
+    let jobs = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, total.max(1));
+    let next = AtomicUsize::new(0);
+    let first_failure = AtomicUsize::new(usize::MAX);
+    let slots: Mutex<Vec<Option<Result<Graded<'a>>>>> =
+        Mutex::new((0..total).map(|_| None).collect());
+    let filled = Condvar::new();
     let mut graded = Vec::with_capacity(total);
-    let mut stopped = false;
-    for exercise in &course.exercises {
-        if stopped {
-            graded.push(Graded {
-                exercise,
-                status: Status::NotRun,
-                report: None,
-                runs: 0,
-                passed_runs: 0,
-                elapsed: Duration::ZERO,
-                hints_opened: 0,
+    std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(exercise) = course.exercises.get(index) else {
+                        break;
+                    };
+                    let result = if index > first_failure.load(Ordering::SeqCst) {
+                        Ok(not_run(exercise))
+                    } else {
+                        grade_one(harness, exercise, options, &cancel)
+                    };
+                    let failed = result.as_ref().map_or(true, |g| g.status != Status::Pass);
+                    if failed && !options.keep_going {
+                        first_failure.fetch_min(index, Ordering::SeqCst);
+                    }
+                    let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
+                    slots[index] = Some(result);
+                    filled.notify_all();
+                }
             });
-            continue;
         }
-        bar.set_message(exercise.name.clone());
-        let result = grade_one(harness, exercise, options, &cancel)?;
-        let line = match (result.status, &result.report) {
-            (Status::Flaky, Some(report)) => {
-                ui::flaky_line(report, result.passed_runs, result.runs)
+        let mut stopped = false;
+        for (index, exercise) in course.exercises.iter().enumerate() {
+            if !stopped {
+                bar.set_message(exercise.name.clone());
             }
-            (_, Some(report)) => ui::outcome_line(report),
-            (_, None) => ui::not_run_line(&exercise.name),
-        };
-        bar.suspend(|| sink.line(&line));
-        bar.inc(1);
-        if result.status != Status::Pass && !options.keep_going {
-            stopped = true;
+            let result = {
+                let mut slots = slots.lock().unwrap_or_else(|e| e.into_inner());
+                loop {
+                    if let Some(result) = slots[index].take() {
+                        break result;
+                    }
+                    slots = filled.wait(slots).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            let result = match result {
+                _ if stopped => not_run(exercise),
+                Ok(graded) => graded,
+                Err(error) => {
+                    // Start nothing more; the scope waits for what runs.
+                    first_failure.store(0, Ordering::SeqCst);
+                    return Err(error);
+                }
+            };
+            if !stopped {
+                let line = match (result.status, &result.report) {
+                    (Status::Flaky, Some(report)) => {
+                        ui::flaky_line(report, result.passed_runs, result.runs)
+                    }
+                    (_, Some(report)) => ui::outcome_line(report),
+                    (_, None) => ui::not_run_line(&exercise.name),
+                };
+                bar.suspend(|| sink.line(&line));
+                bar.inc(1);
+            }
+            if result.status != Status::Pass && !options.keep_going {
+                stopped = true;
+            }
+            graded.push(result);
         }
-        graded.push(result);
-    }
+        Ok(())
+    })?;
     bar.finish_and_clear();
     let first_failure = graded
         .iter()
