@@ -178,7 +178,8 @@ pub fn command(root: &Path, args: &VerifyArgs) -> Result<ExitCode> {
         let mut harness = match &fresh_dir {
             Some(dir) => app::prepare_in(&course, dir.path())?,
             None => app::prepare(&course)?,
-        };
+        }
+        .batch();
         if let Some(original) = &original {
             harness = harness.with_hidden_tests_from(original.dir());
         }
