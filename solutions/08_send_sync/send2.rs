@@ -91,6 +91,11 @@ unsafe impl Send for Handle {}
 // synchronisation, so two threads sharing one `&Handle` could add at the
 // same time: a data race, and two threads at once, which the library
 // forbids. Without this impl, `&Handle` stays on one thread.
+//
+// (Tests: what they cannot see, and accept: the pointer kept as an integer
+// with some other `Send`-but-not-`Sync` marker the forbidden names miss,
+// such as a `Box<dyn Send>`; a pointer field made `pub` next to a private
+// dummy field; the "C library" module edited to open its `Tally`.)
 
 impl Handle {
     // Don't change this signature: the hidden tests call it.
