@@ -1,4 +1,4 @@
-use super::support::{EndProbe, Rng, lock, within};
+use super::support::{EndProbe, Latch, Rng, lock, process_cpu_time, within};
 use exercise::{Service, Worker};
 
 use std::cell::Cell;
@@ -46,7 +46,9 @@ impl Service for Confined {
         self.calls.set(self.calls.get() + 1);
         // Depends on the service's own state: a new service per request, or
         // a request answered twice, gives other numbers.
-        request * 3 + self.calls.get() * 1000 + self.offset
+        request
+            .wrapping_mul(3)
+            .wrapping_add(self.calls.get() * 1000 + self.offset)
     }
 }
 
@@ -60,7 +62,10 @@ fn expected(offset: u64, requests: &[u64]) -> Vec<u64> {
     requests
         .iter()
         .enumerate()
-        .map(|(i, r)| r * 3 + (i as u64 + 1) * 1000 + offset)
+        .map(|(i, r)| {
+            r.wrapping_mul(3)
+                .wrapping_add((i as u64 + 1) * 1000 + offset)
+        })
         .collect()
 }
 
@@ -92,9 +97,19 @@ fn take_log(log: &Arc<Mutex<Log>>) -> Log {
 fn replies_come_from_one_service_in_order() {
     let mut rng = Rng::from_env();
     let offset = rng.range(0..1000);
-    let requests: Vec<u64> = (0..rng.range(3..40))
-        .map(|_| rng.range(0..1_000_000))
+    // Any u64 is a request: the largest and the smallest too (nothing may
+    // stand for "stop" in the requests themselves).
+    let mut requests: Vec<u64> = (0..rng.range(3..40))
+        .map(|i| {
+            if i % 2 == 0 {
+                rng.range(0..1_000_000)
+            } else {
+                rng.next_u64()
+            }
+        })
+        .chain([0, u64::MAX, u64::MAX - 1, 1 << 63])
         .collect();
+    rng.shuffle(&mut requests);
     let log = Arc::new(Mutex::new(Log::default()));
     let make = factory(offset, &log, || {});
     let sent = requests.clone();
@@ -120,7 +135,8 @@ fn replies_come_from_one_service_in_order() {
     assert!(
         replies == expected(offset, &requests),
         "the replies to {} requests are not the service's answers, in order: each call should send its \
-         request to the one service and return that service's reply to it",
+         request to the one service and return that service's reply to it (every u64 is a request, 0 \
+         and u64::MAX too)",
         requests.len()
     );
 }
@@ -262,4 +278,144 @@ fn close_waits_for_the_worker_thread_to_end() {
 #[test]
 fn dropping_the_worker_waits_for_its_thread_to_end() {
     assert_waits_for_the_worker_thread("dropping the Worker", drop);
+}
+
+#[test]
+fn an_idle_worker_sleeps() {
+    // A worker with nothing to do waits inside `recv`, using no CPU; one
+    // that polls its channel (try_recv in a loop) keeps a CPU busy. Load on
+    // the machine only makes a polling worker look better.
+    const IDLE: Duration = Duration::from_millis(150);
+    let log = Arc::new(Mutex::new(Log::default()));
+    let make = factory(0, &log, || {});
+    let (cpu, stretch) = within(LIMIT + IDLE, HANGS, move || {
+        let worker = Worker::start(make);
+        worker.call(1);
+        let cpu_before = process_cpu_time();
+        let started = Instant::now();
+        thread::sleep(IDLE);
+        let busy = (
+            process_cpu_time().saturating_sub(cpu_before),
+            started.elapsed(),
+        );
+        worker.close();
+        busy
+    });
+    assert!(
+        cpu * 50 < stretch,
+        "while the Worker had no request for {stretch:?}, the process kept a CPU busy for {cpu:?}: the idle \
+         worker checks its channel again and again (try_recv in a loop). Block in recv (a for loop over the \
+         Receiver) until a request comes"
+    );
+}
+
+// A service that takes its time with one request: it holds it until the
+// test lets it go.
+struct Slow {
+    calls: Rc<Cell<u64>>,
+    hold: &'static Latch<(bool, bool)>,
+}
+
+const HELD_CALL: u64 = 2;
+
+impl Service for Slow {
+    fn handle(&mut self, request: u64) -> u64 {
+        self.calls.set(self.calls.get() + 1);
+        if self.calls.get() == HELD_CALL {
+            // (held, released)
+            self.hold.update(|s| s.0 = true);
+            self.hold.wait_until(Duration::from_secs(4), |s| s.1);
+        }
+        request
+            .wrapping_mul(3)
+            .wrapping_add(self.calls.get() * 1000)
+    }
+}
+
+#[test]
+fn call_waits_for_a_slow_reply_without_spinning() {
+    // Longer than any "reply within a second, or give up" timeout: call must
+    // wait as long as the service takes, blocked in recv.
+    const HOLD: Duration = Duration::from_millis(1500);
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let hold: &'static Latch<(bool, bool)> = Box::leak(Box::new(Latch::new((false, false))));
+    let returned: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+    let requests = [5_u64, 7, 11, 13];
+    let caller = thread::spawn(move || {
+        let worker = Worker::start(move || Slow {
+            calls: Rc::new(Cell::new(0)),
+            hold,
+        });
+        let mut replies = Vec::new();
+        for (i, &r) in requests.iter().enumerate() {
+            replies.push(worker.call(r));
+            if i as u64 + 1 == HELD_CALL {
+                returned.store(true, Ordering::SeqCst);
+            }
+        }
+        worker.close();
+        replies
+    });
+    let held = hold.wait_until(LIMIT, |s| s.0);
+    let cpu_before = process_cpu_time();
+    let started = Instant::now();
+    if held {
+        thread::sleep(HOLD);
+    }
+    let (cpu, stretch) = (
+        process_cpu_time().saturating_sub(cpu_before),
+        started.elapsed(),
+    );
+    let returned_early = returned.load(Ordering::SeqCst);
+    hold.update(|s| s.1 = true);
+    let replies = within(LIMIT, HANGS, move || caller.join())
+        .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+    assert!(
+        held,
+        "request {HELD_CALL} never reached the service within {LIMIT:?}"
+    );
+    assert!(
+        !returned_early,
+        "call returned while the service was still working on the request ({stretch:?} in): call must wait \
+         for the reply however long the service takes, not give up after a while"
+    );
+    let want: Vec<u64> = requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| r * 3 + (i as u64 + 1) * 1000)
+        .collect();
+    assert!(
+        replies == want,
+        "a service that took {HOLD:?} over one request: the replies should still be its answers, each to \
+         its own request, in order, but they were {replies:?} instead of {want:?}"
+    );
+    assert!(
+        cpu * 50 < stretch,
+        "while the service worked on one request for {stretch:?}, the process kept a CPU busy for {cpu:?}: \
+         call checks for the reply again and again (try_recv in a loop). recv blocks until the reply comes, \
+         using no CPU"
+    );
+}
+
+#[test]
+fn a_worker_serves_every_request_it_gets() {
+    // More requests than any round "enough for anyone" limit.
+    let calls = Rng::from_env().range(65_537..70_000);
+    let log = Arc::new(Mutex::new(Log::default()));
+    let make = factory(3, &log, || {});
+    let last = within(Duration::from_secs(4), HANGS, move || {
+        let worker = Worker::start(make);
+        let mut last = 0;
+        for r in 0..calls {
+            last = worker.call(r);
+        }
+        worker.close();
+        last
+    });
+    assert_eq!(
+        last,
+        expected(3, &[calls - 1])[0] + (calls - 1) * 1000,
+        "the reply to call number {calls} was wrong: the worker should answer every request for as long as \
+         the Worker lives"
+    );
 }

@@ -1,4 +1,4 @@
-use super::support::{CountingAlloc, Rng, lock, within};
+use super::support::{CountingAlloc, Rng, deliberate_panic, lock, within};
 use exercise::{Handle, lend_to_worker};
 
 use std::sync::{Arc, Mutex};
@@ -27,6 +27,19 @@ const _: () = {
 fn handle_is_not_sync() {
     fn shared<T: Sync>() {}
     shared::<exercise::Handle>();
+}
+
+/// Handle must not be Clone (or Copy): a copy of the handle is a second owner of the same tally, so both would free it (a double free), and the copy could go to another thread while the original is used. A Handle owns its tally alone, like a Box.
+#[compile_fail(E0277)]
+fn handle_is_not_clone() {
+    fn copied<T: Clone>() {}
+    copied::<exercise::Handle>();
+}
+
+/// Every field of Handle is pub, so safe code anywhere can build a Handle around any pointer (a null one, one already freed) or copy the pointer out of it: then "the pointer comes from tally_new and never leaves the handle" is no longer true, and neither is the promise behind `unsafe impl Send`. Keep the pointer field private.
+#[compile_fail(E0451)]
+fn handle_cannot_be_forged() -> exercise::Handle {
+    exercise::Handle { ..panic!() }
 }
 
 // Counts allocations, to see whether a dropped handle gave its tally back.
@@ -257,5 +270,33 @@ fn a_dropped_handle_gives_its_memory_back() {
         "{HANDLES} handles were made and dropped, and {leaked} bytes of memory were not given back: the tally \
          itself was not freed. Free it with the library's tally_free, which frees the memory and runs \
          on_free"
+    );
+}
+
+#[test]
+fn a_handle_dropped_during_a_panic_frees_its_tally_too() {
+    let mut rng = Rng::from_env();
+    let n = rng.range(1..1000);
+    let frees = Frees::default();
+    let (panicked, on) = within(LIMIT, HANGS, {
+        let frees = Arc::clone(&frees);
+        move || {
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let handle = new_handle(&frees);
+                handle.add(n);
+                // The handle is dropped as this panic unwinds.
+                deliberate_panic();
+            }))
+            .is_err();
+            (panicked, thread::current().id())
+        }
+    });
+    assert!(panicked, "the test's deliberate panic did not happen");
+    assert_eq!(
+        frees_of(&frees),
+        vec![(n, on)],
+        "a handle dropped while its thread was unwinding from a panic should still free its tally, once, \
+         with its final count: Drop runs during unwinding too, and must free whatever happens (is it skipped \
+         when thread::panicking()?)"
     );
 }

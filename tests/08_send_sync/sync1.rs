@@ -1,4 +1,4 @@
-use super::support::{Gate, Rng, ThreadIds, lock, within};
+use super::support::{Gate, Rng, ThreadIds, deliberate_panic, lock, within};
 use exercise::{Counter, open_turnstiles};
 
 use std::sync::Mutex;
@@ -30,52 +30,91 @@ const HANGS: &str =
 fn numbers_count_up_from_one_on_every_counter() {
     let mut rng = Rng::from_env();
     let (first, second) = (rng.range(1..200), rng.range(1..200));
-    let (first_numbers, second_numbers, totals) = within(LIMIT, HANGS, move || {
+    let (first_numbers, second_numbers, totals, after_panic) = within(LIMIT, HANGS, move || {
         let a = Counter::new();
         let b = Counter::new();
         let fresh = (a.total(), b.total());
+        // (the number, the total while that visitor is being greeted)
         let mut first_numbers = Vec::new();
         let mut second_numbers = Vec::new();
         for _ in 0..first {
-            a.visit(|n| first_numbers.push(n));
+            a.visit(|n| first_numbers.push((n, a.total())));
         }
         for _ in 0..second {
-            b.visit(|n| second_numbers.push(n));
+            b.visit(|n| second_numbers.push((n, b.total())));
         }
         open_turnstiles(&b, 0, |_| {
             panic!("no turnstile was opened, yet a visitor was greeted")
         });
-        (first_numbers, second_numbers, (fresh, a.total(), b.total()))
+        let totals = (fresh, a.total(), b.total());
+        // A greeting that fails (panics) does not undo the visit: that
+        // visitor was counted, and the next one gets the next number.
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            a.visit(|_| deliberate_panic());
+        }));
+        assert!(panicked.is_err(), "visit swallowed the panic of greet");
+        let total_after_panic = a.total();
+        let mut next = 0;
+        a.visit(|n| next = n);
+        (
+            first_numbers,
+            second_numbers,
+            totals,
+            (total_after_panic, next),
+        )
     });
     let ((fresh_a, fresh_b), total_a, total_b) = totals;
     assert!(
         fresh_a == 0 && fresh_b == 0,
         "a new Counter should have a total of 0, got {fresh_a} and {fresh_b}"
     );
+    let numbers = |seen: &[(u64, u64)]| seen.iter().map(|&(n, _)| n).collect::<Vec<_>>();
     assert!(
-        first_numbers == (1..=first).collect::<Vec<_>>(),
+        numbers(&first_numbers) == (1..=first).collect::<Vec<_>>(),
         "{first} visitors one after another should get the numbers 1 to {first}, in order; they got {:?}",
-        &first_numbers[..first_numbers.len().min(12)]
+        &numbers(&first_numbers)[..first_numbers.len().min(12)]
     );
     assert!(
-        second_numbers == (1..=second).collect::<Vec<_>>() && total_a == first && total_b == second,
+        numbers(&second_numbers) == (1..=second).collect::<Vec<_>>()
+            && total_a == first
+            && total_b == second,
         "counter A counted {first} visitors and counter B {second}, but B gave the numbers {:?}... and the \
          totals are {total_a} and {total_b}: does every Counter count on its own (not one static count for all)?",
-        &second_numbers[..second_numbers.len().min(12)]
+        &numbers(&second_numbers)[..second_numbers.len().min(12)]
+    );
+    if let Some(&(n, total)) = first_numbers
+        .iter()
+        .chain(&second_numbers)
+        .find(|&&(n, total)| total != n)
+    {
+        panic!(
+            "while visitor number {n} was being greeted, total() said {total}: a visitor is counted the \
+             moment they get their number, before greet runs. One count gives the number and is the total; \
+             no second counter, updated later"
+        );
+    }
+    let (total_after_panic, next) = after_panic;
+    assert!(
+        total_after_panic == first + 1 && next == first + 2,
+        "after {first} visits, a visit whose greet panicked should still be counted ({} expected) and the \
+         next visitor should get number {}; the total was {total_after_panic} and the next number {next}",
+        first + 1,
+        first + 2
     );
 }
 
 #[test]
 fn turnstiles_at_once_give_every_visitor_a_number_of_their_own() {
-    // More turnstiles than any machine has cores: every visitor waits in
-    // `greet` until all of them are there, so all visits overlap.
-    const TURNSTILES: usize = 32;
-    let (numbers, ids, caller, blocked, total) = within(LIMIT, HANGS, || {
+    // More turnstiles than any machine has cores (and a number that varies,
+    // so no fixed thread count fits): every visitor waits in `greet` until
+    // all of them are there, so all visits overlap.
+    let turnstiles = 33 + Rng::from_env().below(32);
+    let (numbers, ids, caller, blocked, total) = within(LIMIT, HANGS, move || {
         let counter = Counter::new();
         let numbers = Mutex::new(Vec::new());
         let ids = ThreadIds::new();
-        let gate = Gate::new(TURNSTILES);
-        open_turnstiles(&counter, TURNSTILES, |n| {
+        let gate = Gate::new(turnstiles);
+        open_turnstiles(&counter, turnstiles, |n| {
             ids.record();
             lock(&numbers).push(n);
             let _ = gate.wait(GATE_WAIT);
@@ -91,35 +130,35 @@ fn turnstiles_at_once_give_every_visitor_a_number_of_their_own() {
     });
     assert_eq!(
         ids.len(),
-        TURNSTILES,
-        "open_turnstiles with {TURNSTILES} turnstiles should greet {TURNSTILES} visitors"
+        turnstiles,
+        "open_turnstiles with {turnstiles} turnstiles should greet {turnstiles} visitors"
     );
     ids.assert_caller_absent(
         caller,
         "a visitor was greeted on the thread that called open_turnstiles: every turnstile is a thread of its own",
     );
     ids.assert_distinct(
-        TURNSTILES,
+        turnstiles,
         "the visits",
         "every turnstile is a thread of its own",
     );
     if let Some(arrived) = blocked {
         panic!(
-            "{TURNSTILES} visitors, but only {arrived} of them were being greeted at the same time: visitors \
+            "{turnstiles} visitors, but only {arrived} of them were being greeted at the same time: visitors \
              waited for each other. Is visit holding a lock while it calls greet? The counter needs no lock."
         );
     }
     let mut sorted = numbers.clone();
     sorted.sort_unstable();
     assert!(
-        sorted == (1..=TURNSTILES as u64).collect::<Vec<_>>(),
-        "{TURNSTILES} visitors at once should get the numbers 1 to {TURNSTILES}, each once; they got {sorted:?}. \
+        sorted == (1..=turnstiles as u64).collect::<Vec<_>>(),
+        "{turnstiles} visitors at once should get the numbers 1 to {turnstiles}, each once; they got {sorted:?}. \
          Two visitors with the same number read the count before either had written it back: reading and \
          writing must be one indivisible step."
     );
     assert_eq!(
-        total, TURNSTILES as u64,
-        "{TURNSTILES} visitors went through the turnstiles, but the counter's total is {total}"
+        total, turnstiles as u64,
+        "{turnstiles} visitors went through the turnstiles, but the counter's total is {total}"
     );
 }
 
@@ -187,6 +226,9 @@ fn a_visit_interrupting_another_is_counted() {
     fn on_interrupt() {
         if let Some(counter) = COUNTER.get() {
             counter.visit(greet);
+            // Reading the total must not wait for the interrupted visit
+            // either (a read lock per visit, a write lock to read).
+            let _ = counter.total();
         }
     }
     let counter = COUNTER.get_or_init(Counter::new);
@@ -195,8 +237,8 @@ fn a_visit_interrupting_another_is_counted() {
     });
     match outcome {
         Interrupted::Stuck { handled } => panic!(
-            "a visit made while another visit on the same thread was interrupted never returned (after \
-             {handled} such visits had worked): visit waits for something the interrupted visit holds, a lock \
+            "a visit (or total()) made while another visit on the same thread was interrupted never returned \
+             (after {handled} such visits had worked): visit waits for something the interrupted visit holds, a lock \
              (a Mutex, an RwLock, or a flag used as a lock). Count with one atomic read-modify-write, and no \
              lock at all"
         ),
@@ -223,5 +265,110 @@ fn a_visit_interrupting_another_is_counted() {
                  count it started from"
             );
         }
+    }
+}
+
+// A visitor frozen at a random instruction of a visit (its thread is
+// interrupted, and the signal handler waits) must hold up no one: another
+// turnstile, on another thread, must still count a burst of visitors and
+// read the total meanwhile. With one atomic read-modify-write there is
+// nothing to wait for. A lock (a Mutex, an RwLock, a flag used as a lock)
+// that the frozen visit holds makes the other turnstile wait until the
+// freeze ends. The burst takes well under a millisecond when nothing
+// waits; the freeze gives it a full second (a one-sided bound that only a
+// visit that waits, or spins, for the frozen one can miss).
+#[test]
+fn a_frozen_visitor_holds_up_no_one() {
+    use super::support::interrupt::{Interrupted, run_interrupted};
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::thread::Thread;
+    use std::time::Instant;
+
+    const BURST: u64 = 20_000;
+    const FREEZE: Duration = Duration::from_secs(1);
+    static COUNTER: OnceLock<Counter> = OnceLock::new();
+    static OTHER: OnceLock<Thread> = OnceLock::new();
+    // Freezes asked for, and answered by the other turnstile.
+    static ASKED: AtomicU64 = AtomicU64::new(0);
+    static ANSWERED: AtomicU64 = AtomicU64::new(0);
+    // The other turnstile did not finish its burst within a freeze.
+    static STALLED: AtomicBool = AtomicBool::new(false);
+    // A total the other turnstile read that was below a number it was given:
+    // (the number, the total).
+    static BEHIND: OnceLock<(u64, u64)> = OnceLock::new();
+    static STOP: AtomicBool = AtomicBool::new(false);
+
+    // Runs in the signal handler, on the interrupted thread: it stays frozen
+    // until the other turnstile has made its burst of visits.
+    fn freeze() {
+        if STALLED.load(Ordering::SeqCst) {
+            return;
+        }
+        let asked = ASKED.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some(other) = OTHER.get() {
+            other.unpark();
+        }
+        let started = Instant::now();
+        while ANSWERED.load(Ordering::SeqCst) < asked {
+            if started.elapsed() > FREEZE {
+                STALLED.store(true, Ordering::SeqCst);
+                return;
+            }
+            thread::sleep(Duration::from_micros(20));
+        }
+    }
+
+    COUNTER.get_or_init(Counter::new);
+    let other = thread::spawn(|| {
+        let counter = COUNTER.get().unwrap();
+        let mut answered = 0;
+        loop {
+            let asked = ASKED.load(Ordering::SeqCst);
+            if asked == answered {
+                if STOP.load(Ordering::SeqCst) {
+                    return;
+                }
+                thread::park();
+                continue;
+            }
+            let mut last = 0;
+            for _ in 0..BURST {
+                counter.visit(|n| last = n);
+            }
+            let total = counter.total();
+            if total < last {
+                let _ = BEHIND.set((last, total));
+            }
+            answered = asked;
+            ANSWERED.store(answered, Ordering::SeqCst);
+        }
+    });
+    OTHER.set(other.thread().clone()).unwrap();
+    let outcome = run_interrupted(freeze, || COUNTER.get().unwrap().visit(|_| {}));
+    STOP.store(true, Ordering::SeqCst);
+    other.thread().unpark();
+    within(LIMIT, HANGS, move || other.join())
+        .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+    if let Interrupted::Stuck { handled } = outcome {
+        panic!(
+            "a visit frozen at a random moment (its thread interrupted {handled} times) did not get going \
+             again: does visit wait for something?"
+        );
+    }
+    assert!(
+        !STALLED.load(Ordering::SeqCst),
+        "one turnstile's visitor was frozen at a random moment inside visit, and meanwhile another turnstile \
+         could not count {BURST} visitors and read the total within {FREEZE:?} (it takes well under a \
+         millisecond when nothing waits): it waited for the frozen visit. A lock (a Mutex, an RwLock, a flag \
+         used as a lock) makes every visitor wait for whoever holds it. Count with one atomic \
+         read-modify-write, and no lock"
+    );
+    if let Some((number, total)) = BEHIND.get() {
+        panic!(
+            "while one visitor was frozen inside visit, another turnstile gave out number {number} but \
+             total() said {total}: every number given out is counted at once. Is the total a second count, \
+             bumped after greet?"
+        );
     }
 }

@@ -3,38 +3,56 @@ use std::thread;
 
 // ---- The library: pretend it is written in C. Don't change it. ----
 
-struct Tally {
-    count: u64,
-    on_free: Box<dyn FnOnce(u64) + Send>,
+// Like a C library's, its tallies are opaque: only its own functions can
+// see inside one, make one or free one.
+mod library {
+    use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
+
+    pub struct Tally {
+        count: u64,
+        on_free: Box<dyn FnOnce(u64) + Send>,
+    }
+
+    // Makes a tally that counts from 0. `tally_free` calls `on_free` with
+    // the final count.
+    pub fn tally_new(on_free: Box<dyn FnOnce(u64) + Send>) -> *mut Tally {
+        let layout = Layout::new::<Tally>();
+        // SAFETY: a `Tally` is not zero-sized.
+        let tally = unsafe { alloc(layout) }.cast::<Tally>();
+        if tally.is_null() {
+            handle_alloc_error(layout);
+        }
+        // SAFETY: the memory was just allocated for a `Tally`.
+        unsafe { tally.write(Tally { count: 0, on_free }) };
+        tally
+    }
+
+    // Safety: `tally` comes from `tally_new`, is not freed yet, and no
+    // other thread uses it during the call.
+    pub unsafe fn tally_add(tally: *mut Tally, n: u64) {
+        // SAFETY: the caller keeps the contract above.
+        unsafe { (*tally).count += n }
+    }
+
+    // Safety: as for `tally_add`.
+    pub unsafe fn tally_count(tally: *const Tally) -> u64 {
+        // SAFETY: the caller keeps the contract above.
+        unsafe { (*tally).count }
+    }
+
+    // Frees the tally and calls its `on_free` with the final count.
+    // Safety: `tally` comes from `tally_new`, is freed only once, and is
+    // never used again afterwards.
+    pub unsafe fn tally_free(tally: *mut Tally) {
+        // SAFETY: the caller keeps the contract above.
+        let Tally { count, on_free } = unsafe { tally.read() };
+        // SAFETY: as above; the value was moved out just now.
+        unsafe { dealloc(tally.cast(), Layout::new::<Tally>()) };
+        on_free(count);
+    }
 }
 
-// Makes a tally that counts from 0. `tally_free` calls `on_free` with the
-// final count.
-fn tally_new(on_free: Box<dyn FnOnce(u64) + Send>) -> *mut Tally {
-    Box::into_raw(Box::new(Tally { count: 0, on_free }))
-}
-
-// Safety: `tally` comes from `tally_new`, is not freed yet, and no other
-// thread uses it during the call.
-unsafe fn tally_add(tally: *mut Tally, n: u64) {
-    // SAFETY: the caller keeps the contract above.
-    unsafe { (*tally).count += n }
-}
-
-// Safety: as for `tally_add`.
-unsafe fn tally_count(tally: *const Tally) -> u64 {
-    // SAFETY: the caller keeps the contract above.
-    unsafe { (*tally).count }
-}
-
-// Frees the tally and calls its `on_free` with the final count.
-// Safety: `tally` comes from `tally_new`, is freed only once, and is never
-// used again afterwards.
-unsafe fn tally_free(tally: *mut Tally) {
-    // SAFETY: the caller keeps the contract above.
-    let Tally { count, on_free } = *unsafe { Box::from_raw(tally) };
-    on_free(count);
-}
+use library::{Tally, tally_add, tally_count, tally_free, tally_new};
 
 // ---- The handle ----
 
