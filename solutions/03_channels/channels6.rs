@@ -5,7 +5,8 @@
 // - pass every report to `on_report`, each once, in the order it was sent;
 // - call `tick` over and over while no report is waiting, so that the
 //   spinner on the screen keeps turning (`tick` draws one frame and waits
-//   for the next, so the loop needs no sleep of its own);
+//   for the next, so the loop needs no sleep of its own), and only then:
+//   a report that is waiting is handed on at once, not after a frame;
 // - return once every Sender is gone and every report has been handled.
 // Both callbacks stay on the thread that called `show_progress`.
 //
@@ -26,7 +27,12 @@ pub fn show_progress<T>(
     mut tick: impl FnMut(),
 ) {
     // (`recv_timeout(frame)` with `Timeout => tick()` would also do: it
-    // waits up to a frame for a report instead of asking once per tick.)
+    // waits up to a frame for a report instead of asking once per tick.
+    // A loop that sleeps a little of its own after a tick is accepted too:
+    // it blocks, so it costs no CPU, and it still keeps the spinner turning,
+    // only slower. The tests cannot tell it from a slow machine, and they
+    // still want at least ten ticks a second. What they reject is a loop
+    // that keeps the CPU busy between ticks, or ticks while reports wait.)
     loop {
         match reports.try_recv() {
             Ok(report) => on_report(report),

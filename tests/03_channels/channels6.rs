@@ -9,6 +9,15 @@
 // once for about a second mid-stream, longer than any timeout a loop might
 // take for "the end". The callbacks are not `Send`: they stay on the
 // caller's thread.
+//
+// While no report comes, the loop's own work between two ticks is measured
+// with the thread's CPU clock (read as each tick starts and ends): a loop
+// that spins on try_recv between ticks uses the CPU there, one that asks
+// once and ticks does not. A long queue of reports, there before the loop
+// starts, must go through with no tick in between (tick is for when no
+// report is waiting), each report once and in order. A loop that sleeps a
+// little of its own besides tick is accepted (see the solution); it must
+// still tick at least TICKS times a second.
 
 use super::support::{Latch, Rng, lock, within};
 use exercise::show_progress;
@@ -33,6 +42,11 @@ const FRAME: Duration = Duration::from_micros(200);
 const PAUSE: Duration = Duration::from_millis(1500);
 /// Ticks the test wants to see while it holds the reports back.
 const TICKS: usize = 10;
+/// Ticks the test waits for while it measures the loop's CPU time.
+const IDLE_TICKS: usize = 60;
+/// Most CPU time the loop itself may use between two ticks (the median gap):
+/// one try_recv takes about a microsecond.
+const BUSY_GAP: Duration = Duration::from_micros(100);
 const HANGS: &str = "show_progress did not return although every Sender was dropped: \
                      TryRecvError::Disconnected means no report can come any more, so return \
                      then";
@@ -45,6 +59,11 @@ struct Seen {
     returned: bool,
     /// Callbacks that ran on another thread than show_progress's caller.
     elsewhere: usize,
+    /// The thread's CPU clock when the last tick ended; None after a report
+    /// (only gaps between two ticks with no report in between count).
+    tick_ended: Option<Duration>,
+    /// The CPU time the loop used between two ticks, one per such gap.
+    gaps: Vec<Duration>,
 }
 
 /// A Sender that the test and its callbacks share; `close` drops it.
@@ -96,18 +115,25 @@ fn start(
                         report_seen.update(|s| {
                             s.reports.push(report);
                             s.elsewhere += usize::from(away);
+                            s.tick_ended = None;
                         });
                         on_report(report);
                     },
                     move || {
+                        let started = thread_cpu_time();
                         let away = thread::current().id() != *caller;
                         let n = tick_seen.update(|s| {
                             s.ticks += 1;
                             s.elsewhere += usize::from(away);
+                            if let (Some(ended), Some(started)) = (s.tick_ended, started) {
+                                s.gaps.push(started.saturating_sub(ended));
+                            }
                             s.ticks
                         });
                         on_tick(n);
                         thread::sleep(FRAME);
+                        let ended = thread_cpu_time();
+                        tick_seen.update(|s| s.tick_ended = ended);
                     },
                 )
             }));
@@ -199,8 +225,9 @@ fn keeps_ticking_while_no_report_comes() {
     let (tx, rx) = mpsc::channel();
     let run = start(rx, |_| {}, |_| {});
     run.seen
-        .wait_until(WAIT, |s| s.ticks >= TICKS || s.returned);
+        .wait_until(WAIT, |s| s.ticks >= IDLE_TICKS || s.returned);
     let (_, ticks, returned) = run.now();
+    let gaps = run.seen.update(|s| s.gaps.clone());
     assert!(
         !returned,
         "show_progress returned after {ticks} tick(s), before any report was sent, while the \
@@ -213,6 +240,17 @@ fn keeps_ticking_while_no_report_comes() {
          the loop waits for the next report (recv, or a for loop over the Receiver) instead of \
          ticking while none is there"
     );
+    if let Some(busy) = median(gaps.clone()) {
+        assert!(
+            busy < BUSY_GAP,
+            "no report was sent, and between one tick and the next the loop itself (tick not \
+             counted) used {busy:?} of CPU time (the median of {} such gaps; asking try_recv \
+             once takes a microsecond or so): it keeps the CPU busy, asking again and again \
+             or waiting in a loop, instead of ticking. At Empty, call tick at once: tick waits \
+             for the next frame",
+            gaps.len()
+        );
+    }
     let count = 1 + rng.below(5);
     let want = random_reports(&mut rng, count);
     for &report in &want {
@@ -469,4 +507,83 @@ fn returns_when_the_channel_is_closed_from_the_start() {
         "no report was sent, but on_report got {:?}",
         seen.reports
     );
+}
+
+#[test]
+fn a_long_queue_goes_through_without_ticks_in_between() {
+    // Thousands of reports wait in the channel before show_progress starts,
+    // and every Sender is gone: no report is ever missing, so tick has no
+    // place here (a tick first, before asking, is let pass).
+    let mut rng = Rng::from_env();
+    let count = 5_000 + rng.below(5_000);
+    let all = random_reports(&mut rng, count);
+    let (tx, rx) = mpsc::channel();
+    for &report in &all {
+        let _ = tx.send(report);
+    }
+    drop(tx);
+    let run = start(
+        rx,
+        move |n| {
+            assert!(
+                n <= 1,
+                "{count} reports were waiting in the channel before show_progress started \
+                 (and every Sender was gone), and tick was called {n} times while they went \
+                 through: tick draws a frame and waits for the next, so call it only at Empty, \
+                 when no report is waiting, not after every report"
+            );
+        },
+        |_| {},
+    );
+    let seen = run.finish();
+    assert!(
+        seen.ticks <= 1,
+        "{count} reports were waiting in the channel before show_progress started (and every \
+         Sender was gone), and tick was called {} times: call it only at Empty, when no \
+         report is waiting",
+        seen.ticks
+    );
+    if let Some(problem) = difference(&seen.reports, &all) {
+        panic!(
+            "{count} reports were waiting in the channel before show_progress started, and \
+             every Sender was gone: {problem}. Hand on every report try_recv returns, however \
+             many are waiting"
+        );
+    }
+}
+
+/// The median of `values`, or None for none.
+fn median(mut values: Vec<Duration>) -> Option<Duration> {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied()
+}
+
+/// CPU time the calling thread has used (Linux and macOS; None elsewhere,
+/// where the spinning check is skipped).
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn thread_cpu_time() -> Option<Duration> {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+    #[cfg(target_os = "linux")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    #[cfg(target_os = "macos")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
+    let mut time = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a plain system call writing into a valid struct.
+    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    (done == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
 }

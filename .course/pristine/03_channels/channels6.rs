@@ -5,7 +5,8 @@
 // - pass every report to `on_report`, each once, in the order it was sent;
 // - call `tick` over and over while no report is waiting, so that the
 //   spinner on the screen keeps turning (`tick` draws one frame and waits
-//   for the next, so the loop needs no sleep of its own);
+//   for the next, so the loop needs no sleep of its own), and only then:
+//   a report that is waiting is handed on at once, not after a frame;
 // - return once every Sender is gone and every report has been handled.
 // Both callbacks stay on the thread that called `show_progress`.
 //

@@ -1,0 +1,64 @@
+// WRONG: splits the work itself into one chunk per pool thread (par_chunks(len / threads), floor, so threads or threads+1 chunks) instead of letting rayon split it: the tally is per thread, not per piece of work rayon splits off, and work stealing can no longer balance uneven texts; one slow chunk holds up the whole call. (09_one_chunk_per_thread_floor: 08 with the chunk size rounded down.)
+use rayon::prelude::*;
+
+pub trait Tally: Default + Send {
+    fn add(&mut self, text: &str);
+    fn merge(&mut self, other: Self);
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct LetterCounts {
+    pub counts: [usize; 26],
+}
+
+impl Tally for LetterCounts {
+    fn add(&mut self, text: &str) {
+        for byte in text.bytes() {
+            if byte.is_ascii_alphabetic() {
+                self.counts[usize::from(byte.to_ascii_lowercase() - b'a')] += 1;
+            }
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        for (mine, theirs) in self.counts.iter_mut().zip(other.counts) {
+            *mine += theirs;
+        }
+    }
+}
+
+pub fn tally_all<T: Tally>(texts: &[String]) -> T {
+    let threads = rayon::current_num_threads().max(1);
+    let size = (texts.len() / threads).max(1);
+    texts
+        .par_chunks(size)
+        .map(|chunk| {
+            let mut tally = T::default();
+            for text in chunk {
+                tally.add(text);
+            }
+            tally
+        })
+        .reduce(T::default, |mut left, right| {
+            left.merge(right);
+            left
+        })
+}
+
+fn main() {
+    let texts: Vec<String> = [
+        "The quick brown fox jumps over the lazy dog.",
+        "Pack my box with five dozen liquor jugs!",
+        "Ärger über 42 Äpfel? Nein, danke.",
+    ]
+    .iter()
+    .map(|text| text.to_string())
+    .collect();
+    let letters: LetterCounts = tally_all(&texts);
+    for (i, count) in letters.counts.iter().enumerate() {
+        if *count > 0 {
+            print!("{}:{count} ", (b'a' + i as u8) as char);
+        }
+    }
+    println!();
+}
