@@ -331,6 +331,7 @@ impl Harness {
             |name: &'static str| (self.incremental && source == Source::Exercise).then_some(name);
         let mut command = self.rustc_command(&build_dir, incremental("exercise"));
         command
+            .args(self.color_args())
             .args(["--crate-type", "rlib", "--crate-name", EXERCISE_CRATE])
             .args(["-A", "dead_code"])
             .args(if exercise.allow_unsafe {
@@ -474,6 +475,7 @@ impl Harness {
         let partial = build_dir.join("main.partial");
         let mut command = self.rustc_command(&build_dir, None);
         command
+            .args(self.color_args())
             .args(["--crate-type", "bin", "--crate-name"])
             .arg(crate_name(&exercise.name))
             .args(if exercise.allow_unsafe {
@@ -572,6 +574,13 @@ impl Harness {
         Ok(Ok(results))
     }
 
+    /// `--color` for a compiler run whose messages are shown as rustc
+    /// prints them (not with `--error-format json`, which rustc refuses to
+    /// combine with `--color`: there `--json diagnostic-rendered-ansi`).
+    fn color_args(&self) -> [&'static str; 2] {
+        ["--color", if self.color { "always" } else { "never" }]
+    }
+
     /// A `rustc` call with the settings both crates share.
     fn rustc_command(&self, build_dir: &Path, incremental: Option<&str>) -> Command {
         let mut command = Command::new(&self.rustc);
@@ -579,8 +588,6 @@ impl Harness {
             .current_dir(&self.root)
             .args(["--edition", EDITION])
             .args(RUSTC_FLAGS)
-            .arg("--color")
-            .arg(if self.color { "always" } else { "never" })
             .arg("--remap-path-prefix")
             .arg(remap(&self.root, Path::new("")))
             .args(self.extern_args());

@@ -465,8 +465,31 @@ fn reset_asks_first_and_keeps_a_backup() {
     assert_eq!(backups.len(), 1, "{backups:?}");
     assert_eq!(fs::read_to_string(&backups[0]).expect("backup"), FIXED);
     let progress = course.read(".runner/state.toml");
-    assert!(!progress.contains("\"first\""), "still done: {progress}");
+    assert!(progress.contains("done = []"), "still done: {progress}");
+    assert!(
+        progress.contains("current = \"first\""),
+        "the reset exercise is current: {progress}"
+    );
 
+    watch.press("q");
+    assert_eq!(watch.assert_restored().code(), Some(0));
+}
+
+#[test]
+fn m_runs_main_and_shows_what_it_printed() {
+    let course = Course::new();
+    course.write(
+        "exercises/basics/first.rs",
+        "pub fn answer() -> u32 {\n    0\n}\n\nfn main() {\n    println!(\"the demo says {}\", answer() + 7);\n}\n",
+    );
+    let mut watch = Watch::start(&course, &[]);
+    watch.wait_verdict(FAILED);
+    watch.press("m");
+    let screen = watch.wait_for("main's output", |s| s.contains("the demo says 7"));
+    assert!(screen.contains("main returned"), "{screen}");
+    assert!(screen.contains("Esc back"), "{screen}");
+    watch.press("\u{1b}");
+    watch.wait_for("the exercise again", |s| !s.contains("the demo says 7"));
     watch.press("q");
     assert_eq!(watch.assert_restored().code(), Some(0));
 }

@@ -152,6 +152,12 @@ enum Work {
         exercises: Vec<Exercise>,
         cancel: Cancel,
     },
+    /// The exercise's `main`, under the same limits as its tests.
+    Main {
+        id: u64,
+        exercise: Exercise,
+        cancel: Cancel,
+    },
 }
 
 /// Starts the thread that runs checks, one at a time. Only the newest
@@ -213,6 +219,17 @@ fn run_work(harness: &Harness, work: Work, events: &Sender<Event>) -> bool {
                 }
             }
             events.send(Event::AllDone { id }).is_ok()
+        }
+        Work::Main {
+            id,
+            exercise,
+            cancel,
+        } => {
+            let text = match crate::program::run(harness, &exercise, &cancel) {
+                Ok(program) => crate::ui::program_text(&exercise, &program),
+                Err(error) => format!("cannot run main of {}: {error:#}", exercise.name),
+            };
+            events.send(Event::MainDone { id, text }).is_ok()
         }
     }
 }
@@ -346,6 +363,12 @@ impl Session {
                 )));
             }
             Action::CheckAll => self.start_check_all(),
+            Action::RunMain => self.start_main(),
+            Action::ShowProgram(text) => {
+                self.finish_running();
+                self.model.program = Some(text);
+                self.model.view = View::Program;
+            }
             Action::AllResult(index, latest) => self.record_all_result(index, latest),
             Action::AllFinished => {
                 self.finish_running();
@@ -405,7 +428,7 @@ impl Session {
     /// Checks the current exercise's newest content.
     fn start_check(&mut self) {
         self.cancel_running();
-        if self.model.view == View::All {
+        if matches!(self.model.view, View::All | View::Program) {
             self.model.view = View::Exercise;
         }
         self.refresh_disk();
@@ -415,6 +438,19 @@ impl Session {
         }
         let exercise = self.model.exercise().clone();
         self.send(Job::Current, |id, cancel| Work::One {
+            id,
+            exercise,
+            cancel,
+        });
+    }
+
+    /// Runs the current exercise's `main`; its output replaces the view
+    /// until Esc (a save checks the exercise as always).
+    fn start_main(&mut self) {
+        self.cancel_running();
+        self.model.notice = None;
+        let exercise = self.model.exercise().clone();
+        self.send(Job::Main, |id, cancel| Work::Main {
             id,
             exercise,
             cancel,

@@ -60,6 +60,11 @@ pub enum Event {
     AllDone {
         id: u64,
     },
+    /// A run of the exercise's `main` finished: what to show.
+    MainDone {
+        id: u64,
+        text: String,
+    },
     /// Time passed while a check runs (the indicator moves).
     Tick,
     Resize,
@@ -97,6 +102,10 @@ pub enum Action {
     AllFinished,
     Notice(Notice),
     ReloadManifest,
+    /// Run the current exercise's `main` (its demo) and show its output.
+    RunMain,
+    /// A run of `main` finished: show what it printed.
+    ShowProgram(String),
 }
 
 /// The last finished check of an exercise.
@@ -137,6 +146,8 @@ pub enum View {
     ConfirmReset,
     /// The check of every exercise.
     All,
+    /// What the exercise's `main` printed (`Model::program`).
+    Program,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +156,8 @@ pub enum Job {
     Current,
     /// Every exercise, in course order.
     All,
+    /// The current exercise's `main`.
+    Main,
 }
 
 /// The check in progress.
@@ -261,6 +274,8 @@ pub struct Model {
     pub all: Option<AllRun>,
     /// Topic folders that have a lesson (`exercises/<dir>/README.md`).
     pub lessons: std::collections::BTreeSet<String>,
+    /// The last run of the exercise's `main`, as shown.
+    pub program: Option<String>,
 }
 
 impl Model {
@@ -288,6 +303,7 @@ impl Model {
             notice: None,
             all: None,
             lessons: lessons(&course_dirs),
+            program: None,
         }
     }
 
@@ -335,6 +351,10 @@ pub fn next_action(model: &Model, event: Event) -> Action {
             Some(r) if r.id == id && index < model.course.exercises.len() => {
                 Action::AllResult(index, Latest::from_result(result))
             }
+            _ => Action::Nothing,
+        },
+        Event::MainDone { id, text } => match model.running(Job::Main) {
+            Some(running) if running.id == id => Action::ShowProgram(text),
             _ => Action::Nothing,
         },
         Event::AllDone { id } => match model.running(Job::All) {
@@ -428,6 +448,8 @@ fn key_pressed(model: &Model, key: Key) -> Action {
         (_, Key::Char('r')) => Action::Check,
         (_, Key::Char('x')) => Action::SetView(View::ConfirmReset),
         (_, Key::Char('c')) => Action::CheckAll,
+        (_, Key::Char('m')) => Action::RunMain,
+        (View::Program, Key::Esc) => Action::SetView(View::Exercise),
         (View::All, Key::Esc) => Action::SetView(View::Exercise),
         _ => Action::Nothing,
     }
@@ -680,6 +702,24 @@ mod tests {
             Action::SetView(View::List { selected: 0 })
         ));
         assert!(matches!(next_action(&model, key('?')), Action::Nothing));
+    }
+
+    #[test]
+    fn m_runs_main_and_only_its_own_run_is_shown() {
+        let mut model = model();
+        assert!(matches!(next_action(&model, key('m')), Action::RunMain));
+        running(&mut model, 7, Job::Main, "d");
+        let done = |id| Event::MainDone {
+            id,
+            text: "hello".into(),
+        };
+        assert!(matches!(next_action(&model, done(6)), Action::Nothing));
+        assert!(matches!(next_action(&model, done(7)), Action::ShowProgram(t) if t == "hello"));
+        model.view = View::Program;
+        assert!(matches!(
+            next_action(&model, Event::Key(Key::Esc)),
+            Action::SetView(View::Exercise)
+        ));
     }
 
     #[test]

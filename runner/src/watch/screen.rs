@@ -71,6 +71,16 @@ pub fn render(model: &Model, width: usize, height: usize, now: Instant) -> Vec<S
         View::Exercise | View::ConfirmReset => exercise_body(model),
         View::List { selected } => (list_body(model, selected, height), None),
         View::All => (all_body(model), None),
+        View::Program => (
+            model
+                .program
+                .as_deref()
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            Some(format!("cargo runner run {} --main", model.exercise().name)),
+        ),
     };
     let bottom = footer(model);
 
@@ -132,6 +142,7 @@ fn header(model: &Model, now: Instant) -> Vec<String> {
         let elapsed = now.saturating_duration_since(running.started);
         let what = match running.job {
             Job::Current => "checking…".to_string(),
+            Job::Main => "running main…".to_string(),
             Job::All => format!(
                 "checking every exercise… {}/{total}",
                 model.all.as_ref().map_or(0, |a| a.checked())
@@ -359,11 +370,12 @@ fn footer(model: &Model) -> Vec<String> {
             ("q", "quit"),
         ],
         View::ConfirmReset => &[("y", "reset"), ("any other key", "keep")],
-        View::Exercise | View::All => &[
+        View::Exercise | View::All | View::Program => &[
             ("n", "next"),
             ("h", "hint"),
             ("l", "list"),
             ("r", "check"),
+            ("m", "run main"),
             ("x", "reset"),
             ("c", "check all"),
             ("q", "quit"),
@@ -373,7 +385,7 @@ fn footer(model: &Model) -> Vec<String> {
         .iter()
         .map(|(key, what)| format!("{} {}", key.bold(), what.dimmed()))
         .collect();
-    if model.view == View::All {
+    if matches!(model.view, View::All | View::Program) {
         legend.insert(0, format!("{} {}", "Esc".bold(), "back".dimmed()));
     }
     lines.push(legend.join(&format!(" {} ", "·".dimmed())));
@@ -789,6 +801,20 @@ mod tests {
         assert!(screen.contains("Think about it."), "{screen}");
         assert!(!screen.contains("The cure."), "{screen}");
         assert!(screen.contains("1 more hint: press h."), "{screen}");
+    }
+
+    #[test]
+    fn the_programs_output_replaces_the_view_until_esc() {
+        let mut model = model();
+        model.program = Some("Running main of exercises/topic/one.rs:\nhello from main".into());
+        model.view = View::Program;
+        let screen = text(&model, 24);
+        assert!(screen.contains("hello from main"), "{screen}");
+        assert!(screen.contains("Esc back"), "{screen}");
+        model.view = View::Exercise;
+        let screen = text(&model, 24);
+        assert!(!screen.contains("hello from main"), "{screen}");
+        assert!(screen.contains("m run main"), "{screen}");
     }
 
     #[test]
