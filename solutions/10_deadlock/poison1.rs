@@ -56,6 +56,11 @@ impl<T: Clone> Store<T> {
     }
 }
 
+// Accepted by the hidden tests, though wrong: a commit that lets go of the
+// lock after the change and takes it again to write the draft back. Another
+// update slipping into that gap of a few instructions is lost, but nothing of
+// the tests' runs there (no callback, no allocation), so they rarely see it.
+
 #[derive(Clone, Debug)]
 struct Accounts {
     checking: u64,

@@ -16,6 +16,8 @@ const _: fn(&Account<Mutex<u64>>, &Account<Mutex<u64>>, u64) -> bool = transfer:
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
+// Transfers back and forth before the watched ones (see below).
+const PRELUDE: usize = 100_000;
 const HANGS: &str = "the transfers never came back: a deadlock. Two transfers in opposite directions \
                      each hold the account they locked first and wait for the one the other holds. \
                      Do all transfers lock their two accounts in the same order? (Or a transfer \
@@ -58,6 +60,19 @@ struct Watch {
     // Where a thread that has just locked its second account waits.
     both_held: Option<Gate>,
     rendezvous: Option<Rendezvous>,
+    // Where the thread with role 0 waits when it lets go of one account
+    // while it still holds another (see `partial_release`).
+    partial: Option<Latch<Partial>>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Partial {
+    // The serial of the account it let go of first.
+    released: Option<usize>,
+    // The test has moved money into that account meanwhile.
+    deposited: bool,
+    // Its transfer returned.
+    finished: bool,
 }
 
 // Scripts two transfers running at once; each party is a thread with a ROLE.
@@ -316,6 +331,13 @@ impl Drop for RecGuard<'_> {
             held.is_empty()
         });
         if !empty {
+            if let (Some(partial), Some(0)) = (&self.watch.partial, ROLE.get())
+                && !MET.get()
+            {
+                MET.set(true);
+                partial.update(|p| p.released = Some(self.serial));
+                partial.wait_until(WAIT, |p| p.deposited);
+            }
             return;
         }
         let net = NET.replace(0);
@@ -340,11 +362,24 @@ fn run<L: Lock<u64>>(from: &Account<L>, to: &Account<L>, amount: u64) -> bool {
     transfer(from, to, amount)
 }
 
-// Distinct random ids, not in the order of creation.
+// Distinct random ids from the whole u64 range, not in the order of
+// creation. All of them end in the same 16 bits, and half of them in the
+// same 32 bits: ids cut down to a u16 or a u32 collide, and their order is
+// not the ids' order.
 fn ids(rng: &mut Rng, n: usize) -> Vec<u64> {
+    let low16 = rng.next_u64() & 0xFFFF;
+    let low32 = (rng.next_u64() & 0xFFFF_0000) | low16;
     let mut ids = BTreeSet::new();
     while ids.len() < n {
-        ids.insert(rng.range(1..10_000));
+        let low = if rng.below(2) == 0 {
+            low32
+        } else {
+            (rng.next_u64() & 0xFFFF_0000) | low16
+        };
+        let id = (rng.next_u64() << 32) | low;
+        if id != 0 {
+            ids.insert(id);
+        }
     }
     let mut ids: Vec<u64> = ids.into_iter().collect();
     rng.shuffle(&mut ids);
@@ -376,7 +411,24 @@ fn locks_are_taken_in_one_global_order() {
     let n = 3 + rng.below(5);
     let ids = ids(&mut rng, n);
     let mut model: Vec<u64> = (0..n).map(|_| rng.range(0..100)).collect();
-    let watch = within(LIMIT, HANGS, move || {
+    let watch = within(LIMIT * 2, HANGS, move || {
+        // First many transfers back and forth between two plain accounts: a
+        // transfer that changes its ways after the first thousands of calls
+        // in a program shows it below.
+        let (a, b) = (
+            Account {
+                id: ids[0],
+                balance: Mutex::new(1),
+            },
+            Account {
+                id: ids[1],
+                balance: Mutex::new(1),
+            },
+        );
+        for _ in 0..PRELUDE {
+            transfer(&a, &b, 1);
+            transfer(&b, &a, 1);
+        }
         let watch = Watch::default().leak();
         let accounts = accounts(watch, &ids, &model);
         let mut pairs: Vec<(usize, usize)> = (0..n)
@@ -469,32 +521,39 @@ fn opposite_transfers_at_the_same_time_do_not_deadlock() {
 
 #[test]
 fn a_transfer_to_the_same_account_does_not_deadlock() {
+    // Below, exactly at and above the balance, and 0 or 1 out of an empty
+    // account: the same rule as for two accounts.
     let mut rng = Rng::from_env();
     let balance = rng.range(10..1000);
-    let id = rng.range(1..10_000);
-    let below = rng.range(0..balance + 1);
+    let id = ids(&mut rng, 1)[0];
+    let below = rng.range(0..balance);
     let above = balance + 1 + rng.range(0..100);
-    let (covered, uncovered, after) = within(LIMIT, HANGS, move || {
+    let cases = [
+        (balance, below),
+        (balance, balance),
+        (balance, above),
+        (0, 0),
+        (0, 1),
+    ];
+    let results = within(LIMIT, HANGS, move || {
         let watch = Watch::default().leak();
-        let account = watch.account(id, balance);
-        let covered = run(&account, &account, below);
-        let uncovered = run(&account, &account, above);
-        (covered, uncovered, account.balance.value())
+        cases
+            .iter()
+            .map(|&(balance, amount)| {
+                let account = watch.account(id, balance);
+                let done = run(&account, &account, amount);
+                (done, account.balance.value())
+            })
+            .collect::<Vec<_>>()
     });
-    assert!(
-        after == balance,
-        "account {id} held {balance}, and after transfers from itself to itself it holds {after}"
-    );
-    assert!(
-        covered,
-        "transfer(from {id}, to {id}, {below}) returned false, though the account holds {balance}: \
-         the same rule as for two accounts (true if it holds at least the amount)"
-    );
-    assert!(
-        !uncovered,
-        "transfer(from {id}, to {id}, {above}) returned true, though the account holds only \
-         {balance}: the same rule as for two accounts (false if it holds less than the amount)"
-    );
+    for (&(balance, amount), &(done, after)) in cases.iter().zip(&results) {
+        assert!(
+            after == balance,
+            "account {id} held {balance}, and after transfer(from {id}, to {id}, {amount}) it holds \
+             {after}"
+        );
+        expect(done, amount <= balance, (id, id, amount), balance);
+    }
 }
 
 #[test]
@@ -648,6 +707,134 @@ fn two_transfers_cannot_both_spend_the_same_money() {
          balances {balances:?}. The check and the move must happen under the same locks, without \
          letting go in between",
         start - amount
+    );
+}
+
+#[test]
+fn an_account_is_not_let_go_of_before_the_transfer_is_done() {
+    // One thread moves money between a and b. When it lets go of one of
+    // them while it still holds the other, the test moves money from a third
+    // account, c, into the one let go of, before that thread goes on. At the
+    // end of a transfer that is harmless; a transfer that let go of an
+    // account it read and later writes it again writes back a stale balance.
+    let mut rng = Rng::from_env();
+    let ids = ids(&mut rng, 3);
+    let idz = ids.clone();
+    let balances = [
+        100 + rng.range(0..100),
+        100 + rng.range(0..100),
+        100 + rng.range(0..100),
+    ];
+    let amount = rng.range(1..50);
+    let deposit = rng.range(1..50);
+    let (i, j) = if rng.below(2) == 0 { (0, 1) } else { (1, 0) };
+    let (done, released, after) = within(LIMIT + WAIT, HANGS, move || {
+        let watch = Watch {
+            partial: Some(Latch::new(Partial::default())),
+            ..Watch::default()
+        }
+        .leak();
+        let partial = watch.partial.as_ref().expect("a partial script");
+        let accounts = Arc::new(accounts(watch, &idz, &balances));
+        let mover = {
+            let accounts = Arc::clone(&accounts);
+            thread::spawn(move || {
+                ROLE.set(Some(0));
+                let done = run(&accounts[i], &accounts[j], amount);
+                partial.update(|p| p.finished = true);
+                done
+            })
+        };
+        partial.wait_until(WAIT, |p| p.released.is_some() || p.finished);
+        let released = partial.update(|p| p.released);
+        let released = released.and_then(|serial| {
+            let k = (0..2).find(|&k| accounts[k].balance.serial == serial)?;
+            let done = run(&accounts[2], &accounts[k], deposit);
+            partial.update(|p| p.deposited = true);
+            done.then_some(k)
+        });
+        let done = mover.join().expect("a transfer panicked");
+        let after: Vec<u64> = accounts.iter().map(|a| a.balance.value()).collect();
+        (done, released, after)
+    });
+    let mut want = balances.to_vec();
+    want[i] -= amount;
+    want[j] += amount;
+    if let Some(k) = released {
+        want[2] -= deposit;
+        want[k] += deposit;
+    }
+    assert!(done, "a covered transfer of {amount} returned false");
+    if let Some(k) = released
+        && after != want
+    {
+        let other = ids[1 - k];
+        panic!(
+            "transfer(from {}, to {}, {amount}) let go of account {} while it still held account \
+             {other}; the test then moved {deposit} into account {} from a third one. Expected \
+             balances {want:?}, got {after:?}: the transfer locked account {} again and wrote a \
+             balance it had read before, so the deposit was lost. Hold both accounts from the \
+             first lock to the last write",
+            ids[i], ids[j], ids[k], ids[k], ids[k]
+        );
+    }
+    assert!(
+        after == want,
+        "accounts started with {balances:?}; after a transfer of {amount} expected {want:?}, got \
+         {after:?}"
+    );
+}
+
+#[test]
+fn large_ids_and_amounts() {
+    // Two ids with the same low 32 bits, balances and amounts above 2^32
+    // whose low 32 bits say the opposite of the whole numbers.
+    const G: u64 = 1 << 32;
+    let mut rng = Rng::from_env();
+    let low = rng.next_u64() & 0xFFFF_FFFF;
+    let high = rng.range(1..1 << 31);
+    let ids = [
+        (high << 32) | low,
+        ((high + 1 + rng.range(0..1000)) << 32) | low,
+    ];
+    let x = rng.range(1..1000);
+    let y = x + 1 + rng.range(0..1000);
+    let balances = [G + x, rng.range(1..1000)];
+    let plan: [(usize, usize, u64); 6] = [
+        (0, 1, y),
+        (1, 0, G + rng.range(0..balances[1] + y)),
+        (0, 0, G + x - y),
+        (0, 0, G),
+        (1, 0, balances[1] + y),
+        (0, 1, G + rng.range(0..x)),
+    ];
+    let (results, after) = within(LIMIT, HANGS, move || {
+        let watch = Watch::default().leak();
+        let accounts = accounts(watch, &ids, &balances);
+        let results: Vec<(bool, u64)> = plan
+            .iter()
+            .map(|&(f, t, amount)| {
+                let had = accounts[f].balance.value();
+                (run(&accounts[f], &accounts[t], amount), had)
+            })
+            .collect();
+        watch.assert_no_cycle();
+        watch.assert_balanced();
+        let after: Vec<u64> = accounts.iter().map(|a| a.balance.value()).collect();
+        (results, after)
+    });
+    let mut model = balances.to_vec();
+    for (&(f, t, amount), &(done, had)) in plan.iter().zip(&results) {
+        expect(done, amount <= model[f], (ids[f], ids[t], amount), had);
+        if amount <= model[f] {
+            model[f] -= amount;
+            model[t] += amount;
+        }
+    }
+    assert!(
+        after == model,
+        "accounts {ids:?} started with {balances:?}; after transfers of amounts above 2^32 \
+         expected {model:?}, got {after:?}"
     );
 }
 

@@ -1,7 +1,8 @@
-use super::support::{Of, Rng, context_switches, process_cpu_time, within};
+use super::support::interrupt::{Interrupted, run_interrupted};
+use super::support::{Latch, Of, Rng, context_switches, process_cpu_time, within};
 use exercise::Signal;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
@@ -17,6 +18,8 @@ fn shared_between_threads() {
 }
 
 const LIMIT: Duration = Duration::from_secs(2);
+// How long the burst of stray unpark()s lasts at most.
+const BURST: Duration = Duration::from_millis(300);
 const HANGS: &str = "wait() did not return after notify(): does notify() wake the thread that \
                      made the signal (not the thread calling notify), and does wait() check the \
                      flag every time park() returns?";
@@ -31,23 +34,40 @@ struct Waiter {
     returned: Arc<AtomicBool>,
     // (had notify() been called when wait() returned, context switches
     // of the waiting thread during wait(), if the platform tells)
-    done: JoinHandle<(bool, Option<i64>)>,
+    // and the CPU time the waiting thread used in wait(), if told)
+    done: JoinHandle<(bool, Option<i64>, Option<Duration>)>,
 }
 
 fn waiter() -> Waiter {
+    waiter_after(false)
+}
+
+// With `used_one`, the waiting thread first makes a signal, notifies it and
+// waits on it, and only then makes the one it hands over: that one starts
+// unnotified all the same.
+fn waiter_after(used_one: bool) -> Waiter {
     let (tx, rx) = mpsc::channel();
     let notifying = Arc::new(AtomicBool::new(false));
     let returned = Arc::new(AtomicBool::new(false));
     let (n, r) = (Arc::clone(&notifying), Arc::clone(&returned));
     let done = thread::spawn(move || {
+        if used_one {
+            let first = Signal::new();
+            first.notify();
+            first.wait();
+        }
         let signal = Arc::new(Signal::new());
         tx.send(Arc::clone(&signal)).unwrap();
         let before = context_switches(Of::Thread).map(|s| s.total());
+        let cpu_before = thread_cpu_time();
         signal.wait();
+        let cpu = thread_cpu_time()
+            .zip(cpu_before)
+            .map(|(a, b)| a.saturating_sub(b));
         let after = context_switches(Of::Thread).map(|s| s.total());
         let in_time = n.load(Ordering::SeqCst);
         r.store(true, Ordering::SeqCst);
-        (in_time, before.zip(after).map(|(b, a)| a - b))
+        (in_time, before.zip(after).map(|(b, a)| a - b), cpu)
     });
     let signal = rx
         .recv_timeout(LIMIT)
@@ -72,7 +92,7 @@ impl Waiter {
     }
 
     // Waits for the waiter to end; what it saw.
-    fn finish(self) -> (bool, Option<i64>) {
+    fn finish(self) -> (bool, Option<i64>, Option<Duration>) {
         match within(LIMIT, HANGS, move || self.done.join()) {
             Ok(seen) => seen,
             Err(p) => std::panic::resume_unwind(p),
@@ -92,7 +112,7 @@ fn assert_returned_after_notify(in_time: bool, before: &str) {
 fn wait_returns_after_notify_from_another_thread() {
     let mut rng = Rng::from_env();
     let pause = Duration::from_millis(rng.range(5..30));
-    let (in_time, _) = within(LIMIT * 2, HANGS, move || {
+    let (in_time, _, _) = within(LIMIT * 2, HANGS, move || {
         let w = waiter();
         thread::sleep(pause);
         w.notify();
@@ -142,10 +162,20 @@ fn wake_ups_without_notify_do_not_end_the_wait() {
     let stretch = (quick * 3 + Duration::from_millis(100)).min(Duration::from_secs(3));
     let every = Duration::from_micros(rng.range(500..3000));
     let (in_time, wakes) = within(stretch + LIMIT * 2, HANGS, move || {
-        let w = waiter();
+        // The waiting thread has waited on a notified signal of its own
+        // before: that says nothing about the next one.
+        let w = waiter_after(true);
         let start = Instant::now();
         let mut wakes = 0;
         // unpark() without notify(), over and over: each one ends a park().
+        // First a burst of many thousands, each followed by a yield, so that
+        // the waiter wakes up many thousands of times.
+        while wakes < 30_000 && start.elapsed() < BURST && !w.returned() {
+            w.thread.unpark();
+            wakes += 1;
+            thread::yield_now();
+        }
+        let start = Instant::now();
         while start.elapsed() < stretch && !w.returned() {
             w.thread.unpark();
             wakes += 1;
@@ -167,24 +197,35 @@ fn wake_ups_without_notify_do_not_end_the_wait() {
 #[test]
 fn waiting_sleeps_instead_of_spinning() {
     const STRETCH: Duration = Duration::from_millis(200);
-    let (cpu, switches, in_time) = within(STRETCH + LIMIT * 2, HANGS, || {
-        let w = waiter();
-        // Let it settle into wait().
-        thread::sleep(Duration::from_millis(20));
+    let (cpu, switches, in_time, waiter_cpu) = within(STRETCH + LIMIT * 2, HANGS, || {
+        // From before the waiter is made: a wait that spins for a while
+        // before it parks shows too.
         let cpu_before = process_cpu_time();
+        let w = waiter();
         thread::sleep(STRETCH);
         let cpu = process_cpu_time().saturating_sub(cpu_before);
         w.notify();
-        let (in_time, switches) = w.finish();
-        (cpu, switches, in_time)
+        let (in_time, switches, waiter_cpu) = w.finish();
+        (cpu, switches, in_time, waiter_cpu)
     });
     assert_returned_after_notify(in_time, "the test waited, then notified");
     assert!(
         cpu * 50 < STRETCH,
         "while one thread waited {STRETCH:?} for notify(), the process used {cpu:?} of CPU time: \
-         wait() checks the flag again and again (a spin loop, yield_now) instead of sleeping in \
-         park() until unpark() wakes it"
+         wait() checks the flag again and again (a spin loop, yield_now, for a while before it \
+         parks, or all the time) instead of sleeping in park() until unpark() wakes it"
     );
+    // The waiting thread's own CPU time in wait(): a correct wait uses some
+    // microseconds; one that spins before it parks uses what it spins, some
+    // of it even on a busy machine.
+    if let Some(waiter_cpu) = waiter_cpu {
+        assert!(
+            waiter_cpu < Duration::from_micros(300),
+            "the thread in wait() used {waiter_cpu:?} of CPU time while it waited some {STRETCH:?} \
+             for notify(): wait() checks the flag again and again (for a while before it parks, \
+             or all the time) instead of going to sleep in park() at once"
+        );
+    }
     if let Some(switches) = switches {
         assert!(
             switches <= 5,
@@ -246,4 +287,100 @@ fn each_signal_wakes_only_its_own_waiter() {
             w.finish();
         }
     });
+}
+
+// ---- Two threads that notify each other, one of them interrupted ----
+//
+// Round after round, each of two threads makes a signal, hands it to the
+// other, notifies the other's signal and waits on its own. One of the two
+// is interrupted by a signal (SIGUSR1) hundreds of times at random points,
+// and naps a little each time: inside notify() between the wake-up and the
+// flag, or inside wait() between looking at the flag and getting ready to
+// be woken, the other thread then runs in that gap. A wake-up that comes
+// before the flag, or a waiter that can only be woken once it has
+// registered, is lost there: both threads wait for good.
+
+// One direction of the exchange: a signal handed over, or "stop".
+type Slot = Latch<(Option<Arc<Signal>>, bool)>;
+
+fn hand_over(slot: &Slot, signal: &Arc<Signal>) {
+    slot.update(|s| s.0 = Some(Arc::clone(signal)));
+}
+
+// The other thread's signal, or None once told to stop (or stuck).
+fn take(slot: &Slot) -> Option<Arc<Signal>> {
+    if !slot.wait_until(LIMIT, |s| s.0.is_some() || s.1) {
+        return None;
+    }
+    slot.update(|s| s.0.take())
+}
+
+fn nap() {
+    thread::sleep(Duration::from_micros(150));
+}
+
+#[test]
+fn a_notify_in_the_middle_of_wait_or_notify_is_not_lost() {
+    static TO_OTHER: Slot = Latch::new((None, false));
+    static FROM_OTHER: Slot = Latch::new((None, false));
+    static ROUNDS: AtomicUsize = AtomicUsize::new(0);
+    let other = thread::spawn(|| {
+        loop {
+            let mine = Arc::new(Signal::new());
+            hand_over(&FROM_OTHER, &mine);
+            let Some(theirs) = take(&TO_OTHER) else {
+                return;
+            };
+            theirs.notify();
+            mine.wait();
+        }
+    });
+    let outcome = within(LIMIT * 3, HANGS, || {
+        run_interrupted(nap, || {
+            let mine = Arc::new(Signal::new());
+            hand_over(&TO_OTHER, &mine);
+            let Some(theirs) = take(&FROM_OTHER) else {
+                panic!("the other thread stopped handing over signals: is it stuck in wait()?");
+            };
+            theirs.notify();
+            mine.wait();
+            ROUNDS.fetch_add(1, Ordering::SeqCst);
+        })
+    });
+    let rounds = ROUNDS.load(Ordering::SeqCst);
+    match outcome {
+        Interrupted::Done { .. } => {
+            TO_OTHER.update(|s| s.1 = true);
+            within(LIMIT, HANGS, move || {
+                other.join().expect("the other thread panicked")
+            });
+        }
+        Interrupted::Stuck { handled } => panic!(
+            "two threads notified each other's signals and waited on their own, round after round; \
+             after {rounds} rounds and {handled} interrupts (each a short nap of one thread, at a \
+             random point), both waited for good: a notify() was lost. Does notify() set the flag \
+             before it unparks (woken first, the waiter may see no flag and park again for good)? \
+             Does wait() use a Thread handle stored by new(), so that a notify() coming at any \
+             moment finds whom to wake?"
+        ),
+    }
+}
+
+// The CPU time the calling thread has used, where the platform tells.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn thread_cpu_time() -> Option<Duration> {
+    // struct rusage: ru_utime and ru_stime (two timevals: 4 longs), then 14
+    // longs. RUSAGE_THREAD is 1.
+    unsafe extern "C" {
+        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+    }
+    let mut u = [0i64; 18];
+    // SAFETY: a plain system call writing into a buffer of the right size.
+    let done = unsafe { getrusage(1, &mut u) };
+    (done == 0).then(|| Duration::from_micros(((u[0] + u[2]) * 1_000_000 + u[1] + u[3]) as u64))
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
 }

@@ -1,9 +1,12 @@
+use super::support::quiet::{assert_quiet, wait_until_quiet};
 use super::support::{Rng, panic_message, within};
 use exercise::Store;
 
+use std::any::Any;
+use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Once};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
+use std::sync::{Arc, Once, mpsc};
 use std::thread;
 use std::time::Duration;
 
@@ -18,9 +21,6 @@ const _: fn(&Store<Vec<u64>>) -> Vec<u64> = Store::<Vec<u64>>::get;
 const LIMIT: Duration = Duration::from_secs(2);
 const HANGS: &str = "a call on the store never returned: does it wait for a lock that a failed \
                      change left behind, or retry in a loop until the lock is not poisoned?";
-
-// Every panic the tests provoke on purpose starts with this.
-const INJECTED: &str = "injected failure";
 
 // Two pots of money and a count of finished moves: whatever a move does,
 // `left + right` stays the same once it is done. A move in the middle has
@@ -38,6 +38,59 @@ impl Books {
     }
 }
 
+// The panics the tests provoke on purpose come in three kinds (by `tag`):
+// a payload of the test's own type, a message, an arithmetic overflow. A
+// store that treats some panics differently from others shows it.
+#[derive(Debug, PartialEq)]
+struct Injected {
+    tag: u64,
+    step: u64,
+}
+
+const REASONS: [&str; 4] = [
+    "the savings account is closed",
+    "no such customer",
+    "the exchange rate is not known",
+    "the ledger is full",
+];
+
+thread_local! {
+    // Set on a thread just before a test's change panics on purpose: the
+    // panic hook keeps those quiet.
+    static EXPECTED: Cell<bool> = const { Cell::new(false) };
+}
+
+// A panic of the kind `tag` picks.
+fn fail_with(tag: u64, step: u64) -> ! {
+    EXPECTED.set(true);
+    match tag % 3 {
+        0 => panic::panic_any(Injected { tag, step }),
+        1 => panic!("{} (#{tag}, step {step})", REASONS[(tag / 3 % 4) as usize]),
+        _ => {
+            let big = std::hint::black_box(u64::MAX - step);
+            let _ = big + std::hint::black_box(tag + 2);
+            unreachable!("an overflow that did not panic")
+        }
+    }
+}
+
+// Whether a payload is the panic `fail(tag, step)` raised, as it was.
+fn is_failure(payload: &Box<dyn Any + Send>, tag: u64, step: u64) -> bool {
+    match tag % 3 {
+        0 => payload.downcast_ref::<Injected>() == Some(&Injected { tag, step }),
+        1 => {
+            payload.downcast_ref::<String>().map(String::as_str)
+                == Some(&format!(
+                    "{} (#{tag}, step {step})",
+                    REASONS[(tag / 3 % 4) as usize]
+                ))
+        }
+        _ => payload
+            .downcast_ref::<&str>()
+            .is_some_and(|m| m.contains("overflow")),
+    }
+}
+
 // A move of `amount` from left to right in `steps` steps of equal size (the
 // last takes the rest), that panics after `fail_after` steps if that is
 // below `steps`: after taking from the left, before putting into the right.
@@ -51,7 +104,7 @@ fn apply(b: &mut Books, amount: u64, steps: u64, fail_after: Option<u64>, tag: u
         };
         b.left -= part;
         if fail_after == Some(step) {
-            panic!("{INJECTED} #{tag} after step {step}");
+            fail_with(tag, step);
         }
         b.right += part;
     }
@@ -65,10 +118,7 @@ fn quiet_injected_panics() {
     ONCE.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
-            if !info
-                .payload_as_str()
-                .is_some_and(|t| t.starts_with(INJECTED))
-            {
+            if !EXPECTED.get() {
                 previous(info);
             }
         }));
@@ -80,6 +130,7 @@ fn call<R>(what: &str, f: impl FnOnce() -> R) -> R {
     match panic::catch_unwind(AssertUnwindSafe(f)) {
         Ok(r) => r,
         Err(p) => {
+            EXPECTED.set(false);
             let message = panic_message(&p);
             let why = if message.contains("Poison") {
                 "the Mutex is poisoned since a change panicked while its guard was alive, and \
@@ -93,18 +144,25 @@ fn call<R>(what: &str, f: impl FnOnce() -> R) -> R {
     }
 }
 
-// Runs a change that panics; returns the panic's message, or fails if the
-// update returned normally.
-fn failing(store: &Store<Books>, amount: u64, steps: u64, fail_after: u64, tag: u64) -> String {
+// Runs a change that panics; checks that the caller of update got that very
+// panic.
+fn failing(store: &Store<Books>, amount: u64, steps: u64, fail_after: u64, tag: u64) {
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
         store.update(|b| apply(b, amount, steps, Some(fail_after), tag));
     }));
+    EXPECTED.set(false);
     match outcome {
         Ok(()) => panic!(
-            "a change panicked (\"{INJECTED} #{tag}\"), but update returned normally: the caller \
-             must learn that its change failed. Let the panic go on (or resume it)"
+            "a change panicked, but update returned normally: the caller must learn that its \
+             change failed. Let the panic go on (or resume it)"
         ),
-        Err(p) => panic_message(&p),
+        Err(p) => assert!(
+            is_failure(&p, tag, fail_after),
+            "a change panicked, but the caller of update got a different panic (\"{}\"): let the \
+             change's own panic go on to the caller as it was, payload and all \
+             (std::panic::resume_unwind, or no catch_unwind at all), not a new panic",
+            panic_message(&p)
+        ),
     }
 }
 
@@ -152,7 +210,7 @@ fn a_failed_change_leaves_no_trace() {
     let steps = rng.range(2..6);
     let fail_after = rng.range(0..steps);
     let tag = rng.range(0..1_000_000);
-    let message = within(LIMIT, HANGS, move || {
+    within(LIMIT, HANGS, move || {
         let store = Store::new(Books {
             left,
             right: 0,
@@ -161,23 +219,19 @@ fn a_failed_change_leaves_no_trace() {
         store.update(|b| apply(b, amount, steps, None, 0));
         let before = (left - amount, amount, 1);
         check(&store, before, "one move");
-        let message = failing(&store, amount, steps, fail_after, tag);
-        check(
-            &store,
-            before,
-            &format!(
-                "a second move that panicked after {} of its {steps} steps",
-                fail_after + 1
-            ),
-        );
-        message
+        for kind in 0..3 {
+            let tag = tag * 3 + kind;
+            failing(&store, amount, steps, fail_after, tag);
+            check(
+                &store,
+                before,
+                &format!(
+                    "a second move that panicked after {} of its {steps} steps",
+                    fail_after + 1
+                ),
+            );
+        }
     });
-    let want = format!("{INJECTED} #{tag} after step {fail_after}");
-    assert!(
-        message == want,
-        "the change panicked with \"{want}\", but the caller of update got a panic saying \
-         \"{message}\": let the change's own panic go on to the caller (do not replace it)"
-    );
 }
 
 #[test]
@@ -316,7 +370,8 @@ fn no_change_is_lost_when_threads_update_together() {
             .map(|plan| {
                 let store = Arc::clone(&store);
                 thread::spawn(move || {
-                    for fail in plan {
+                    for (n, fail) in plan.into_iter().enumerate() {
+                        let tag = n as u64;
                         let run = panic::catch_unwind(AssertUnwindSafe(|| {
                             store.update(|Busy(b)| {
                                 // Other threads get every chance to run in
@@ -332,18 +387,18 @@ fn no_change_is_lost_when_threads_update_together() {
                                         }
                                     }
                                     if fail == Some(step) {
-                                        panic!("{INJECTED} in a busy store");
+                                        fail_with(tag, step);
                                     }
                                     b.right += 1;
                                 }
                                 b.moves += 1;
                             })
                         }));
-                        if let Err(p) = run {
-                            let message = panic_message(&p);
-                            if !message.starts_with(INJECTED) {
-                                return Err(message);
-                            }
+                        EXPECTED.set(false);
+                        if let Err(p) = run
+                            && !is_failure(&p, tag, fail.unwrap_or(0))
+                        {
+                            return Err(panic_message(&p));
                         }
                     }
                     Ok(())
@@ -371,5 +426,169 @@ fn no_change_is_lost_when_threads_update_together() {
          was the copy taken under one lock and written back under another? Half changes: did a \
          failed change write into the value itself?",
         THREADS * each
+    );
+}
+
+// Values that count how many of them are alive (made, cloned, not dropped).
+static ALIVE: AtomicIsize = AtomicIsize::new(0);
+
+struct Tracked(Books);
+
+impl Tracked {
+    fn new(books: Books) -> Tracked {
+        ALIVE.fetch_add(1, Ordering::SeqCst);
+        Tracked(books)
+    }
+}
+
+impl Clone for Tracked {
+    fn clone(&self) -> Tracked {
+        Tracked::new(self.0.clone())
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        ALIVE.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn no_value_is_leaked() {
+    // Updates, failed updates and copies; then the store is dropped: every
+    // value made or copied on the way must have been dropped too.
+    quiet_injected_panics();
+    let mut rng = Rng::from_env();
+    let plan: Vec<Option<u64>> = (0..rng.range(10..30))
+        .map(|_| (rng.below(2) == 0).then(|| rng.range(0..2)))
+        .collect();
+    let alive = within(LIMIT, HANGS, move || {
+        let store = Store::new(Tracked::new(Books {
+            left: 1000,
+            right: 0,
+            moves: 0,
+        }));
+        for (i, &fail) in plan.iter().enumerate() {
+            let run = panic::catch_unwind(AssertUnwindSafe(|| {
+                store.update(|Tracked(b)| apply(b, 2, 2, fail, i as u64))
+            }));
+            EXPECTED.set(false);
+            assert!(
+                run.is_err() == fail.is_some(),
+                "update() panicked or did not as the change did"
+            );
+            drop(call("get()", || store.get()));
+        }
+        drop(store);
+        ALIVE.load(Ordering::SeqCst)
+    });
+    assert!(
+        alive == 0,
+        "after some updates (some failed) and copies, the store was dropped, but {alive} values \
+         made or copied on the way were never dropped: a draft or an old value that is forgotten \
+         (mem::forget, ManuallyDrop, a leak) instead of dropped leaks its memory for good"
+    );
+}
+
+#[test]
+fn update_waits_without_spinning() {
+    // One update's change stops halfway until the test lets it go on;
+    // meanwhile other threads call update() and get(). They can only wait
+    // for the lock: blocked, not trying again and again.
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (in_tx, in_rx) = mpsc::channel::<()>();
+    let quiet = within(LIMIT * 3, HANGS, move || {
+        let store = Arc::new(Store::new(Books::default()));
+        let slow = {
+            let store = Arc::clone(&store);
+            thread::spawn(move || {
+                store.update(|b| {
+                    b.moves += 1;
+                    in_tx.send(()).unwrap();
+                    let _ = go_rx.recv_timeout(LIMIT);
+                })
+            })
+        };
+        in_rx
+            .recv_timeout(LIMIT)
+            .expect("the change given to update() never ran");
+        let others: Vec<_> = (0..3)
+            .map(|k| {
+                let store = Arc::clone(&store);
+                thread::spawn(move || {
+                    if k == 0 {
+                        store.get();
+                    } else {
+                        store.update(|b| b.moves += 1);
+                    }
+                })
+            })
+            .collect();
+        // Let them get to the lock.
+        thread::sleep(Duration::from_millis(20));
+        let quiet = wait_until_quiet();
+        go_tx.send(()).unwrap();
+        slow.join().expect("the slow update panicked");
+        for o in others {
+            o.join().expect("an update or get panicked");
+        }
+        quiet
+    });
+    assert_quiet(
+        quiet,
+        "two update() calls and a get()",
+        "a lock held by a slow change",
+    );
+}
+
+// A value whose copies fail, from the moment the test says so.
+static CLONES_FAIL: AtomicBool = AtomicBool::new(false);
+
+struct Fragile(u64);
+
+impl Clone for Fragile {
+    fn clone(&self) -> Fragile {
+        if CLONES_FAIL.load(Ordering::SeqCst) {
+            fail_with(0, 0);
+        }
+        Fragile(self.0)
+    }
+}
+
+#[test]
+fn a_finished_change_is_committed_without_copying() {
+    // The change finishes, and only then do copies of the value start to
+    // fail: the commit must be a step that cannot fail (the draft moved in),
+    // not a copy of the draft into the value.
+    quiet_injected_panics();
+    let mut rng = Rng::from_env();
+    let n = rng.range(3..20) as usize;
+    let (outcome, after) = within(LIMIT, HANGS, move || {
+        let store = Store::new((0..n as u64).map(Fragile).collect::<Vec<_>>());
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+            store.update(|v| {
+                for x in v.iter_mut() {
+                    x.0 += 100;
+                }
+                v.push(Fragile(7));
+                CLONES_FAIL.store(true, Ordering::SeqCst);
+            })
+        }));
+        CLONES_FAIL.store(false, Ordering::SeqCst);
+        EXPECTED.set(false);
+        let after: Vec<u64> = call("get()", || store.get()).iter().map(|x| x.0).collect();
+        (outcome.map_err(|p| panic_message(&p)), after)
+    });
+    if let Err(message) = outcome {
+        panic!(
+            "a change returned normally, but update() then panicked (\"{message}\"): it copied \
+             the value (clone, clone_from) after the change had finished, and a copy can fail. \
+             Commit the change by moving the draft into the value, a step that cannot panic"
+        );
+    }
+    let want: Vec<u64> = (0..n as u64).map(|x| x + 100).chain([7]).collect();
+    assert!(
+        after == want,
+        "after one change the store holds {after:?}, expected {want:?}"
     );
 }

@@ -51,21 +51,18 @@ impl Default for Signal {
 }
 
 fn main() {
-    use std::sync::{Arc, mpsc};
+    use std::sync::Arc;
     use std::thread;
-    use std::time::Duration;
 
-    let (tx, rx) = mpsc::channel();
-    let waiter = thread::spawn(move || {
-        let signal = Arc::new(Signal::new());
-        tx.send(Arc::clone(&signal)).unwrap();
-        println!("waiter: waiting");
-        signal.wait();
-        println!("waiter: woken up");
+    // The main thread makes the signal, so it is the one that waits.
+    let signal = Arc::new(Signal::new());
+    let s = Arc::clone(&signal);
+    let notifier = thread::spawn(move || {
+        println!("other thread: notify");
+        s.notify();
     });
-    let signal = rx.recv().unwrap();
-    thread::sleep(Duration::from_millis(300));
-    println!("main: notify");
-    signal.notify();
-    waiter.join().unwrap();
+    println!("main: waiting");
+    signal.wait();
+    println!("main: woken up");
+    notifier.join().unwrap();
 }

@@ -1,0 +1,76 @@
+// WRONG: locks in id order, but lets go of the second (higher id) account after reading it and locks it again to write: the balance checked (or the target value read) can be stale by then, so money can be spent twice or a deposit lost
+use std::ops::DerefMut;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+// Don't change this trait: the hidden tests lock accounts through it with a
+// lock of their own, which watches in which order the locks are taken.
+// `lock` waits until the lock is free and returns a guard; the lock is held
+// until the guard is dropped (like `Mutex::lock().unwrap()`).
+pub trait Lock<T> {
+    fn lock(&self) -> impl DerefMut<Target = T>;
+}
+
+impl<T> Lock<T> for Mutex<T> {
+    fn lock(&self) -> impl DerefMut<Target = T> {
+        Mutex::lock(self).unwrap()
+    }
+}
+
+// Don't change this struct: the hidden tests build accounts with it.
+// Every account has its own `id`, different from every other account's.
+pub struct Account<L> {
+    pub id: u64,
+    pub balance: L,
+}
+pub fn transfer<L: Lock<u64>>(from: &Account<L>, to: &Account<L>, amount: u64) -> bool {
+    if from.id == to.id {
+        return *from.balance.lock() >= amount;
+    }
+    let from_first = from.id < to.id;
+    let (low, high) = if from_first { (from, to) } else { (to, from) };
+    let mut low_guard = low.balance.lock();
+    let high_seen = *high.balance.lock();
+    let (source_now, new_high) = if from_first {
+        (*low_guard, high_seen + amount)
+    } else {
+        (high_seen, high_seen.wrapping_sub(amount))
+    };
+    if source_now < amount {
+        return false;
+    }
+    if from_first {
+        *low_guard -= amount;
+    } else {
+        *low_guard += amount;
+    }
+    *high.balance.lock() = new_high;
+    true
+}
+
+fn main() {
+    let alice = Arc::new(Account {
+        id: 1,
+        balance: Mutex::new(1_000),
+    });
+    let bob = Arc::new(Account {
+        id: 2,
+        balance: Mutex::new(1_000),
+    });
+    let (a, b) = (Arc::clone(&alice), Arc::clone(&bob));
+    let there = thread::spawn(move || {
+        for _ in 0..100_000 {
+            transfer(&a, &b, 1);
+        }
+    });
+    let (a, b) = (Arc::clone(&alice), Arc::clone(&bob));
+    let back = thread::spawn(move || {
+        for _ in 0..100_000 {
+            transfer(&b, &a, 1);
+        }
+    });
+    there.join().unwrap();
+    back.join().unwrap();
+    let total = *alice.balance.lock().unwrap() + *bob.balance.lock().unwrap();
+    println!("done: {total} in total (should be 2000)");
+}
