@@ -480,7 +480,7 @@ fn opposite_transfers_at_the_same_time_do_not_deadlock() {
     let ids = ids(&mut rng, 2);
     let (x, y) = (rng.range(1..50), rng.range(1..50));
     let balances = [100 + rng.range(0..100), 100 + rng.range(0..100)];
-    let (done, final_balances, watch) = within(LIMIT + WAIT, HANGS, move || {
+    let (done, final_balances, watch) = within(LIMIT, HANGS, move || {
         let watch = Watch {
             rendezvous: Rendezvous::new(Script::AfterFirstLock),
             ..Watch::default()
