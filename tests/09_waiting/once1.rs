@@ -13,7 +13,10 @@
 // the whole process staying quiet through the hold (a poller that sleeps up
 // to ~1.3 s between tries wakes in it), and a one-sided bound of 1 s from
 // the release to the late callers' return (a blocked thread is woken in
-// microseconds).
+// microseconds; a poller that sleeps over ~2.5 s comes too late). Accepted,
+// not caught: a poller sleeping 1.5..2.5 s between looks, a caller that
+// gives up waiting only after more than the 1.5 s hold, a spin of under
+// ~20 ms of CPU before blocking (std's own locks spin a little, too).
 //
 // The value is a type of the test's own, neither `Clone` nor `Default`.
 

@@ -107,7 +107,11 @@ const _: fn(&Cache<Key, u64>, Key, fn(&Key) -> u64) -> u64 = Cache::<Key, u64>::
 
 const LIMIT: Duration = Duration::from_secs(3);
 const WAIT: Duration = Duration::from_secs(1);
-// How long a second lookup waits for the other thread's second lookup.
+// How long a second lookup waits for the other thread's second lookup (the
+// reference pays it once: its second lookup is under the write lock, and
+// the other thread's cannot come). Accepted, not caught: a miss that sleeps
+// longer than this before it looks again, not under the write lock (every
+// contended miss then takes a second).
 const PAIR_WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "get_or_compute did not return: does it still hold the read guard when it \
                      asks for the write lock? A write lock waits until every read guard is \
