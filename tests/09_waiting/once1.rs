@@ -1,20 +1,35 @@
 // The hidden tests of once1: `init` runs once while other callers arrive
-// in the middle of it (the first `init` is held until they are calling),
-// those callers block (no spinning, no polling) and return the same value,
-// at the same address, only after `init` has finished; a panicking `init`
-// leaves nothing behind, so a later call succeeds; the value is dropped
-// exactly once, with the `Lazy` (nothing leaked).
+// in the middle of it (the first `init` is held, a fixed 1.5 s after they
+// are calling), those callers block (no spinning, no polling, no giving up
+// after a while) and return the same value, at the same address, only after
+// `init` has finished, and at once then; a panicking `init` leaves nothing
+// behind, so a later call succeeds, and callers that were waiting for it
+// make the value themselves (one of them); two `Lazy`s make their values at
+// the same time; the value is dropped exactly once, with the `Lazy`
+// (nothing leaked).
+//
+// Waiting is checked three ways: each late caller's own CPU time and
+// context switches across its call (a spin before blocking shows there),
+// the whole process staying quiet through the hold (a poller that sleeps up
+// to ~1.3 s between tries wakes in it), and a one-sided bound of 1 s from
+// the release to the late callers' return (a blocked thread is woken in
+// microseconds; a poller that sleeps over ~2.5 s comes too late). Accepted,
+// not caught: a poller sleeping 1.5..2.5 s between looks, a caller that
+// gives up waiting only after more than the 1.5 s hold, a spin of under
+// ~20 ms of CPU before blocking (std's own locks spin a little, too).
 //
 // The value is a type of the test's own, neither `Clone` nor `Default`.
 
-use super::support::quiet::{assert_quiet, wait_until_quiet};
-use super::support::{Latch, Rng, panic_message, process_cpu_time, within};
+use super::support::quiet::{WINDOW, Window, wait_until_quiet};
+use super::support::{
+    Deliberate, Gate, Latch, Rng, deliberate_panic, panic_message, process_cpu_time, within,
+};
 use exercise::Lazy;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // A value the test can recognise (`id`), whose drops it counts.
 #[derive(Debug)]
@@ -35,11 +50,121 @@ const _: for<'a> fn(&'a Lazy<Value>, fn() -> Value) -> &'a Value = Lazy::<Value>
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
-// After that, how long it gives a caller that does not wait to start an
-// `init` of its own.
-const EXTRA: Duration = Duration::from_millis(200);
+// How long the first `init` is held once the late callers are calling: a
+// caller that gives up waiting before that and makes its own value is seen.
+const HOLD: Duration = Duration::from_millis(1500);
+// For the tests that hold an `init` that long.
+const LONG_LIMIT: Duration = Duration::from_secs(4);
+const LONG_WAIT: Duration = Duration::from_secs(3);
 const HANGS: &str = "get_or_init did not return: does a caller wait for a value that never \
                      comes (after an `init` that panicked, say)?";
+
+// ---- Private helpers: a long quiet stretch, and one thread's own wait ----
+//
+// support::quiet asks for two quiet windows in a row (~120 ms): a poller
+// that sleeps 250 ms between tries slips through. `quiet_until` settles the
+// same way, then watches until a deadline, every window quiet.
+
+const QUIET_CPU: Duration = Duration::from_micros(100);
+// A thread that only blocks uses microseconds of CPU and makes a switch or
+// two; one that spins before it blocks (or polls) shows more.
+const OWN_CPU: Duration = Duration::from_millis(20);
+const OWN_SWITCHES: i64 = 10;
+// One-sided: a blocked thread is woken microseconds after its release; one
+// that sleeps between tries comes when its sleep ends.
+const WAKE: Duration = Duration::from_secs(1);
+
+// (CPU time, context switches) of the process (`who` = 0) or of the calling
+// thread (1), where the platform tells.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn usage(who: i32) -> Option<(Duration, i64)> {
+    // struct rusage: ru_utime and ru_stime (two timevals: 4 longs), then 14
+    // longs, the last two ru_nvcsw and ru_nivcsw.
+    unsafe extern "C" {
+        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
+    }
+    let mut u = [0i64; 18];
+    // SAFETY: a plain system call writing into a buffer of the right size.
+    let done = unsafe { getrusage(who, &mut u) };
+    (done == 0).then(|| {
+        let micros = (u[0] + u[2]) * 1_000_000 + u[1] + u[3];
+        (Duration::from_micros(micros.max(0) as u64), u[16] + u[17])
+    })
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn usage(_who: i32) -> Option<(Duration, i64)> {
+    None
+}
+
+// What the other threads of the process did during one window.
+fn others_during_window() -> Window {
+    let thread_before = usage(1);
+    let process_before = usage(0);
+    let cpu_before = process_cpu_time();
+    thread::sleep(WINDOW);
+    let cpu_after = process_cpu_time();
+    let process_after = usage(0);
+    let thread_after = usage(1);
+    match (thread_before, process_before, process_after, thread_after) {
+        (Some(t0), Some(p0), Some(p1), Some(t1)) => Window {
+            cpu: (p1.0.saturating_sub(p0.0)).saturating_sub(t1.0.saturating_sub(t0.0)),
+            switches: (p1.1 - p0.1) - (t1.1 - t0.1),
+        },
+        _ => Window {
+            cpu: cpu_after.saturating_sub(cpu_before),
+            switches: 0,
+        },
+    }
+}
+
+// How a long quiet stretch went.
+enum Quiet {
+    Yes,
+    // Never two quiet windows in a row: the busiest.
+    Never(Window),
+    // Quiet at first, then a window with this in it.
+    WokeUp(Window),
+}
+
+// Waits until every other thread is quiet, then watches until `until`.
+fn quiet_until(until: Instant) -> Quiet {
+    if let Err(busiest) = wait_until_quiet() {
+        return Quiet::Never(busiest);
+    }
+    while Instant::now() + WINDOW <= until {
+        let window = others_during_window();
+        if window.switches > 0 || window.cpu > QUIET_CPU {
+            return Quiet::WokeUp(window);
+        }
+    }
+    Quiet::Yes
+}
+
+fn assert_quiet_long(quiet: Quiet, who: &str, waits_for: &str) {
+    match quiet {
+        Quiet::Yes => {}
+        Quiet::Never(Window { cpu, switches }) => panic!(
+            "while {who} waited for {waits_for}, the process never went quiet: never two windows \
+             of {WINDOW:?} in a row without CPU time or context switches (the busiest: {cpu:?} \
+             of CPU, {switches} switches). Something keeps trying (a flag or a short sleep in \
+             a loop) instead of blocking until it can go on"
+        ),
+        Quiet::WokeUp(Window { cpu, switches }) => panic!(
+            "while {who} waited for {waits_for}, the process went quiet, then woke up again \
+             ({cpu:?} of CPU, {switches} switches) although nothing had changed: something \
+             sleeps and looks again (at a flag, in a loop) instead of blocking until the value \
+             is there"
+        ),
+    }
+}
+
+// The calling thread's own CPU time and switches since `before`.
+fn own_since(before: Option<(Duration, i64)>) -> Option<(Duration, i64)> {
+    let (cpu0, switches0) = before?;
+    let (cpu1, switches1) = usage(1)?;
+    Some((cpu1.saturating_sub(cpu0), switches1 - switches0))
+}
 
 fn leak<T>(value: T) -> &'static T {
     Box::leak(Box::new(value))
@@ -49,16 +174,17 @@ fn address(value: &Value) -> usize {
     value as *const Value as usize
 }
 
-// What one caller got: the value's address and id, and whether the first
-// `init` had finished when the call returned.
-type Got = (usize, u64, bool);
+// What one caller got: the value's address and id, whether the first
+// `init` had finished when the call returned, when it returned, and its
+// own CPU time and switches during the call.
+type Got = (usize, u64, bool, Instant, Option<(Duration, i64)>);
 
 #[test]
 fn init_runs_once_while_others_wait() {
     let mut rng = Rng::from_env();
     let late = 1 + rng.below(6);
     let id = rng.range(1..1_000_000);
-    let outcome = within(LIMIT, HANGS, move || {
+    let outcome = within(LONG_LIMIT, HANGS, move || {
         let drops = leak(AtomicUsize::new(0));
         let lazy: Lazy<Value> = Lazy::new();
         // (first `init` running, first `init` released, first `init` done)
@@ -70,19 +196,20 @@ fn init_runs_once_while_others_wait() {
             let first_caller = s.spawn(move || {
                 let value = lazy.get_or_init(|| {
                     first.update(|f| f.0 = true);
-                    first.wait_until(WAIT, |f| f.1);
+                    first.wait_until(LONG_WAIT, |f| f.1);
                     first.update(|f| f.2 = true);
                     Value { id, drops }
                 });
-                (address(value), value.id, true)
+                (address(value), value.id, true, Instant::now(), None)
             });
             if !first.wait_until(WAIT, |f| f.0) {
                 return None;
             }
             let late_callers: Vec<_> = (0..late as u64)
                 .map(|i| {
-                    s.spawn(move || {
+                    s.spawn(move || -> Got {
                         later.update(|l| l.0 += 1);
+                        let before = usage(1);
                         let value = lazy.get_or_init(|| {
                             later.update(|l| l.1 += 1);
                             Value {
@@ -90,38 +217,45 @@ fn init_runs_once_while_others_wait() {
                                 drops,
                             }
                         });
+                        let own = own_since(before);
+                        let at = Instant::now();
                         let done = first.update(|f| f.2);
-                        (address(value), value.id, done)
+                        (address(value), value.id, done, at, own)
                     })
                 })
                 .collect();
             later.wait_until(WAIT, |l| l.0 == late);
-            // Let them reach get_or_init, then watch them wait.
+            let arrived = Instant::now();
+            // Let them reach get_or_init, then watch them wait, the whole
+            // hold: a caller that does not wait, or gives up waiting, starts
+            // its own `init` by its end.
             thread::sleep(Duration::from_millis(5));
-            let quiet = wait_until_quiet();
-            // A caller that does not wait starts its own `init` by now.
-            later.wait_until(EXTRA, |l| l.1 > 0);
+            let quiet = quiet_until(arrived + HOLD);
+            let rest = (arrived + HOLD).saturating_duration_since(Instant::now());
+            later.wait_until(rest, |l| l.1 > 0);
             let late_inits = later.update(|l| l.1);
+            let released = Instant::now();
             first.update(|f| f.1 = true);
             let mut got: Vec<Got> = vec![first_caller.join().expect("the first caller panicked")];
             for caller in late_callers {
                 got.push(caller.join().expect("a late caller panicked"));
             }
-            Some((late_inits, got, quiet))
+            Some((late_inits, got, quiet, released))
         })
     });
-    let Some((late_inits, got, quiet)) = outcome else {
+    let Some((late_inits, got, quiet, released)) = outcome else {
         panic!("the first caller's `init` never ran: get_or_init should call it");
     };
     assert!(
         late_inits == 0,
-        "{late} caller(s) came while the first caller's `init` was still running, and {late_inits} \
-         of them ran an `init` of their own: looking (\"not there yet\") and storing are two steps, \
-         and another caller can look in between. A caller that comes while the value is being \
-         made should wait for it"
+        "{late} caller(s) came while the first caller's `init` was still running (it ran for \
+         {HOLD:?} more), and {late_inits} of them ran an `init` of their own: looking (\"not \
+         there yet\") and storing are two steps, and another caller can look in between. A \
+         caller that comes while the value is being made should wait for it, however long \
+         that takes"
     );
-    let (first_address, _, _) = got[0];
-    for (i, &(at, got_id, done)) in got.iter().enumerate() {
+    let (first_address, _, _, _, _) = got[0];
+    for (i, &(at, got_id, done, _, _)) in got.iter().enumerate() {
         let who = if i == 0 {
             "the first caller"
         } else {
@@ -141,10 +275,185 @@ fn init_runs_once_while_others_wait() {
             "{who} returned before the first caller's `init` had finished"
         );
     }
-    assert_quiet(
+    for &(_, _, _, _, own) in &got[1..] {
+        if let Some((cpu, switches)) = own {
+            assert!(
+                cpu <= OWN_CPU && switches <= OWN_SWITCHES,
+                "a late caller used {cpu:?} of CPU and was switched out {switches} times while \
+                 it waited for the first caller's `init`: a thread that blocks uses next to \
+                 nothing. Does it spin (a loop on a flag, with yield_now or a short sleep) \
+                 before or instead of blocking?"
+            );
+        }
+    }
+    assert_quiet_long(
         quiet,
         &format!("{late} caller(s)"),
         "the first caller's `init` to finish",
+    );
+    for &(_, _, _, returned, _) in &got[1..] {
+        let delay = returned.saturating_duration_since(released);
+        assert!(
+            delay < WAKE,
+            "a late caller returned {delay:?} after the first caller's `init` was let finish: \
+             a blocked caller is woken at once. Does it sleep between looks?"
+        );
+    }
+}
+
+#[test]
+fn callers_waiting_on_a_panicking_init_make_the_value() {
+    let mut rng = Rng::from_env();
+    let late = 1 + rng.below(6);
+    let outcome = within(
+        LIMIT,
+        "callers that waited while an `init` panicked never returned: when the `init` they \
+         wait for panics, nothing is stored, and one of them should make the value with its \
+         own `init` (the others wait for that one). Does a waiter wait for a value that will \
+         never come?",
+        move || {
+            let drops = leak(AtomicUsize::new(0));
+            let lazy: Lazy<Value> = Lazy::new();
+            // (first `init` running, first `init` told to panic)
+            let first = Latch::new((false, false));
+            // (late callers about to call, `init`s run by late callers)
+            let later = Latch::new((0_usize, 0_usize));
+            thread::scope(|s| {
+                let (lazy, first, later) = (&lazy, &first, &later);
+                let first_caller = s.spawn(move || {
+                    lazy.get_or_init(|| {
+                        first.update(|f| f.0 = true);
+                        first.wait_until(WAIT, |f| f.1);
+                        deliberate_panic()
+                    })
+                    .id
+                });
+                if !first.wait_until(WAIT, |f| f.0) {
+                    return Err(String::from(
+                        "the first caller's `init` never ran: get_or_init should call it",
+                    ));
+                }
+                let late_callers: Vec<_> = (0..late as u64)
+                    .map(|i| {
+                        s.spawn(move || {
+                            later.update(|l| l.0 += 1);
+                            let value = lazy.get_or_init(|| {
+                                later.update(|l| l.1 += 1);
+                                Value {
+                                    id: 1_000_000 + i,
+                                    drops,
+                                }
+                            });
+                            (address(value), value.id)
+                        })
+                    })
+                    .collect();
+                later.wait_until(WAIT, |l| l.0 == late);
+                // Let them reach get_or_init and wait.
+                thread::sleep(Duration::from_millis(5));
+                let _ = wait_until_quiet();
+                let early = later.update(|l| l.1);
+                first.update(|f| f.1 = true);
+                match first_caller.join() {
+                    Ok(id) => {
+                        return Err(format!(
+                            "get_or_init returned a value (id {id}) although its `init` \
+                             panicked: the panic should reach the caller"
+                        ));
+                    }
+                    Err(payload) if !payload.is::<Deliberate>() => {
+                        return Err(format!(
+                            "get_or_init panicked with \"{}\" instead of passing on the panic \
+                             of its `init`",
+                            panic_message(&payload)
+                        ));
+                    }
+                    Err(_) => {}
+                }
+                let mut got = Vec::new();
+                for caller in late_callers {
+                    match caller.join() {
+                        Ok(value) => got.push(value),
+                        Err(payload) => {
+                            return Err(format!(
+                                "a caller that waited while another caller's `init` panicked \
+                                 panicked too (\"{}\"): the failed `init` stored nothing, so \
+                                 one waiting caller should make the value with its own `init`",
+                                panic_message(&payload)
+                            ));
+                        }
+                    }
+                }
+                Ok((early, later.update(|l| l.1), got))
+            })
+        },
+    );
+    let (early, late_inits, got) = match outcome {
+        Ok(outcome) => outcome,
+        Err(message) => panic!("{message}"),
+    };
+    assert!(
+        early == 0,
+        "{early} of {late} late caller(s) ran an `init` of their own while the first caller's \
+         was still running: they should wait for it"
+    );
+    assert!(
+        late_inits == 1,
+        "after the `init` that {late} caller(s) waited for panicked, {late_inits} of them ran \
+         an `init` of their own: one should make the value, and the others wait for it"
+    );
+    let (first_address, first_id) = got[0];
+    for &(at, id) in &got {
+        assert!(
+            at == first_address && id == first_id,
+            "callers that waited for an `init` that panicked got different values: every \
+             caller should get the one value stored"
+        );
+    }
+}
+
+#[test]
+fn two_lazies_make_their_values_at_the_same_time() {
+    // Two `Lazy`s, a caller of each, each `init` waiting until the other is
+    // running too: one lock for every `Lazy` never lets them.
+    let mut rng = Rng::from_env();
+    let (a, b) = (rng.range(1..1_000_000), rng.range(1..1_000_000));
+    let (blocked, got) = within(LIMIT, HANGS, move || {
+        let drops = leak(AtomicUsize::new(0));
+        let first: Lazy<Value> = Lazy::new();
+        let second: Lazy<Value> = Lazy::new();
+        let gate = Gate::new(2);
+        let got = thread::scope(|s| {
+            let callers: Vec<_> = [(&first, a), (&second, b)]
+                .into_iter()
+                .map(|(lazy, id)| {
+                    let gate = &gate;
+                    s.spawn(move || {
+                        lazy.get_or_init(|| {
+                            let _ = gate.wait(WAIT);
+                            Value { id, drops }
+                        })
+                        .id
+                    })
+                })
+                .collect();
+            callers
+                .into_iter()
+                .map(|c| c.join().expect("a caller panicked"))
+                .collect::<Vec<u64>>()
+        });
+        (gate.timed_out(), got)
+    });
+    if blocked.is_some() {
+        panic!(
+            "two callers called get_or_init on two different `Lazy`s, and one `init` waited \
+             for the other: each `Lazy` should make its value on its own (a lock shared by \
+             every `Lazy`, a `static` say, makes unrelated `init`s queue up)"
+        );
+    }
+    assert!(
+        got == [a, b],
+        "get_or_init on two `Lazy`s returned the values {got:?}, expected [{a}, {b}]"
     );
 }
 

@@ -1,14 +1,19 @@
 // The hidden tests of rwlock2: a miss returns (no read-to-write upgrade
-// deadlock), `compute` runs once per key, also when two threads miss the
-// same key together, lookups of cached keys run together under the read
-// lock, and the values are right.
+// deadlock), `compute` runs once per key (of many: nothing evicted), also
+// when two threads miss the same key together, lookups of cached keys run
+// together under the read lock, the values are right (keys with the same
+// hash are different keys), and every key is dropped (none leaked).
 //
-// The tests reach inside the cache through the key: `Key`'s `Hash` calls a
-// hook of the test each time the map hashes it, that is, at every lookup
-// (`get`, `entry`, `insert`, `contains_key`). A hook can hold a lookup until
-// other threads are inside too. (An empty HashMap answers `get` without
-// hashing, so every test caches another key first.) `Key` is neither `Clone`
-// nor `Ord`, so the API cannot ask for more than `Eq + Hash`.
+// The tests reach inside the cache through the key. Every `Key` hashes
+// alike, so the map cannot tell keys apart by their hash: it compares them
+// (`PartialEq::eq`) at each lookup, under whatever lock guards it, and a
+// cache that keys by the hash alone mixes up keys. `Key`'s `Hash` and `eq`
+// call a hook of the test: `eq` is where a hook holds a lookup until other
+// threads are inside too (a cache may hash a key outside any lock, once,
+// but it can only compare it with the stored keys under the lock). An empty
+// map compares nothing, so every test caches another key first. `Key` is
+// neither `Clone` nor `Ord`, so the API cannot ask for more than
+// `Eq + Hash`; some keys count their drops (a cache that leaks its keys).
 
 use super::support::{Gate, Latch, Rng, lock, within};
 use exercise::Cache;
@@ -16,40 +21,80 @@ use exercise::Cache;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
-// A cache key: an id, and a hook the map calls each time it hashes the key.
+// What the cache did with a hooked key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    // It hashed it.
+    Hashed,
+    // It compared it with another key.
+    Compared,
+}
+
+type Hook = &'static (dyn Fn(Event) + Sync);
+
+// A cache key: an id, a hook the cache calls each time it hashes or
+// compares the key, a counter of its drops.
 struct Key {
     id: u64,
-    on_hash: Option<&'static (dyn Fn() + Sync)>,
+    hook: Option<Hook>,
+    drops: Option<&'static AtomicUsize>,
 }
 
 impl Key {
     fn plain(id: u64) -> Key {
-        Key { id, on_hash: None }
-    }
-
-    fn hooked(id: u64, on_hash: &'static (dyn Fn() + Sync)) -> Key {
         Key {
             id,
-            on_hash: Some(on_hash),
+            hook: None,
+            drops: None,
+        }
+    }
+
+    fn hooked(id: u64, hook: Hook) -> Key {
+        Key {
+            id,
+            hook: Some(hook),
+            drops: None,
+        }
+    }
+
+    fn counted(id: u64, drops: &'static AtomicUsize) -> Key {
+        Key {
+            id,
+            hook: None,
+            drops: Some(drops),
         }
     }
 }
 
+impl Drop for Key {
+    fn drop(&mut self) {
+        if let Some(drops) = self.drops {
+            drops.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+// The one hash of every key.
+const COMMON_HASH: u64 = 0x5eed_cafe;
+
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        if let Some(on_hash) = self.on_hash {
-            on_hash();
+        if let Some(hook) = self.hook {
+            hook(Event::Hashed);
         }
-        self.id.hash(state);
+        COMMON_HASH.hash(state);
     }
 }
 
 impl PartialEq for Key {
     fn eq(&self, other: &Key) -> bool {
+        if let Some(hook) = self.hook.or(other.hook) {
+            hook(Event::Compared);
+        }
         self.id == other.id
     }
 }
@@ -60,19 +105,27 @@ impl Eq for Key {}
 const _: fn() -> Cache<Key, u64> = Cache::<Key, u64>::new;
 const _: fn(&Cache<Key, u64>, Key, fn(&Key) -> u64) -> u64 = Cache::<Key, u64>::get_or_compute;
 
-const LIMIT: Duration = Duration::from_secs(2);
+const LIMIT: Duration = Duration::from_secs(3);
 const WAIT: Duration = Duration::from_secs(1);
-// How long a second lookup waits for the other thread's second lookup.
-const PAIR_WAIT: Duration = Duration::from_millis(300);
+// How long a second lookup waits for the other thread's second lookup (the
+// reference pays it once: its second lookup is under the write lock, and
+// the other thread's cannot come). Accepted, not caught: a miss that sleeps
+// longer than this before it looks again, not under the write lock (every
+// contended miss then takes a second).
+const PAIR_WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "get_or_compute did not return: does it still hold the read guard when it \
                      asks for the write lock? A write lock waits until every read guard is \
                      dropped, its own thread's too (a guard moved to another name, even \
                      `_unused`, lives on)";
 
-// The gates above sit in `Key::hash`: a cache that never hashes its keys
-// would slip past them.
+// The gates above sit in `Key`'s `eq`: a cache that never hashes or never
+// compares its keys would slip past them.
 const NEVER_HASHED: &str = "the cache did not hash the keys it looked up: keep the HashMap \
                             (the tests look inside a lookup through the key's Hash)";
+const NEVER_COMPARED: &str = "the cache did not compare a key it looked up with the keys it \
+                              holds (all the test's keys have the same hash): two keys with \
+                              the same hash are still different keys. Keep the keys themselves \
+                              in the HashMap";
 
 fn leak<T>(value: T) -> &'static T {
     Box::leak(Box::new(value))
@@ -80,31 +133,41 @@ fn leak<T>(value: T) -> &'static T {
 
 #[test]
 fn a_miss_computes_and_a_hit_does_not() {
+    // Many keys (a random number of them: more than a cache that keeps only
+    // a few could hold), each looked up once, then all again, then at random.
     let mut rng = Rng::from_env();
-    let keys = 2 + rng.below(8);
-    let lookups: Vec<u64> = (0..20 + rng.below(30))
-        .map(|_| rng.below(keys) as u64)
+    let keys = 50 + rng.below(250) as u64;
+    let mut again: Vec<u64> = (0..keys).collect();
+    rng.shuffle(&mut again);
+    let lookups: Vec<u64> = (0..keys)
+        .chain(again)
+        .chain((0..20 + rng.below(30)).map(|_| rng.range(0..keys)))
         .collect();
     let salt = rng.range(1..1_000_000);
+    let made = lookups.len();
     let outcome = within(LIMIT, HANGS, move || {
+        let drops = leak(AtomicUsize::new(0));
         let cache = Cache::new();
         let mut computed: HashMap<u64, u64> = HashMap::new();
         let mut returned = Vec::new();
         for &id in &lookups {
-            let value = cache.get_or_compute(Key::plain(id), |key| {
+            let value = cache.get_or_compute(Key::counted(id, drops), |key| {
                 *computed.entry(key.id).or_insert(0) += 1;
                 key.id * 1000 + salt
             });
             returned.push((id, value));
         }
-        (computed, returned)
+        let before = drops.load(Ordering::SeqCst);
+        drop(cache);
+        (computed, returned, before, drops.load(Ordering::SeqCst))
     });
-    let (computed, returned) = outcome;
+    let (computed, returned, dropped_before, dropped) = outcome;
     for (id, value) in returned {
         assert_eq!(
             value,
             id * 1000 + salt,
-            "get_or_compute of key {id} returned {value}, but `compute` gave {}",
+            "get_or_compute of key {id} returned {value}, but `compute` gave {} (all keys have \
+             the same hash: keys with the same hash are still different keys)",
             id * 1000 + salt
         );
     }
@@ -112,9 +175,20 @@ fn a_miss_computes_and_a_hit_does_not() {
         assert!(
             times == 1,
             "`compute` ran {times} times for key {id}, looked up again and again on one \
-             thread: a computed value must be stored and found the next time"
+             thread ({keys} keys in all): a computed value must be stored, and found every \
+             time after (a cache that keeps only some of its keys computes again)"
         );
     }
+    assert!(
+        dropped_before + keys as usize == made,
+        "{made} keys were passed to get_or_compute, {keys} different ones: the cache should \
+         keep one of each ({keys}) and drop the others, but {dropped_before} were dropped"
+    );
+    assert!(
+        dropped == made,
+        "{made} keys were passed to get_or_compute, and {dropped} were dropped once the cache \
+         was dropped: the keys it holds should be dropped with it (are they leaked?)"
+    );
 }
 
 #[test]
@@ -124,18 +198,28 @@ fn two_threads_missing_together_compute_once() {
     let id = other + 1 + rng.range(0..1000);
     let base = rng.range(1..1_000_000);
     let outcome = within(LIMIT, HANGS, move || {
-        // Each thread's first lookup of `id` waits until the other thread
-        // is in its first lookup too: both are inside the read section, so
-        // both miss. Each thread's second lookup waits (a while) until the
-        // other one makes its second lookup: a second look that is not
-        // under the write lock, both miss again.
+        // `other` is cached, so each lookup of `id` compares it with
+        // `other`. Each thread's first comparison waits until the other
+        // thread makes its first too: both are inside the read section, so
+        // both miss. Each thread's second comparison waits (a while) until
+        // the other one makes its second: a second look that is not under
+        // the write lock, both miss again.
         let first = leak(Gate::new(2));
         let second = leak(Latch::new(0_usize));
-        let lookups = leak(Mutex::new(HashMap::<ThreadId, usize>::new()));
-        let on_hash = leak(move || {
+        let hashed_by = leak(Mutex::new(Vec::<ThreadId>::new()));
+        let compared = leak(Mutex::new(HashMap::<ThreadId, usize>::new()));
+        let hook = leak(move |event: Event| {
+            let me = thread::current().id();
+            if event == Event::Hashed {
+                let mut hashed_by = lock(hashed_by);
+                if !hashed_by.contains(&me) {
+                    hashed_by.push(me);
+                }
+                return;
+            }
             let n = {
-                let mut lookups = lock(lookups);
-                let n = lookups.entry(thread::current().id()).or_insert(0);
+                let mut compared = lock(compared);
+                let n = compared.entry(me).or_insert(0);
                 *n += 1;
                 *n
             };
@@ -149,25 +233,30 @@ fn two_threads_missing_together_compute_once() {
         let cache = Cache::new();
         cache.get_or_compute(Key::plain(other), |_| 0);
         let computed = AtomicU64::new(0);
-        let (a, b) = thread::scope(|s| {
+        let (a, b, threads) = thread::scope(|s| {
             let miss = || {
-                cache.get_or_compute(Key::hooked(id, on_hash), |key| {
+                let value = cache.get_or_compute(Key::hooked(id, hook), |key| {
                     base + key.id * 1000 + computed.fetch_add(1, Ordering::SeqCst)
-                })
+                });
+                (value, thread::current().id())
             };
             let a = s.spawn(miss);
             let b = s.spawn(miss);
-            (
-                a.join().expect("a thread panicked"),
-                b.join().expect("a thread panicked"),
-            )
+            let (a, ta) = a.join().expect("a thread panicked");
+            let (b, tb) = b.join().expect("a thread panicked");
+            (a, b, [ta, tb])
         });
         let later = cache.get_or_compute(Key::plain(id), |_| {
             computed.fetch_add(1, Ordering::SeqCst);
             0
         });
+        let compared_by = {
+            let compared = lock(compared);
+            threads.iter().filter(|t| compared.contains_key(t)).count()
+        };
         (
-            lock(lookups).len(),
+            lock(hashed_by).len(),
+            compared_by,
             first.timed_out(),
             computed.load(Ordering::SeqCst),
             a,
@@ -175,8 +264,9 @@ fn two_threads_missing_together_compute_once() {
             later,
         )
     });
-    let (hashed_by, blocked, computed, a, b, later) = outcome;
+    let (hashed_by, compared_by, blocked, computed, a, b, later) = outcome;
     assert!(hashed_by == 2, "{NEVER_HASHED}");
+    assert!(compared_by == 2, "{NEVER_COMPARED}");
     if let Some(arrived) = blocked {
         panic!(
             "two threads looked up the same key together, but only {arrived} of them was inside \
@@ -205,51 +295,62 @@ fn two_threads_missing_together_compute_once() {
 
 #[test]
 fn lookups_of_cached_keys_run_together() {
-    // More threads than any machine has cores, each waiting inside its
-    // lookup until every thread is inside one: lookups under the write
-    // lock (or a Mutex) never get there.
-    const READERS: usize = 32;
+    // More threads than any machine has cores (a random number: the source
+    // cannot guess it), each waiting inside its lookup until every thread is
+    // inside one: lookups under the write lock (or a Mutex, or a limit on
+    // readers) never get there.
     let mut rng = Rng::from_env();
+    let readers = 33 + rng.below(64);
     let id = rng.range(0..1000);
     let value = rng.range(1..1_000_000);
     let outcome = within(LIMIT, HANGS, move || {
-        let gate = leak(Gate::new(READERS));
-        let hashed = leak(AtomicU64::new(0));
-        let on_hash = leak(move || {
-            hashed.fetch_add(1, Ordering::SeqCst);
-            let _ = gate.wait(WAIT);
+        let gate = leak(Gate::new(readers));
+        let hashed = leak(AtomicUsize::new(0));
+        let compared = leak(AtomicUsize::new(0));
+        let hook = leak(move |event: Event| match event {
+            Event::Hashed => {
+                hashed.fetch_add(1, Ordering::SeqCst);
+            }
+            Event::Compared => {
+                // Once per reader: a reader that compares again goes on.
+                if compared.fetch_add(1, Ordering::SeqCst) < readers {
+                    let _ = gate.wait(WAIT);
+                }
+            }
         });
         let cache = Cache::new();
         cache.get_or_compute(Key::plain(id), |_| value);
         let computed = AtomicU64::new(0);
         let seen: Vec<u64> = thread::scope(|s| {
-            let readers: Vec<_> = (0..READERS)
+            let reading: Vec<_> = (0..readers)
                 .map(|_| {
                     s.spawn(|| {
-                        cache.get_or_compute(Key::hooked(id, on_hash), |_| {
+                        cache.get_or_compute(Key::hooked(id, hook), |_| {
                             computed.fetch_add(1, Ordering::SeqCst);
                             0
                         })
                     })
                 })
                 .collect();
-            readers
+            reading
                 .into_iter()
                 .map(|r| r.join().expect("a reader panicked"))
                 .collect()
         });
         (
             hashed.load(Ordering::SeqCst),
+            compared.load(Ordering::SeqCst),
             gate.timed_out(),
             computed.load(Ordering::SeqCst),
             seen,
         )
     });
-    let (hashed, blocked, computed, seen) = outcome;
-    assert!(hashed >= READERS as u64, "{NEVER_HASHED}");
+    let (hashed, compared, blocked, computed, seen) = outcome;
+    assert!(hashed >= readers, "{NEVER_HASHED}");
+    assert!(compared >= readers, "{NEVER_COMPARED}");
     if let Some(arrived) = blocked {
         panic!(
-            "{READERS} threads looked up a key that is cached, but at most {arrived} were inside \
+            "{readers} threads looked up a key that is cached, but at most {arrived} were inside \
              a lookup at the same time: a lookup of a cached key should need only the read \
              lock, which many threads hold together (a write lock or a Mutex lets one in at a \
              time)"
