@@ -427,123 +427,149 @@ fn take_keeps_waiting_through_thousands_of_wake_ups() {
     );
 }
 
-#[test]
-fn a_take_racing_a_put_never_misses_it() {
-    // Round after round, a taker calls take() on an empty inbox while the
-    // test puts an item in at almost the same moment. A take that looks at
-    // the queue, lets go of the lock and only then waits can miss the put's
-    // notify in between, and sleep with the item in the inbox.
-    const ROUNDS: u64 = 20_000;
-    const BUDGET: Duration = Duration::from_millis(400);
-    let mut rng = Rng::from_env();
-    let inbox = Arc::new(Inbox::<Token>::new());
-    // The round the taker may start, and the last round it finished.
-    let go = Arc::new(AtomicU64::new(0));
-    let done = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let t = {
-        let (inbox, go, done, stop) = (
-            Arc::clone(&inbox),
-            Arc::clone(&go),
-            Arc::clone(&done),
-            Arc::clone(&stop),
-        );
-        thread::spawn(move || {
-            for round in 1.. {
-                while go.load(Ordering::SeqCst) < round {
-                    if stop.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    std::hint::spin_loop();
-                    thread::yield_now();
+// Signals for `a_take_racing_a_put_never_misses_it`, private to this file:
+// a handler that runs on the interrupted thread, at whatever instruction it
+// was at.
+#[cfg(target_os = "linux")]
+mod signals {
+    unsafe extern "C" {
+        fn signal(signum: i32, handler: usize) -> usize;
+        fn pthread_self() -> usize;
+        fn pthread_kill(thread: usize, signum: i32) -> i32;
+    }
+    const SIGUSR2: i32 = 12;
+
+    pub fn install(handler: extern "C" fn(i32)) {
+        // SAFETY: the handler only uses atomics, a try_lock, a push into
+        // reserved room and a notify.
+        unsafe { signal(SIGUSR2, handler as usize) };
+    }
+
+    pub fn me() -> usize {
+        // SAFETY: no preconditions.
+        unsafe { pthread_self() }
+    }
+
+    /// # Safety
+    /// `thread` must not have ended.
+    pub unsafe fn interrupt(thread: usize) {
+        // SAFETY: the caller keeps `thread` alive.
+        unsafe { pthread_kill(thread, SIGUSR2) };
+    }
+}
+
+#[cfg(target_os = "linux")]
+static RACED: std::sync::OnceLock<Inbox<Token>> = std::sync::OnceLock::new();
+#[cfg(target_os = "linux")]
+static HANDLED: AtomicU64 = AtomicU64::new(0);
+
+// Runs on the taker's thread, interrupted anywhere: puts an item in, as
+// `put` does (push, then notify), once it has the lock, if the inbox is
+// empty. It tries for the lock a while (another thread may hold it), and
+// gives up if the taker itself holds it. A take that holds the lock from its
+// look until it sleeps (as Condvar::wait does) cannot be caught between the
+// two; one that lets go in between (say, waiting there for the lock)
+// misses this item's notify and sleeps with the item there.
+#[cfg(target_os = "linux")]
+extern "C" fn put_if_the_lock_is_free(_: i32) {
+    if let Some(inbox) = RACED.get() {
+        for _ in 0..200 {
+            if let Ok(mut items) = inbox.items.try_lock() {
+                if items.is_empty() && items.capacity() > 0 {
+                    items.push_back(Token(7));
+                    inbox.arrived.notify_one();
                 }
-                let value = inbox.take().0;
-                assert!(
-                    value == round,
-                    "in round {round}, take() returned item {value}"
-                );
-                done.store(round, Ordering::SeqCst);
-            }
-        })
-    };
-    // Another thread takes the lock for moments, again and again: a take that
-    // lets go of the lock between its look and its wait is held up there
-    // (it waits for the lock), and the put lands in between far more often.
-    let noise = {
-        let (inbox, stop) = (Arc::clone(&inbox), Arc::clone(&stop));
-        thread::spawn(move || {
-            let mut n = 0_u32;
-            while !stop.load(Ordering::SeqCst) {
-                let items = lock(&inbox.items);
-                for _ in 0..n % 64 {
-                    std::hint::spin_loop();
-                }
-                drop(items);
-                n = n.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                for _ in 0..n % 64 {
-                    std::hint::spin_loop();
-                }
-                if n % 16 == 0 {
-                    thread::yield_now();
-                }
-            }
-        })
-    };
-    let started = Instant::now();
-    let mut rounds = 0;
-    for round in 1..=ROUNDS {
-        if started.elapsed() > BUDGET {
-            break;
-        }
-        go.store(round, Ordering::SeqCst);
-        // Take the lock for moments while the taker starts (so that it must
-        // wait for the lock), and put the item in during one of them, as
-        // `put` does: push, then notify.
-        let pulses = rng.below(6);
-        for pulse in 0..=pulses {
-            let mut items = lock(&inbox.items);
-            for _ in 0..rng.below(40) {
-                std::hint::spin_loop();
-            }
-            if pulse == pulses {
-                items.push_back(Token(round));
-                inbox.arrived.notify_one();
-            }
-            drop(items);
-            for _ in 0..rng.below(40) {
-                std::hint::spin_loop();
-            }
-        }
-        let deadline = Instant::now() + LIMIT;
-        while done.load(Ordering::SeqCst) < round && Instant::now() < deadline {
-            if t.is_finished() {
                 break;
             }
             thread::yield_now();
         }
-        if done.load(Ordering::SeqCst) < round {
-            stop.store(true, Ordering::SeqCst);
-            let _ = noise.join();
-            if t.is_finished() {
-                if let Err(p) = t.join() {
-                    panic!("take() panicked in round {round}: {}", panic_message(&p));
-                }
-                panic!("the taker stopped in round {round}");
-            }
-            let left = lock(&inbox.items).len();
-            panic!(
-                "in round {round}, take() started on an empty inbox while an item was put in at \
-                 the same moment; {LIMIT:?} later it still waited, with {left} item(s) in the \
-                 inbox: it missed the put's notify. Look at the queue and start waiting under \
-                 ONE lock (wait takes the guard and gives the lock up only once it sleeps), or \
-                 the item and its notify can come in between"
-            );
-        }
-        rounds = round;
     }
+    HANDLED.fetch_add(1, Ordering::SeqCst);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_take_racing_a_put_never_misses_it() {
+    const SIGNALS: u64 = 6000;
+    const MIN_SIGNALS: u64 = 400;
+    const BUDGET: Duration = Duration::from_millis(700);
+    let inbox = RACED.get_or_init(Inbox::new);
+    // Room, so that the handler's push never allocates.
+    lock(&inbox.items).reserve(16);
+    signals::install(put_if_the_lock_is_free);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (id_tx, id_rx) = mpsc::channel();
+    let taker = {
+        let stop = Arc::clone(&stop);
+        thread::spawn(move || {
+            id_tx.send(signals::me()).unwrap();
+            let taken = std::panic::catch_unwind(|| {
+                let mut taken = 0_u64;
+                while inbox.take().0 != u64::MAX {
+                    taken += 1;
+                }
+                taken
+            });
+            // Alive until told: signals may still be on the way.
+            while !stop.load(Ordering::SeqCst) {
+                thread::sleep(Duration::from_millis(1));
+            }
+            taken.map_err(|p| panic_message(&p))
+        })
+    };
+    let target = id_rx.recv().unwrap();
+    // Wakes the taker again and again while the inbox is empty, so that it
+    // keeps going through its look-then-wait; never while an item is there.
+    let waking = Arc::new(AtomicBool::new(true));
+    let wakers: Vec<_> = (0..3)
+        .map(|_| {
+            let waking = Arc::clone(&waking);
+            thread::spawn(move || {
+                while waking.load(Ordering::SeqCst) {
+                    {
+                        let items = lock(&inbox.items);
+                        if items.is_empty() {
+                            inbox.arrived.notify_all();
+                        }
+                    }
+                    thread::yield_now();
+                }
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    let mut pause = 7_u64;
+    for _ in 0..SIGNALS {
+        let handled = HANDLED.load(Ordering::SeqCst);
+        if handled >= MIN_SIGNALS && started.elapsed() >= BUDGET {
+            break;
+        }
+        // SAFETY: the taker's thread lives until `stop` is set, below.
+        unsafe { signals::interrupt(target) };
+        pause = (pause * 7 + 13) % 61;
+        thread::sleep(Duration::from_micros(10 + pause));
+    }
+    waking.store(false, Ordering::SeqCst);
+    for waker in wakers {
+        let _ = waker.join();
+    }
+    // No more wake-ups: an item the taker missed stays in the inbox.
+    let deadline = Instant::now() + LIMIT;
+    while !lock(&inbox.items).is_empty() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let left = lock(&inbox.items).len();
+    inbox.put(Token(u64::MAX));
     stop.store(true, Ordering::SeqCst);
-    let _ = noise.join();
-    within(LIMIT, "the taker did not stop", move || t.join())
-        .unwrap_or_else(|p| panic!("take() panicked: {}", panic_message(&p)));
-    assert!(rounds > 0, "not a single round ran");
+    let taken = within(LIMIT, HANGS, move || taker.join())
+        .unwrap_or_else(|p| panic!("the taker panicked: {}", panic_message(&p)))
+        .unwrap_or_else(|msg| panic!("take() panicked: {msg}"));
+    assert!(
+        left == 0,
+        "an item was put in (push, then notify, as `put` does) while take() was between \
+         looking at the empty inbox and waiting; {LIMIT:?} later take() still waited, with \
+         the item in the inbox (after {taken} items taken): it missed the notify. Look at the \
+         queue and start waiting under ONE lock guard (`wait` gives the lock up only once the \
+         thread sleeps), or an item and its notify can come in between"
+    );
 }
