@@ -1,9 +1,10 @@
+use super::support::quiet::{self, Window};
 use super::support::{Latch, Of, Rng, context_switches, panic_message, process_cpu_time};
 use exercise::run_phases;
 
 use std::collections::HashSet;
 use std::sync::{Arc, mpsc};
-use std::thread::{self, ThreadId};
+use std::thread::{self, Thread, ThreadId};
 use std::time::{Duration, Instant};
 
 // The API, pinned: a changed signature does not compile.
@@ -31,6 +32,13 @@ struct State {
     not_together: Option<usize>,
     // CPU time and length of the late worker's hold.
     hold: Option<(Duration, Duration)>,
+    // The threads of the workers that finished phase 1: the late worker
+    // unparks them again and again while it holds (a wait that parks once
+    // and trusts the next unpark goes on too soon).
+    waiting: Vec<Thread>,
+    // Whether the process went quiet while the late worker held (when the
+    // probe checks that).
+    quiet: Option<Result<(), Window>>,
     // Voluntary context switches of a worker's thread at the end of its
     // phase 1, and between its phase 1 and its phase 2.
     switches_at_end1: Vec<Option<i64>>,
@@ -43,11 +51,13 @@ struct Probe {
     // then for `hold` or until a phase 2 starts, whichever comes first.
     late: usize,
     hold: Duration,
+    // Check at the start of the hold that every other thread is blocked.
+    check_quiet: bool,
     state: Latch<State>,
 }
 
 impl Probe {
-    fn new(workers: usize, late: usize, hold: Duration) -> Arc<Probe> {
+    fn new(workers: usize, late: usize, hold: Duration, check_quiet: bool) -> Arc<Probe> {
         let state = State {
             threads1: vec![Vec::new(); workers],
             threads2: vec![Vec::new(); workers],
@@ -59,6 +69,7 @@ impl Probe {
             workers,
             late,
             hold,
+            check_quiet,
             state: Latch::new(state),
         })
     }
@@ -80,9 +91,24 @@ impl Probe {
             if self.state.wait_until(GATHER, |s| s.phase1_done >= n - 1) {
                 let cpu = process_cpu_time();
                 let started = Instant::now();
+                if self.check_quiet {
+                    let quiet = quiet::wait_until_quiet();
+                    self.state.update(|s| s.quiet = Some(quiet));
+                }
                 // Expected to time out: no phase 2 may start while this
-                // phase 1 has not returned.
-                self.state.wait_until(self.hold, |s| s.phase2_started > 0);
+                // phase 1 has not returned. Meanwhile, stray unparks for the
+                // workers that wait.
+                loop {
+                    let left = self.hold.saturating_sub(started.elapsed());
+                    if left.is_zero() || self.state.update(|s| s.phase2_started > 0) {
+                        break;
+                    }
+                    for t in self.state.update(|s| s.waiting.clone()) {
+                        t.unpark();
+                    }
+                    // (The latch gives up at once after a timed-out wait: sleep.)
+                    thread::sleep(left.min(Duration::from_millis(5)));
+                }
                 let cpu = process_cpu_time().saturating_sub(cpu);
                 let held = started.elapsed();
                 self.state.update(|s| s.hold = Some((cpu, held)));
@@ -95,6 +121,9 @@ impl Probe {
             s.phase1_done += 1;
             if let Some(slot) = s.switches_at_end1.get_mut(i) {
                 *slot = switches;
+            }
+            if i != self.late {
+                s.waiting.push(thread::current());
             }
         });
     }
@@ -143,7 +172,11 @@ fn quick_run(workers: usize) -> Duration {
 
 // Runs run_phases with the probe; checks everything the probe saw.
 fn check(workers: usize, late: usize, hold: Duration) -> State {
-    let probe = Probe::new(workers, late, hold);
+    check_with(Probe::new(workers, late, hold, false))
+}
+
+fn check_with(probe: Arc<Probe>) -> State {
+    let (workers, late, hold) = (probe.workers, probe.late, probe.hold);
     let (done, finished) = mpsc::channel();
     let caller = {
         let probe = Arc::clone(&probe);
@@ -163,10 +196,11 @@ fn check(workers: usize, late: usize, hold: Duration) -> State {
     if let Some(&(worker, done)) = state.early.first() {
         panic!(
             "worker {worker}'s phase 2 started when only {done} of {n} workers had finished \
-             phase 1 (worker {late} was still in phase 1; {} phase 2 calls started early): phase \
-             2 must wait until every worker is done with phase 1. A count checked once or a \
-             pause is not a wait, and a Barrier sized for fewer than {n} workers lets them go \
-             too soon",
+             phase 1 (worker {late} was still in phase 1, and other code had unparked the \
+             waiting workers' threads; {} phase 2 calls started early): phase 2 must wait until \
+             every worker is done with phase 1, however long that takes. A count checked once, \
+             a pause, a timeout or a single park is not a wait, and a Barrier sized for fewer \
+             than {n} workers (or shared with another run) lets them go too soon",
             state.early.len()
         );
     }
@@ -266,13 +300,20 @@ fn zero_and_one_worker() {
 
 #[test]
 fn workers_wait_at_the_barrier_without_spinning() {
-    const HOLD: Duration = Duration::from_millis(200);
+    // Long enough that a wait with a timeout gives up first, and a poller
+    // shows in the quiet windows.
+    const HOLD: Duration = Duration::from_millis(1200);
     let mut rng = Rng::from_env();
     let workers = 4 + rng.below(9);
     let late = rng.below(workers);
     let hold = HOLD.max(hold_for(workers));
-    let state = check(workers, late, hold);
+    let state = check_with(Probe::new(workers, late, hold, true));
     let (cpu, held) = state.hold.expect("the late worker's hold was not measured");
+    quiet::assert_quiet(
+        state.quiet.expect("the quiet check did not run"),
+        &format!("{} workers", workers - 1),
+        &format!("worker {late} to finish phase 1"),
+    );
     for (i, switches) in state.switches_between.iter().enumerate() {
         if let Some(&switches) = switches.as_ref()
             && i != late
@@ -292,4 +333,38 @@ fn workers_wait_at_the_barrier_without_spinning() {
          without using the CPU",
         workers - 1
     );
+}
+
+#[test]
+fn more_workers_than_any_fixed_number() {
+    let mut rng = Rng::from_env();
+    let workers = 33 + rng.below(68);
+    let late = rng.below(workers);
+    check(workers, late, hold_for(workers));
+}
+
+#[test]
+fn two_runs_at_the_same_time_each_wait_for_their_own_workers() {
+    // Two calls of run_phases with the same number of workers, at the same
+    // time: each one's phase 2 waits for its own phase 1 only, and for all of
+    // it (a barrier shared between the calls fills with workers of both).
+    let mut rng = Rng::from_env();
+    let workers = 2 + rng.below(7);
+    let hold = hold_for(workers) + Duration::from_millis(50);
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let late = rng.below(workers);
+            thread::spawn(move || {
+                check(workers, late, hold);
+            })
+        })
+        .collect();
+    for run in runs {
+        if let Err(p) = run.join() {
+            panic!(
+                "one of two run_phases({workers}) calls made at the same time: {}",
+                panic_message(&p)
+            );
+        }
+    }
 }

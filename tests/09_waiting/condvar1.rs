@@ -16,10 +16,14 @@ struct Token(u64);
 const _: fn() -> Inbox<Token> = Inbox::<Token>::new;
 const _: fn(&Inbox<Token>, Token) = Inbox::<Token>::put;
 const _: fn(&Inbox<Token>) -> Token = Inbox::<Token>::take;
-// ... and both fields, which the tests use.
+// ... and the type itself: these two fields and no others (an `Inbox` that
+// hands its items through something else of its own does not compile here).
 #[allow(dead_code)]
-fn fields(inbox: &Inbox<Token>) -> (&Mutex<VecDeque<Token>>, &Condvar) {
-    (&inbox.items, &inbox.arrived)
+fn exactly_these_fields() -> Inbox<Token> {
+    Inbox {
+        items: Mutex::new(VecDeque::new()),
+        arrived: Condvar::new(),
+    }
 }
 
 const LIMIT: Duration = Duration::from_secs(2);
@@ -135,19 +139,50 @@ fn take_keeps_waiting_through_wake_ups_without_an_item() {
 #[test]
 fn take_returns_the_oldest_item() {
     let mut rng = Rng::from_env();
-    let values: Vec<u64> = (0..2 + rng.below(20)).map(|_| rng.next_u64()).collect();
-    let v = values.clone();
-    let got = within(LIMIT, HANGS, move || {
+    // Rounds of puts and takes, the queue growing to a random length (some
+    // rounds to thousands of items) and shrinking again; every take must
+    // return the oldest item still queued.
+    let mut lengths: Vec<usize> = (0..6).map(|_| 2 + rng.below(40)).collect();
+    lengths.push(1000 + rng.below(4000));
+    rng.shuffle(&mut lengths);
+    // How many items each round leaves queued after its takes.
+    let keeps: Vec<usize> = lengths.iter().map(|&n| rng.below(n / 2 + 1)).collect();
+    let seed = rng.next_u64();
+    let mismatch = within(LIMIT, HANGS, move || {
+        let mut next = seed;
         let inbox = Inbox::new();
-        for &x in &v {
-            inbox.put(Token(x));
+        let mut model = VecDeque::new();
+        for (target, keep) in lengths.into_iter().zip(keeps) {
+            while model.len() < target {
+                next = next
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                inbox.put(Token(next));
+                model.push_back(next);
+            }
+            while model.len() > keep {
+                let queued = model.len();
+                let got = inbox.take().0;
+                let oldest = model.pop_front().unwrap();
+                if got != oldest {
+                    let position = model.iter().position(|&v| v == got);
+                    return Some((queued, got, oldest, position));
+                }
+            }
         }
-        (0..v.len()).map(|_| inbox.take().0).collect::<Vec<_>>()
+        None
     });
-    assert_eq!(
-        got, values,
-        "put in this order, the items should come out of take() in the same order (oldest first)"
-    );
+    if let Some((queued, got, oldest, position)) = mismatch {
+        let which = match position {
+            Some(p) if p + 2 == queued => String::from("the newest item"),
+            Some(p) => format!("item {} of the queue (counting the oldest as 0)", p + 1),
+            None => String::from("a value that was never put in"),
+        };
+        panic!(
+            "with {queued} items queued, take() returned {got}, which is {which}; the oldest \
+             item ({oldest}) should come out first, whatever the length of the queue"
+        );
+    }
 }
 
 #[test]
@@ -295,4 +330,98 @@ fn a_waiting_take_blocks_instead_of_spinning_or_polling() {
              the condvar without a timeout, and let `put` wake you"
         );
     }
+}
+
+#[test]
+fn a_waiting_take_gets_an_item_that_other_code_pushed_into_the_queue() {
+    // The fields are public: other code may push into `items` under the lock
+    // and notify `arrived` itself, without calling `put`. A waiting take must
+    // find that item: what it waits for is the queue under the mutex.
+    let mut rng = Rng::from_env();
+    let count = 1 + rng.below(4);
+    let inbox = Arc::new(Inbox::<Token>::new());
+    let (started, all_started) = mpsc::channel();
+    let takers: Vec<_> = (0..count).map(|_| taker(&inbox, &started)).collect();
+    for _ in 0..count {
+        all_started.recv().unwrap();
+    }
+    thread::sleep(Duration::from_millis(20));
+    let mut values: Vec<u64> = (0..count).map(|_| rng.range(1..1_000_000)).collect();
+    {
+        let mut items = lock(&inbox.items);
+        items.extend(values.iter().map(|&v| Token(v)));
+        inbox.arrived.notify_all();
+    }
+    let got = within(
+        LIMIT,
+        "a take() still waited after items were pushed into `items` under the lock and \
+         `arrived` was notified: does take decide whether to wait by looking at the queue \
+         under the mutex (and nothing else, such as a count or a channel of its own)?",
+        move || join_all(takers),
+    );
+    values.sort_unstable();
+    assert_eq!(
+        got, values,
+        "{count} items pushed straight into the queue should reach the {count} waiting takers"
+    );
+}
+
+#[test]
+fn take_keeps_waiting_through_thousands_of_wake_ups() {
+    // Far more wake-ups without an item than a waiting taker could count on
+    // a busy program's shared condvar never to see.
+    const WAKE_UPS: i64 = 12_000;
+    const NOTIFIES_WITHOUT_COUNTS: u64 = 100_000;
+    const BUDGET: Duration = Duration::from_millis(1500);
+    let inbox = Arc::new(Inbox::<Token>::new());
+    let (started, has_started) = mpsc::channel();
+    let t = taker(&inbox, &started);
+    has_started.recv().unwrap();
+    thread::sleep(Duration::from_millis(10));
+    // The taker's wake-ups: each one ends with the taker going back to sleep
+    // (a voluntary context switch of a thread other than this one).
+    let others = || match (context_switches(Of::Process), context_switches(Of::Thread)) {
+        (Some(p), Some(t)) => Some(p.voluntary - t.voluntary),
+        _ => None,
+    };
+    let before = others();
+    let started = Instant::now();
+    let mut notifies = 0_u64;
+    let mut woken = 0;
+    loop {
+        drop(lock(&inbox.items));
+        inbox.arrived.notify_all();
+        thread::yield_now();
+        notifies += 1;
+        if notifies % 64 == 0 {
+            if let (Some(b), Some(a)) = (before, others()) {
+                woken = a - b;
+                if woken >= WAKE_UPS {
+                    break;
+                }
+            } else if notifies >= NOTIFIES_WITHOUT_COUNTS {
+                break;
+            }
+            if t.is_finished() || started.elapsed() > BUDGET {
+                break;
+            }
+        }
+    }
+    if t.is_finished() {
+        let outcome = match t.join() {
+            Ok(value) => format!("returned {value}"),
+            Err(p) => format!("panicked: {}", panic_message(&p)),
+        };
+        panic!(
+            "take() came back from an empty inbox after {notifies} notify_all calls without an \
+             item (about {woken} wake-ups); it {outcome}. However often it is woken for \
+             nothing, take must wait again, with no limit on the number of wake-ups"
+        );
+    }
+    inbox.put(Token(5));
+    assert_eq!(
+        join_all(vec![t]),
+        vec![5],
+        "after the wake-ups, the waiting take() should return the item put in"
+    );
 }

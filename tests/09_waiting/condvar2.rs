@@ -1,8 +1,9 @@
 use super::support::{Latch, Of, Rng, context_switches, panic_message, process_cpu_time, within};
 use exercise::BoundedQueue;
 
+use std::panic;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, Once, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -10,6 +11,29 @@ use std::time::{Duration, Instant};
 // comes out was put in.
 #[derive(Debug)]
 struct Token(u64);
+
+// Most CPU time a blocked call may use from its call to its return (a call
+// that blocks at once uses some microseconds).
+const CALL_CPU: Duration = Duration::from_millis(1);
+
+// CPU time the calling thread has used (None where the platform does not
+// tell). Private to this file: a per-thread clock.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn thread_cpu_time() -> Option<Duration> {
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, time: *mut [i64; 2]) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut time = [0_i64; 2];
+    // SAFETY: a plain system call writing a struct timespec (two longs).
+    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    (done == 0).then(|| Duration::new(time[0] as u64, time[1] as u32))
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
+}
 
 // The API, pinned: a changed signature does not compile.
 const _: fn(usize) -> BoundedQueue<Token> = BoundedQueue::<Token>::new;
@@ -43,6 +67,77 @@ impl Drop for Returned {
     }
 }
 
+// Prints a panic's report only the first time its message is seen: when 32
+// blocked calls hit the same `todo!()` or the same bug, one report says it
+// (the failure message counts them).
+fn fold_repeated_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let report = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+            let payload = info.payload();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+            if seen.contains(&message) {
+                return;
+            }
+            seen.push(message);
+            drop(seen);
+            report(info);
+        }));
+    });
+}
+
+// The outcome of calls that panicked, said once: "<message>", and how many
+// of `total` calls panicked (with this message).
+fn panics_said_once(panics: &[String], total: usize) -> String {
+    let first = &panics[0];
+    let same = panics.iter().filter(|m| *m == first).count();
+    match (panics.len(), same) {
+        (1, _) => first.clone(),
+        (n, s) if n == s => {
+            format!("{first} ({n} of {total} calls panicked, all with this message)")
+        }
+        (n, s) => format!("{first} ({n} of {total} calls panicked, {s} with this message)"),
+    }
+}
+
+// After the calls were given SETTLE to block: fails if any came back. Calls
+// that panicked are reported as panics (`what` panicked: the message), the
+// others with `came_back(how many returned)`. Hands the handles back.
+fn assert_still_blocked<R>(
+    handles: Vec<JoinHandle<R>>,
+    returned: &Latch<usize>,
+    what: &str,
+    came_back: impl FnOnce(usize) -> String,
+) -> Vec<JoinHandle<R>> {
+    let early = returned.update(|n| *n);
+    if early == 0 {
+        return handles;
+    }
+    // The counter goes up a moment before its thread ends.
+    let deadline = Instant::now() + LIMIT;
+    while handles.iter().filter(|h| h.is_finished()).count() < early && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
+    let total = handles.len();
+    let panics: Vec<String> = handles
+        .into_iter()
+        .filter(|h| h.is_finished())
+        .filter_map(|h| h.join().err())
+        .map(|p| panic_message(&p))
+        .collect();
+    if !panics.is_empty() {
+        panic!("{what} panicked: {}", panics_said_once(&panics, total));
+    }
+    panic!("{}", came_back(early));
+}
+
 // Starts `count` threads that each call `call(queue, i)` once, right after
 // telling `started`; waits until all have started. `returned` counts the
 // calls that came back.
@@ -52,6 +147,7 @@ fn start<R: Send + 'static>(
     returned: &Arc<Latch<usize>>,
     call: fn(&BoundedQueue<Token>, usize) -> R,
 ) -> Vec<JoinHandle<R>> {
+    fold_repeated_panics();
     let (started, all_started) = mpsc::channel();
     let handles = (0..count)
         .map(|i| {
@@ -82,11 +178,18 @@ fn join_all<R: Send + 'static>(handles: Vec<JoinHandle<R>>, hangs: &str) -> Vec<
     let blocked = handles.iter().filter(|h| !h.is_finished()).count();
     let total = handles.len();
     let mut results = Vec::new();
+    let mut panics = Vec::new();
     for h in handles.into_iter().filter(|h| h.is_finished()) {
         match h.join() {
             Ok(r) => results.push(r),
-            Err(p) => panic!("a call on the queue panicked: {}", panic_message(&p)),
+            Err(p) => panics.push(panic_message(&p)),
         }
+    }
+    if !panics.is_empty() {
+        panic!(
+            "a call on the queue panicked: {}",
+            panics_said_once(&panics, total)
+        );
     }
     assert!(
         blocked == 0,
@@ -163,12 +266,12 @@ fn a_blocked_push_returns_only_after_a_pop() {
         pushed(q.push(Token(100 + i as u64)))
     });
     thread::sleep(SETTLE);
-    let early = returned.update(|n| *n);
-    assert!(
-        early == 0,
-        "{early} of {pushers} push calls on a full queue (capacity {capacity}) returned \
-         although nothing was popped: push must wait while the queue is full"
-    );
+    let handles = assert_still_blocked(handles, &returned, "push on a full queue", |early| {
+        format!(
+            "{early} of {pushers} push calls on a full queue (capacity {capacity}) returned \
+             although nothing was popped: push must wait while the queue is full"
+        )
+    });
     // Each pop makes room for one more push.
     let mut got = Vec::new();
     for done in 1..=pushers {
@@ -222,10 +325,9 @@ fn a_pop_on_an_empty_queue_waits_for_an_item() {
     let returned = Arc::new(Latch::new(0));
     let handles = start(&q, 1, &returned, |q, _| q.pop().map(|t| t.0));
     thread::sleep(SETTLE);
-    assert!(
-        returned.update(|n| *n) == 0,
-        "pop on an empty, open queue returned: it should wait for an item"
-    );
+    let handles = assert_still_blocked(handles, &returned, "pop on an empty queue", |_| {
+        String::from("pop on an empty, open queue returned: it should wait for an item")
+    });
     assert!(
         pushed(q.try_push(Token(9))).is_ok(),
         "try_push on an empty queue refused"
@@ -247,16 +349,19 @@ fn close_wakes_every_blocked_pop() {
     let returned = Arc::new(Latch::new(0));
     let handles = start(&q, POPPERS, &returned, |q, _| q.pop().map(|t| t.0));
     thread::sleep(SETTLE);
-    let early = returned.update(|n| *n);
-    assert!(
-        early == 0,
-        "{early} of {POPPERS} pops on an empty, open queue returned: pop should wait for an item"
-    );
+    let handles = assert_still_blocked(handles, &returned, "pop on an empty queue", |early| {
+        format!(
+            "{early} of {POPPERS} pops on an empty, open queue returned: pop should wait for an \
+             item"
+        )
+    });
     q.close();
     let got = join_all(
         handles,
         "close() should wake every waiting pop (notify_all: notify_one wakes only one), and a \
-         pop on a closed, empty queue returns None",
+         woken pop must look at `closed` again after every wake-up (in its wait loop's \
+         condition): a pop that only checked `closed` before it began to wait goes back to \
+         sleep. On a closed, empty queue pop returns None",
     );
     assert!(
         got.iter().all(Option::is_none),
@@ -281,16 +386,17 @@ fn close_wakes_every_blocked_push() {
         (i, pushed(q.push(Token(100 + i as u64))))
     });
     thread::sleep(SETTLE);
-    let early = returned.update(|n| *n);
-    assert!(
-        early == 0,
-        "{early} of {PUSHERS} pushes on a full queue returned: push should wait for room"
-    );
+    let handles = assert_still_blocked(handles, &returned, "push on a full queue", |early| {
+        format!("{early} of {PUSHERS} pushes on a full queue returned: push should wait for room")
+    });
     q.close();
     let got = join_all(
         handles,
-        "close() should wake every waiting push too (they wait on a condvar of their own), \
-         and a push on a closed queue returns Err(item)",
+        "a push waiting on a full queue was still blocked after close(). close() must wake \
+         the pushes too (notify_all on the condvar they wait on), and a woken push must look \
+         at `closed` again after every wake-up (in its wait loop's condition, beside \"full\"): \
+         a push that checked `closed` only before it began to wait goes back to sleep. On a \
+         closed queue push returns Err(item)",
     );
     for (i, r) in got {
         assert!(
@@ -570,20 +676,28 @@ fn waiting_pushes_and_pops_block_instead_of_spinning() {
         "try_push on an empty queue refused"
     );
     let returned = Arc::new(Latch::new(0));
-    // Each call measures its own thread's context switches.
+    // Each call measures its own thread's context switches, and the CPU time
+    // its thread used from the call to its return (all of the wait, the
+    // first moments too).
     let mut handles = start(&empty, EACH, &returned, |q, _| {
         let before = context_switches(Of::Thread).map(|s| s.voluntary);
+        let cpu = thread_cpu_time();
         let _ = q.pop();
-        before
+        let cpu = cpu.zip(thread_cpu_time()).map(|(b, a)| a.saturating_sub(b));
+        let switches = before
             .zip(context_switches(Of::Thread).map(|s| s.voluntary))
-            .map(|(b, a)| a - b)
+            .map(|(b, a)| a - b);
+        (switches, cpu)
     });
     handles.extend(start(&full, EACH, &returned, |q, i| {
         let before = context_switches(Of::Thread).map(|s| s.voluntary);
+        let cpu = thread_cpu_time();
         let _ = q.push(Token(i as u64));
-        before
+        let cpu = cpu.zip(thread_cpu_time()).map(|(b, a)| a.saturating_sub(b));
+        let switches = before
             .zip(context_switches(Of::Thread).map(|s| s.voluntary))
-            .map(|(b, a)| a - b)
+            .map(|(b, a)| a - b);
+        (switches, cpu)
     }));
     thread::sleep(SETTLE);
     let cpu_before = process_cpu_time();
@@ -594,7 +708,8 @@ fn waiting_pushes_and_pops_block_instead_of_spinning() {
     let early = returned.update(|n| *n);
     empty.close();
     full.close();
-    let switches = join_all(handles, "close() should wake every waiting push and pop");
+    let measured = join_all(handles, "close() should wake every waiting push and pop");
+    let switches: Vec<Option<i64>> = measured.iter().map(|m| m.0).collect();
     assert!(
         early == 0,
         "{early} of {} pops on an empty queue and pushes on a full one returned before close",
@@ -606,6 +721,14 @@ fn waiting_pushes_and_pops_block_instead_of_spinning() {
          {stretch:?}, the process used {cpu:?} of CPU: they check again and again instead of \
          sleeping. Condvar::wait blocks without using the CPU"
     );
+    if let Some(&most) = measured.iter().filter_map(|m| m.1.as_ref()).max() {
+        assert!(
+            most < CALL_CPU,
+            "a push or pop that waited {stretch:?} (from its call until close) used {most:?} of \
+             its thread's CPU: it spins (checks again and again) before or while it waits. \
+             Condvar::wait blocks at once, without using the CPU"
+        );
+    }
     let most = switches.iter().flatten().max();
     if let Some(&most) = most {
         assert!(
@@ -615,4 +738,158 @@ fn waiting_pushes_and_pops_block_instead_of_spinning() {
              timeout, and let the other side (and close) wake you"
         );
     }
+}
+
+#[test]
+fn pushes_blocked_on_a_full_queue_return_when_try_pop_makes_room() {
+    let mut rng = Rng::from_env();
+    let capacity = 1 + rng.below(4);
+    let pushers = 2 + rng.below(7);
+    let q = queue(capacity);
+    for i in 0..capacity as u64 {
+        assert!(
+            pushed(q.try_push(Token(i))).is_ok(),
+            "try_push below the capacity refused"
+        );
+    }
+    let returned = Arc::new(Latch::new(0));
+    let handles = start(&q, pushers, &returned, |q, i| {
+        pushed(q.push(Token(100 + i as u64)))
+    });
+    thread::sleep(SETTLE);
+    let handles = assert_still_blocked(handles, &returned, "push on a full queue", |early| {
+        format!(
+            "{early} of {pushers} pushes on a full queue (capacity {capacity}) returned although \
+             nothing was taken out: push must wait while the queue is full"
+        )
+    });
+    // Only try_pop takes items out: each one frees a slot for one push.
+    for done in 1..=pushers {
+        let q2 = Arc::clone(&q);
+        let taken = within(
+            LIMIT,
+            "try_pop did not return: it must never wait",
+            move || q2.try_pop().map(|t| t.0),
+        );
+        assert!(
+            taken.is_some(),
+            "try_pop on a full queue (capacity {capacity}) returned None"
+        );
+        assert!(
+            returned.wait_until(LIMIT, |&n| n >= done),
+            "after {done} try_pop calls each freed a slot of the full queue, only {} of the \
+             {pushers} blocked pushes had returned: try_pop makes room too, so it must wake a \
+             waiting push (notify not_full), just as pop does",
+            returned.update(|n| *n)
+        );
+    }
+    let results = join_all(handles, "push");
+    if let Some(r) = results.iter().find(|r| r.is_err()) {
+        panic!("push on an open queue returned {r:?}: it should wait for room and return Ok");
+    }
+    q.close();
+}
+
+#[test]
+fn two_items_put_in_back_to_back_wake_two_waiting_pops() {
+    let mut rng = Rng::from_env();
+    for round in 0..4 {
+        let capacity = 2 + rng.below(4);
+        let q = queue(capacity);
+        let returned = Arc::new(Latch::new(0));
+        let handles = start(&q, 2, &returned, |q, _| q.pop().map(|t| t.0));
+        thread::sleep(Duration::from_millis(20));
+        let handles = assert_still_blocked(handles, &returned, "pop on an empty queue", |_| {
+            String::from("pop on an empty, open queue returned: it should wait for an item")
+        });
+        // Two items at once, before the first woken pop can take one: the
+        // second try_push finds the queue not empty, and still has a
+        // waiting pop to wake.
+        for v in [1, 2] {
+            assert!(
+                pushed(q.try_push(Token(v))).is_ok(),
+                "try_push on a queue with room refused"
+            );
+        }
+        let got = join_all(
+            handles,
+            &format!(
+                "in round {round}, two pops waited on an empty queue (capacity {capacity}) and \
+                 two items were put in one right after the other, but a pop still waited: every \
+                 item put in must wake a waiting pop (notify_one on each push), not only the one \
+                 that makes the queue non-empty. Two pops can be waiting while items pile up"
+            ),
+        );
+        let mut got: Vec<Option<u64>> = got;
+        got.sort_unstable();
+        assert!(
+            got == vec![Some(1), Some(2)],
+            "the two waiting pops should get the two items, got {got:?}"
+        );
+    }
+}
+
+#[test]
+fn two_slots_freed_back_to_back_wake_two_waiting_pushes() {
+    let mut rng = Rng::from_env();
+    for round in 0..4 {
+        let capacity = 2 + rng.below(4);
+        let q = queue(capacity);
+        for i in 0..capacity as u64 {
+            assert!(
+                pushed(q.try_push(Token(i))).is_ok(),
+                "try_push below the capacity refused"
+            );
+        }
+        let returned = Arc::new(Latch::new(0));
+        let handles = start(&q, 2, &returned, |q, i| {
+            pushed(q.push(Token(100 + i as u64)))
+        });
+        thread::sleep(Duration::from_millis(20));
+        let handles = assert_still_blocked(handles, &returned, "push on a full queue", |_| {
+            String::from("push on a full, open queue returned: it should wait for room")
+        });
+        for _ in 0..2 {
+            assert!(
+                q.try_pop().is_some(),
+                "try_pop on a full queue returned None"
+            );
+        }
+        let results = join_all(
+            handles,
+            &format!(
+                "in round {round}, two pushes waited on a full queue (capacity {capacity}) and \
+                 two items were taken out one right after the other, but a push still waited: \
+                 every slot freed must wake a waiting push (notify_one on each pop and try_pop), \
+                 not only the one that makes the queue non-full"
+            ),
+        );
+        if let Some(r) = results.iter().find(|r| r.is_err()) {
+            panic!("push on an open queue returned {r:?}: it should wait for room and return Ok");
+        }
+    }
+}
+
+#[test]
+fn a_queue_of_zero_sized_items_holds_exactly_its_capacity() {
+    // Items of no size at all: the queue is full at `capacity` items all the
+    // same (a VecDeque of them has room for any number).
+    let mut rng = Rng::from_env();
+    let capacity = 1 + rng.below(20);
+    let accepted = within(
+        LIMIT,
+        "try_push did not return: it must never wait",
+        move || {
+            let q = BoundedQueue::<()>::new(capacity);
+            (0..capacity + 5)
+                .take_while(|_| q.try_push(()).is_ok())
+                .count()
+        },
+    );
+    assert!(
+        accepted == capacity,
+        "a BoundedQueue<()> with capacity {capacity} took {accepted} items with try_push: full \
+         means `capacity` items, whatever the items are (the capacity of the VecDeque is only a \
+         lower bound, and for items of size 0 it is unlimited)"
+    );
 }

@@ -1,0 +1,106 @@
+// WRONG: push and try_push notify not_empty only when the queue goes from empty to non-empty, and pop/try_pop notify not_full only when it was full ("nobody can be waiting otherwise"): with several waiters, two pushes in a row wake one popper and leave the other asleep while an item waits for it (and likewise for pushers): lost wake-ups.
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex};
+use std::thread;
+
+// Don't change the name or the generic parameter: the hidden tests use it.
+pub struct BoundedQueue<T> {
+    state: Mutex<State<T>>,
+    // Notified when a slot frees up (or on close): pushers wait here.
+    not_full: Condvar,
+    // Notified when an item arrives (or on close): poppers wait here.
+    not_empty: Condvar,
+    capacity: usize,
+}
+
+struct State<T> {
+    items: VecDeque<T>,
+    closed: bool,
+}
+
+impl<T> BoundedQueue<T> {
+    pub fn new(capacity: usize) -> Self {
+        assert!(capacity > 0, "a BoundedQueue needs room for an item");
+        BoundedQueue {
+            state: Mutex::new(State {
+                items: VecDeque::with_capacity(capacity),
+                closed: false,
+            }),
+            not_full: Condvar::new(),
+            not_empty: Condvar::new(),
+            capacity,
+        }
+    }
+    pub fn try_push(&self, item: T) -> Result<(), T> {
+        let mut state = self.state.lock().unwrap();
+        if state.closed || state.items.len() >= self.capacity {
+            return Err(item);
+        }
+        let was_empty = state.items.is_empty();
+        state.items.push_back(item);
+        if was_empty {
+            self.not_empty.notify_one();
+        }
+        Ok(())
+    }
+    pub fn push(&self, item: T) -> Result<(), T> {
+        let state = self.state.lock().unwrap();
+        let mut state = self
+            .not_full
+            .wait_while(state, |s| !s.closed && s.items.len() >= self.capacity)
+            .unwrap();
+        if state.closed {
+            return Err(item);
+        }
+        let was_empty = state.items.is_empty();
+        state.items.push_back(item);
+        if was_empty {
+            self.not_empty.notify_one();
+        }
+        Ok(())
+    }
+    pub fn pop(&self) -> Option<T> {
+        let state = self.state.lock().unwrap();
+        let mut state = self
+            .not_empty
+            .wait_while(state, |s| !s.closed && s.items.is_empty())
+            .unwrap();
+        let was_full = state.items.len() >= self.capacity;
+        let item = state.items.pop_front();
+        if item.is_some() && was_full {
+            self.not_full.notify_one();
+        }
+        item
+    }
+    pub fn try_pop(&self) -> Option<T> {
+        let mut state = self.state.lock().unwrap();
+        let was_full = state.items.len() >= self.capacity;
+        let item = state.items.pop_front();
+        if item.is_some() && was_full {
+            self.not_full.notify_one();
+        }
+        item
+    }
+    pub fn close(&self) {
+        self.state.lock().unwrap().closed = true;
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+    }
+}
+
+fn main() {
+    let queue = BoundedQueue::new(2);
+    thread::scope(|s| {
+        s.spawn(|| {
+            for i in 1..=5 {
+                queue.push(i).expect("the queue closed early");
+                println!("pushed {i}");
+            }
+            queue.close();
+        });
+        while let Some(i) = queue.pop() {
+            println!("popped {i}");
+        }
+    });
+    println!("closed and drained");
+}
