@@ -87,8 +87,9 @@ impl Drop for Worker {
         // for well under a second, and holding it longer than any such
         // timeout would make every passing run that slow. A stop request
         // sent in-band is caught only for the values a learner would pick
-        // (0, u64::MAX), and a worker that ends after some huge number of
-        // requests only below about 70,000.)
+        // (0, u64::MAX), and a worker that ends after some fixed number of
+        // requests is not caught: tens of thousands of round trips cost
+        // seconds on a loaded machine.)
         drop(self.requests.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

@@ -397,25 +397,3 @@ fn call_waits_for_a_slow_reply_without_spinning() {
     );
 }
 
-#[test]
-fn a_worker_serves_every_request_it_gets() {
-    // More requests than any round "enough for anyone" limit.
-    let calls = Rng::from_env().range(65_537..70_000);
-    let log = Arc::new(Mutex::new(Log::default()));
-    let make = factory(3, &log, || {});
-    let last = within(Duration::from_secs(4), HANGS, move || {
-        let worker = Worker::start(make);
-        let mut last = 0;
-        for r in 0..calls {
-            last = worker.call(r);
-        }
-        worker.close();
-        last
-    });
-    assert_eq!(
-        last,
-        expected(3, &[calls - 1])[0] + (calls - 1) * 1000,
-        "the reply to call number {calls} was wrong: the worker should answer every request for as long as \
-         the Worker lives"
-    );
-}
