@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::check;
 use crate::cli::{Cli, Command, DevCommand, WatchArgs};
 use crate::dev;
+use crate::edition;
 use crate::exercise::Source;
 use crate::harness::Harness;
 use crate::manifest::{self, Course, Files};
@@ -15,6 +16,7 @@ use crate::platform::{self, Confinement};
 use crate::process::{self, Cancel};
 use crate::reset;
 use crate::scaffold;
+use crate::sealed::{self, Reference};
 use crate::state::Store;
 use crate::ui;
 use crate::verify;
@@ -28,15 +30,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let load = |files| manifest::load(&root, files);
     let store = Store::new(&root);
     match cli.command {
-        None => watch::run(load(Files::All)?, &store, &WatchArgs::default()),
-        Some(Command::Watch(args)) => watch::run(load(Files::All)?, &store, &args),
-        Some(Command::Run { name, main: false }) => run_one(&load(Files::All)?, &store, name),
-        Some(Command::Run { name, main: true }) => run_main(&load(Files::All)?, &store, name),
+        None => watch::run(load(Files::Learner)?, &store, &WatchArgs::default()),
+        Some(Command::Watch(args)) => watch::run(load(Files::Learner)?, &store, &args),
+        Some(Command::Run { name, main: false }) => run_one(&load(Files::Learner)?, &store, name),
+        Some(Command::Run { name, main: true }) => run_main(&load(Files::Learner)?, &store, name),
         // Loads the manifest itself (the course's, or a git revision's with
         // --pristine) and reports even a broken one in the chosen format.
         Some(Command::Verify(args)) => verify::command(&root, &args),
         Some(Command::Hint { name, all }) => {
-            let course = load(Files::All)?;
+            let course = load(Files::Learner)?;
             let (state, warnings) = store.load(&course)?;
             warnings.iter().for_each(|w| ui::warn(w));
             let name = name.unwrap_or_else(|| state.current(&course).to_string());
@@ -53,7 +55,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::List) => {
-            let course = load(Files::All)?;
+            let course = load(Files::Learner)?;
             let (state, warnings) = store.load(&course)?;
             warnings.iter().for_each(|w| ui::warn(w));
             print!("{}", ui::list_text(&course, &state));
@@ -61,7 +63,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         // Reset is how missing exercise files come back.
         Some(Command::Reset { name, all, yes }) => reset::command(
-            &load(Files::AllButExercises)?,
+            &load(Files::LearnerButExercises)?,
             &store,
             name.as_deref(),
             all,
@@ -70,15 +72,29 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Dev(DevCommand::Check {
             repeat,
             jobs,
+            explain,
             names,
         })) => {
             let course = load(Files::All)?;
             let harness = prepare(&course)?;
-            Ok(exit(dev::check(&course, &harness, repeat, jobs, &names)?))
+            Ok(exit(dev::check(
+                &course, &harness, repeat, jobs, &names, explain,
+            )?))
         }
         // These two create the original copies.
         Some(Command::Dev(DevCommand::Update { names, yes })) => {
             dev::update(&load(Files::NoOriginals)?, &names, yes)
+        }
+        Some(Command::Dev(DevCommand::Edition { out, solutions })) => {
+            // Sealing needs the solutions; an edition without them can be
+            // made from anywhere, another edition included.
+            let course = load(match solutions {
+                edition::Solutions::Sealed => Files::All,
+                edition::Solutions::None => Files::Learner,
+            })?;
+            let written = edition::build(&course, &out, solutions)?;
+            print!("{}", ui::edition_text(&out, &written));
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Dev(DevCommand::New { name, dir, after })) => {
             scaffold::new(&load(Files::NoOriginals)?, &name, &dir, after.as_deref())?;
@@ -143,11 +159,17 @@ fn run_one(course: &Course, store: &Store, name: Option<String>) -> Result<ExitC
     let exercise = course.get(&name)?;
     let harness = prepare(course)?;
     let report = check::check(&harness, exercise, Source::Exercise, &Cancel::new())?;
-    print!("{}", ui::report_text(&report, exercise));
+    print!("{}", ui::report_text(&report, exercise, &course.root));
     if !report.outcome.passed() {
         return Ok(ExitCode::from(1));
     }
     let (next, state) = store.update(course, |s| s.complete(course, &exercise.name))?;
+    // A solution that cannot be shown must not spoil the pass.
+    match sealed::reveal(course, exercise) {
+        Ok(Reference::Absent) => {}
+        Ok(reference) => print!("{}", ui::solution_text(course, &reference)),
+        Err(e) => ui::warn(&format!("{e:#}")),
+    }
     if state.done.len() == course.exercises.len() {
         println!("\nEvery exercise is done!\n\n{}", course.final_message);
     } else if let Some(next) = next.filter(|n| *n != exercise.name) {

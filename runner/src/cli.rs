@@ -124,6 +124,11 @@ pub enum DevCommand {
         /// How many exercises to check at once (default: the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Also show, for each known-wrong solution, which hidden tests
+        /// rejected it in its first run (to see that it fails for its own
+        /// reason, not by accident).
+        #[arg(long)]
+        explain: bool,
         /// Check only these exercises (default: all, and the course's files).
         names: Vec<String>,
     },
@@ -150,5 +155,18 @@ pub enum DevCommand {
         /// topic, or of the course for a new topic).
         #[arg(long, value_name = "NAME")]
         after: Option<String>,
+    },
+    /// Write the learner edition: the course as learners get it (exercises
+    /// as they start, hidden tests, info.toml, the runner, the grading
+    /// workflow) without the solutions, known-wrong solutions or authors'
+    /// files. Publish the folder as the learners' repository.
+    Edition {
+        /// A new or empty folder outside the course.
+        out: std::path::PathBuf,
+        /// `sealed`: carry the reference solutions encoded in one file, each
+        /// written to solutions/ when its exercise passes (as rustlings
+        /// does; a determined learner can decode them). `none`: carry none.
+        #[arg(long, value_enum, default_value_t = crate::edition::Solutions::Sealed)]
+        solutions: crate::edition::Solutions,
     },
 }

@@ -39,6 +39,7 @@ pub fn check(
     repeat: u32,
     jobs: Option<usize>,
     only: &[String],
+    explain: bool,
 ) -> Result<bool> {
     for name in only {
         course.get(name)?;
@@ -71,6 +72,7 @@ pub fn check(
     let bar = ui::progress(selected.len());
     let next = AtomicUsize::new(0);
     let found = Mutex::new(Vec::new());
+    let rejections = Mutex::new(Vec::new());
     let suspects = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..jobs.min(selected.len()) {
@@ -83,6 +85,10 @@ pub fn check(
                     match result {
                         Ok(mut checked) => {
                             found.append(&mut checked.problems);
+                            rejections
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push((exercise.name.clone(), checked.rejections));
                             if checked.looked_slow {
                                 let mut suspects =
                                     suspects.lock().unwrap_or_else(|e| e.into_inner());
@@ -100,6 +106,14 @@ pub fn check(
     problems.extend(found.into_inner().unwrap_or_else(|e| e.into_inner()));
     let suspects = suspects.into_inner().unwrap_or_else(|e| e.into_inner());
     problems.extend(slow_problems(harness, &suspects)?);
+    if explain {
+        let mut rejections = rejections.into_inner().unwrap_or_else(|e| e.into_inner());
+        let order = |name: &str| course.exercises.iter().position(|e| e.name == name);
+        rejections.sort_by_key(|(name, _)| order(name));
+        for (_, lines) in rejections {
+            lines.iter().for_each(|line| println!("{line}"));
+        }
+    }
     for problem in &problems {
         println!("{problem}");
     }
@@ -124,6 +138,14 @@ fn check_exercise(
     pinned: Option<Pin>,
     clippy: Option<&Path>,
 ) -> Result<Checked> {
+    // A model-checked exercise's tests explore every interleaving, the same
+    // ones in every run, on one OS thread: one run proves what twenty would,
+    // and pinning changes nothing.
+    let (repeat, pinned) = if exercise.model_checked {
+        (1, None)
+    } else {
+        (repeat, pinned)
+    };
     let cancel = Cancel::new();
     let mut problems = Vec::new();
     let mut looked_slow = false;
@@ -169,9 +191,9 @@ fn check_exercise(
             break;
         }
     }
-    problems.extend(wrong_solution_problems(
-        harness, exercise, repeat, pinned, &cancel,
-    )?);
+    let (wrong_problems, rejections) =
+        wrong_solution_problems(harness, exercise, repeat, pinned, &cancel)?;
+    problems.extend(wrong_problems);
     let runs = (0..repeat).map(|_| Pin::No).chain(pinned);
     for (i, pin) in runs.enumerate() {
         let report = check::check_with(harness, exercise, Source::Solution, pin, &cancel)?;
@@ -187,7 +209,7 @@ fn check_exercise(
             problems.push(format!(
                 "{}: the solution fails ({when}):\n{}",
                 exercise.name,
-                ui::report_text(&report, exercise)
+                ui::report_text(&report, exercise, harness.root())
             ));
             break;
         }
@@ -199,6 +221,7 @@ fn check_exercise(
     }
     Ok(Checked {
         problems,
+        rejections,
         looked_slow,
     })
 }
@@ -207,6 +230,8 @@ fn check_exercise(
 #[derive(Debug, Default)]
 struct Checked {
     problems: Vec<String>,
+    /// What rejected each known-wrong solution in its first run.
+    rejections: Vec<String>,
     /// A solution's test took longer than `SLOW_TEST` in the parallel run.
     looked_slow: bool,
 }
@@ -254,10 +279,11 @@ fn wrong_solution_problems(
     repeat: u32,
     pinned: Option<Pin>,
     cancel: &Cancel,
-) -> Result<Vec<String>> {
+) -> Result<(Vec<String>, Vec<String>)> {
     let root = harness.root();
     let wrong = exercise.wrong_solutions(root);
     let mut problems = Vec::new();
+    let mut rejections = Vec::new();
     if wrong.len() < WRONG_WANTED {
         // Said, not failed: a course grows its wrong solutions over time.
         ui::info(&format!(
@@ -283,6 +309,9 @@ fn wrong_solution_problems(
         let runs = (0..repeat.min(20)).map(|_| Pin::No).chain(pinned);
         for (run, pin) in runs.enumerate() {
             let report = check::check_with(harness, exercise, Source::Wrong(i), pin, cancel)?;
+            if run == 0 {
+                rejections.push(ui::rejection_line(&shown(root, path), why, &report));
+            }
             if report.outcome.passed() {
                 let when = match pin {
                     Pin::OneCpu => "pinned to one CPU".to_string(),
@@ -299,7 +328,7 @@ fn wrong_solution_problems(
             }
         }
     }
-    Ok(problems)
+    Ok((problems, rejections))
 }
 
 fn shown(root: &Path, path: &Path) -> String {

@@ -32,9 +32,17 @@ pub struct Exercise {
     /// Whether the learner's file may use `unsafe` (a lesson on
     /// `unsafe impl Send` needs it); forbidden otherwise.
     pub allow_unsafe: bool,
+    /// Whether the exercise and its hidden tests are compiled against the
+    /// loom build of the sync shim (`course_sync`), so that the tests'
+    /// `course_sync::model` explores every interleaving and weak-memory
+    /// outcome.
+    pub model_checked: bool,
     /// Names the learner's file may not use (beyond the course-wide ones),
     /// and why: for wrong solutions that only the source shows.
     pub forbidden: Forbidden,
+    /// Former exercises (merged into this one, or its old name) whose
+    /// progress carries over to it.
+    pub replaces: Vec<String>,
 }
 
 /// Names an exercise's file may not use, and the lesson that says why.
@@ -99,7 +107,9 @@ impl Exercise {
             task_limit: DEFAULT_TASK_LIMIT,
             repeat: 1,
             allow_unsafe: false,
+            model_checked: false,
             forbidden: Forbidden::default(),
+            replaces: Vec::new(),
         }
     }
 

@@ -18,6 +18,12 @@
 //! - the crates exercises may use (`[dependencies]` of
 //!   `exercises/Cargo.toml`) are built once by cargo into
 //!   `target/runner/cargo` and passed with `--extern`;
+//! - a model-checked exercise (`model_checked = true` in `info.toml`) is
+//!   built, with its hidden tests, against the loom build of the course's
+//!   sync shim (`course_sync` with its `loom` feature, `runner/sync`),
+//!   built once by cargo into `target/runner/cargo-loom` the first time
+//!   such an exercise is checked: no other exercise waits for loom or links
+//!   it;
 //! - `--remap-path-prefix` makes every path in a message relative to the
 //!   course, and the snapshot's folder maps to the learner's real folder,
 //!   so errors read `exercises/01_threads/threads1.rs:12:5`;
@@ -32,6 +38,7 @@ use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -54,6 +61,13 @@ const RUSTC_FLAGS: &[&str] = &["-C", "debuginfo=0", "-C", "strip=debuginfo"];
 /// Output kept from one compiler run.
 const COMPILER_OUTPUT_CAP: usize = 256 * 1024;
 const DEPS_FILE: &str = "deps.json";
+/// The record of the loom build of the sync shim.
+const LOOM_DEPS_FILE: &str = "deps-loom.json";
+/// The course's sync shim (`runner/sync`): std's types, or loom's in its
+/// `loom` build, which model-checked exercises are compiled against.
+pub const SYNC_SHIM: &str = "course_sync";
+/// The shim's cargo feature that swaps in loom's types.
+const LOOM_FEATURE: &str = "loom";
 /// The crate name the hidden tests reach the learner's code by.
 pub const EXERCISE_CRATE: &str = "exercise";
 /// The runner's test driver, compiled into every test binary.
@@ -69,7 +83,16 @@ pub struct Harness {
     /// `target/runner` under the course root, or a private folder.
     dir: PathBuf,
     rustc: PathBuf,
+    /// The compiler's version, part of every build's fingerprint.
+    toolchain: String,
     deps: Deps,
+    /// The loom build of the sync shim, built the first time a
+    /// model-checked exercise is compiled (an error is kept as text: every
+    /// later model-checked exercise reports it too).
+    loom: OnceLock<std::result::Result<Deps, String>>,
+    /// Says that the loom build starts (nothing in watch mode, whose screen
+    /// shows "checking…" meanwhile).
+    announce: fn(&str),
     color: bool,
     /// Whether the learner's own file keeps an incremental cache (see
     /// `batch`).
@@ -148,25 +171,23 @@ impl Harness {
     /// trusts nothing that code under test, or a committed `target/`, could
     /// have left in the course). `announce` is called before a (slow,
     /// first-time) cargo build.
-    pub fn prepare_in(
-        root: &Path,
-        dir: &Path,
-        color: bool,
-        announce: impl FnOnce(&str),
-    ) -> Result<Self> {
+    pub fn prepare_in(root: &Path, dir: &Path, color: bool, announce: fn(&str)) -> Result<Self> {
         fs::create_dir_all(dir)
             .with_context(|| format!("cannot create the build folder {}", dir.display()))?;
         let crate::toolchain::Toolchain {
             rustc,
             version: toolchain,
         } = crate::toolchain::find(dir)?;
-        let deps = Deps::ensure(root, dir, &toolchain, announce)?;
+        let deps = Deps::ensure(root, dir, &toolchain, Flavor::Std, announce)?;
         Ok(Harness {
             root: root.to_path_buf(),
             tests_root: root.to_path_buf(),
             dir: dir.to_path_buf(),
             rustc,
+            toolchain,
             deps,
+            loom: OnceLock::new(),
+            announce,
             color,
             incremental: true,
         })
@@ -178,6 +199,39 @@ impl Harness {
     pub fn batch(mut self) -> Self {
         self.incremental = false;
         self
+    }
+
+    /// Builds the loom shim silently when it is first needed (watch mode:
+    /// its screen says "checking…" meanwhile, and must not be written over).
+    pub fn quiet(mut self) -> Self {
+        self.announce = |_| {};
+        self
+    }
+
+    /// The crates `exercise` is compiled against: the loom build of the
+    /// sync shim for a model-checked exercise (built now if need be), else
+    /// the shared crates.
+    fn deps_for(&self, exercise: &Exercise) -> Result<&Deps> {
+        if !exercise.model_checked {
+            return Ok(&self.deps);
+        }
+        let built = self.loom.get_or_init(|| {
+            Deps::ensure(
+                &self.root,
+                &self.dir,
+                &self.toolchain,
+                Flavor::Loom,
+                self.announce,
+            )
+            .map_err(|e| format!("{e:#}"))
+        });
+        built.as_ref().map_err(|e| {
+            anyhow::anyhow!(
+                "`{}` is model-checked (`model_checked = true` in info.toml), but the loom \
+                 build of the sync shim is not available: {e}",
+                exercise.name
+            )
+        })
     }
 
     /// The course root.
@@ -196,15 +250,7 @@ impl Harness {
     /// The `-L`/`--extern` arguments that make the crates exercises may use
     /// available to a compiler (as `clippy-driver` for `dev check`).
     pub fn extern_args(&self) -> Vec<std::ffi::OsString> {
-        let mut args = vec![
-            "-L".into(),
-            format!("dependency={}", self.deps.libdir.display()).into(),
-        ];
-        for (name, rlib) in &self.deps.externs {
-            args.push("--extern".into());
-            args.push(format!("{name}={}", rlib.display()).into());
-        }
-        args
+        self.deps.extern_args()
     }
 
     /// Compiles `source` of `exercise` with its hidden tests. Returns the
@@ -229,6 +275,7 @@ impl Harness {
         let support_path = self.tests_root.join("tests").join("support.rs");
         let support = fs::read(&support_path).unwrap_or_default();
         let code_digest = digest(&[&code]);
+        let deps = self.deps_for(exercise)?;
         // Names the exercise rules out are refused before any compiling.
         if let Some(found) =
             forbidden::first_violation(&String::from_utf8_lossy(&code), &exercise.forbidden)
@@ -273,7 +320,7 @@ impl Harness {
             test_text.as_bytes(),
             &support,
             DRIVER.as_bytes(),
-            self.deps.fingerprint.as_bytes(),
+            deps.fingerprint.as_bytes(),
             format!("{RUSTC_FLAGS:?}{}{}", self.color, exercise.allow_unsafe).as_bytes(),
         ]);
         let binary = build_dir.join(format!("test-{key}"));
@@ -329,7 +376,7 @@ impl Harness {
         // (originals, solutions, known-wrong ones) keep no incremental cache.
         let incremental =
             |name: &'static str| (self.incremental && source == Source::Exercise).then_some(name);
-        let mut command = self.rustc_command(&build_dir, incremental("exercise"));
+        let mut command = self.rustc_command(&build_dir, incremental("exercise"), deps);
         command
             .args(self.color_args())
             .args(["--crate-type", "rlib", "--crate-name", EXERCISE_CRATE])
@@ -360,7 +407,7 @@ impl Harness {
 
         // The hidden tests and the driver, linked against it.
         let output = build_dir.join("test.partial");
-        let mut command = self.rustc_command(&build_dir, incremental("tests"));
+        let mut command = self.rustc_command(&build_dir, incremental("tests"), deps);
         command
             .args(["--crate-type", "bin", "--crate-name"])
             .arg(format!("{}_tests", crate_name(&exercise.name)))
@@ -388,7 +435,7 @@ impl Harness {
                 let probes = match self.compile_probes(
                     exercise,
                     &hidden.probes,
-                    &build_dir,
+                    (&build_dir, deps),
                     &rlib,
                     cancel,
                 )? {
@@ -431,7 +478,9 @@ impl Harness {
 
     /// Compiles `source` of `exercise` as a program of its own, for its
     /// `main` (the demo the exercise text asks learners to run). Cached like
-    /// the test binary; a failure is `Stage::Exercise`.
+    /// the test binary; a failure is `Stage::Exercise`. Always against the
+    /// shared crates: in a model-checked exercise the sync shim's std build,
+    /// since loom's types work only inside a model.
     pub fn compile_main(
         &self,
         exercise: &Exercise,
@@ -473,7 +522,7 @@ impl Harness {
         let snapshot = work.join(format!("{}.rs", exercise.name));
         fs::write(&snapshot, &code)?;
         let partial = build_dir.join("main.partial");
-        let mut command = self.rustc_command(&build_dir, None);
+        let mut command = self.rustc_command(&build_dir, None, &self.deps);
         command
             .args(self.color_args())
             .args(["--crate-type", "bin", "--crate-name"])
@@ -530,7 +579,7 @@ impl Harness {
         &self,
         exercise: &Exercise,
         probes: &[Probe],
-        build_dir: &Path,
+        (build_dir, deps): (&Path, &Deps),
         rlib: &Path,
         cancel: &Cancel,
     ) -> Result<std::result::Result<Vec<ProbeResult>, Compiled>> {
@@ -546,7 +595,7 @@ impl Harness {
         let mut results = Vec::with_capacity(probes.len());
         for one in probes {
             write_file(&file, probe::source(one).as_bytes())?;
-            let mut command = self.rustc_command(build_dir, None);
+            let mut command = self.rustc_command(build_dir, None, deps);
             command
                 .args(["--crate-type", "lib", "--emit", "metadata", "--crate-name"])
                 .arg(format!("probe_{}", one.name))
@@ -582,7 +631,7 @@ impl Harness {
     }
 
     /// A `rustc` call with the settings both crates share.
-    fn rustc_command(&self, build_dir: &Path, incremental: Option<&str>) -> Command {
+    fn rustc_command(&self, build_dir: &Path, incremental: Option<&str>, deps: &Deps) -> Command {
         let mut command = Command::new(&self.rustc);
         command
             .current_dir(&self.root)
@@ -590,7 +639,7 @@ impl Harness {
             .args(RUSTC_FLAGS)
             .arg("--remap-path-prefix")
             .arg(remap(&self.root, Path::new("")))
-            .args(self.extern_args());
+            .args(deps.extern_args());
         if let Some(name) = incremental {
             command.arg("-C").arg(format!(
                 "incremental={}",
@@ -799,35 +848,76 @@ fn remove_stale(build_dir: &Path, key: &str) {
     }
 }
 
+/// Which build of the shared crates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    /// Every crate of `exercises/Cargo.toml`'s `[dependencies]`, as is.
+    Std,
+    /// The sync shim alone, with loom's types (for model-checked exercises).
+    Loom,
+}
+
 impl Deps {
+    /// The `-L`/`--extern` arguments that make these crates available.
+    fn extern_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args = vec![
+            "-L".into(),
+            format!("dependency={}", self.libdir.display()).into(),
+        ];
+        for (name, rlib) in &self.externs {
+            args.push("--extern".into());
+            args.push(format!("{name}={}", rlib.display()).into());
+        }
+        args
+    }
+
     /// Loads the record of the built crates, rebuilding them with cargo
-    /// when the lock file, the dependency list or the toolchain changed.
+    /// when the lock file, the dependency list, the source of a crate of the
+    /// course's own (a `path` dependency, such as the sync shim) or the
+    /// toolchain changed.
     fn ensure(
         root: &Path,
         dir: &Path,
         toolchain: &str,
-        announce: impl FnOnce(&str),
+        flavor: Flavor,
+        announce: fn(&str),
     ) -> Result<Deps> {
         let manifest = root.join("exercises").join("Cargo.toml");
         let text = fs::read_to_string(&manifest)
             .with_context(|| format!("cannot read {}", manifest.display()))?;
         let table: toml::Table = toml::from_str(&text)
             .with_context(|| format!("{} is not valid TOML", manifest.display()))?;
-        let packages: Vec<String> = table
+        let declared = table
             .get("dependencies")
             .and_then(toml::Value::as_table)
-            .map(|deps| deps.keys().cloned().collect())
+            .cloned()
             .unwrap_or_default();
+        let workspace_text = fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+        let packages: Vec<String> = match flavor {
+            Flavor::Std => declared.keys().cloned().collect(),
+            Flavor::Loom if declared.contains_key(SYNC_SHIM) => vec![SYNC_SHIM.to_string()],
+            Flavor::Loom => bail!(
+                "{} does not list `{SYNC_SHIM}` (the course's sync shim, runner/sync) in its \
+                 [dependencies]: add `{SYNC_SHIM}.workspace = true` there, or remove \
+                 `model_checked` from the exercise in info.toml",
+                Path::new("exercises").join("Cargo.toml").display()
+            ),
+        };
         let lock = fs::read(root.join("Cargo.lock")).unwrap_or_default();
+        let own = own_crates(root, &declared, &workspace_text);
+        let own_sources = sources(own.values());
         let fingerprint = digest(&[
             &lock,
             packages.join(",").as_bytes(),
             toolchain.as_bytes(),
-            fs::read(root.join("Cargo.toml"))
-                .unwrap_or_default()
-                .as_slice(),
+            workspace_text.as_bytes(),
+            &own_sources,
+            format!("{flavor:?}").as_bytes(),
         ]);
-        let record = dir.join(DEPS_FILE);
+        let record = dir.join(match flavor {
+            Flavor::Std => DEPS_FILE,
+            Flavor::Loom => LOOM_DEPS_FILE,
+        });
         if let Some(deps) = fs::read(&record)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Deps>(&bytes).ok())
@@ -842,39 +932,85 @@ impl Deps {
                 externs: BTreeMap::new(),
             }
         } else {
-            announce(&packages.join(", "));
-            Self::build(root, dir, &packages, fingerprint)?
+            match flavor {
+                Flavor::Std => announce(&packages.join(", ")),
+                Flavor::Loom => announce(&format!(
+                    "the loom model checker, for model-checked exercises: {SYNC_SHIM} with loom"
+                )),
+            }
+            // Cargo refuses `--package rayon` beside a workspace member such
+            // as the shim (it then resolves only the members' own graph):
+            // one build for the crates from a registry, one for the course's
+            // own, in the same folder.
+            let (mine, registry): (Vec<String>, Vec<String>) =
+                packages.into_iter().partition(|p| own.contains_key(p));
+            let groups: Vec<&[String]> = [&registry[..], &mine[..]]
+                .into_iter()
+                .filter(|g| !g.is_empty())
+                .collect();
+            Self::build(root, dir, &groups, flavor, fingerprint)?
         };
         let json = serde_json::to_vec_pretty(&deps)?;
         crate::durable::write_atomically(&record, &json)?;
         Ok(deps)
     }
 
-    fn build(root: &Path, dir: &Path, packages: &[String], fingerprint: String) -> Result<Deps> {
+    fn build(
+        root: &Path,
+        dir: &Path,
+        groups: &[&[String]],
+        flavor: Flavor,
+        fingerprint: String,
+    ) -> Result<Deps> {
         let cargo = std::env::var_os("CARGO").map_or_else(|| PathBuf::from("cargo"), PathBuf::from);
-        let target = dir.join("cargo");
-        let mut command = Command::new(&cargo);
-        command
-            .current_dir(root)
-            .args(["build", "--quiet", "--message-format=json"])
-            .arg("--target-dir")
-            .arg(&target);
-        for package in packages {
-            command.args(["--package", package]);
+        // The loom build has a folder of its own: building the shim with a
+        // feature in the shared folder would rebuild it there, and every
+        // other exercise after it.
+        let target = dir.join(match flavor {
+            Flavor::Std => "cargo",
+            Flavor::Loom => "cargo-loom",
+        });
+        let mut stdout = Vec::new();
+        for packages in groups {
+            let mut command = Command::new(&cargo);
+            command
+                .current_dir(root)
+                .args(["build", "--quiet", "--message-format=json"])
+                .arg("--target-dir")
+                .arg(&target);
+            for package in *packages {
+                command.args(["--package", package]);
+            }
+            if flavor == Flavor::Loom {
+                command
+                    .arg("--features")
+                    .arg(format!("{SYNC_SHIM}/{LOOM_FEATURE}"));
+            }
+            let output = command
+                .output()
+                .with_context(|| format!("cannot run `{}`", cargo.display()))?;
+            if !output.status.success() {
+                bail!(
+                    "building the crates exercises use ({}{}) failed:\n{}",
+                    packages.join(", "),
+                    if flavor == Flavor::Loom {
+                        ", with loom"
+                    } else {
+                        ""
+                    },
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            stdout.extend_from_slice(&output.stdout);
+            stdout.push(b'\n');
         }
-        let output = command
-            .output()
-            .with_context(|| format!("cannot run `{}`", cargo.display()))?;
-        if !output.status.success() {
-            bail!(
-                "building the crates exercises use ({}) failed:\n{}",
-                packages.join(", "),
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        let wanted: Vec<String> = packages.iter().map(|p| p.replace('-', "_")).collect();
+        let wanted: Vec<String> = groups
+            .iter()
+            .flat_map(|g| g.iter())
+            .map(|p| p.replace('-', "_"))
+            .collect();
         let mut externs = BTreeMap::new();
-        for line in output.stdout.split(|b| *b == b'\n') {
+        for line in stdout.split(|b| *b == b'\n') {
             let Ok(message) = serde_json::from_slice::<Artifact>(line) else {
                 continue;
             };
@@ -901,6 +1037,73 @@ impl Deps {
             libdir: target.join("debug").join("deps"),
             externs,
         })
+    }
+}
+
+/// The course's own crates among `declared` (dependencies with a `path`,
+/// directly or through `[workspace.dependencies]`), by name, with their
+/// folders.
+fn own_crates(
+    root: &Path,
+    declared: &toml::Table,
+    workspace_text: &str,
+) -> BTreeMap<String, PathBuf> {
+    let workspace: toml::Table = toml::from_str(workspace_text).unwrap_or_default();
+    let shared = workspace
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(toml::Value::as_table);
+    let mut own = BTreeMap::new();
+    for (name, spec) in declared {
+        let folder = match spec.get("path").and_then(toml::Value::as_str) {
+            Some(path) => root.join("exercises").join(path),
+            None if spec.get("workspace").and_then(toml::Value::as_bool) == Some(true) => {
+                match shared
+                    .and_then(|deps| deps.get(name))
+                    .and_then(|dep| dep.get("path"))
+                    .and_then(toml::Value::as_str)
+                {
+                    Some(path) => root.join(path),
+                    None => continue,
+                }
+            }
+            None => continue,
+        };
+        own.insert(name.clone(), folder);
+    }
+    own
+}
+
+/// Every file in `folders`, names and contents in one blob, for a
+/// fingerprint: a change to the sync shim rebuilds it.
+fn sources<'a>(folders: impl Iterator<Item = &'a PathBuf>) -> Vec<u8> {
+    let mut blob = Vec::new();
+    for folder in folders {
+        let mut files = Vec::new();
+        collect_files(folder, &mut files);
+        files.sort();
+        for file in files {
+            blob.extend_from_slice(file.to_string_lossy().as_bytes());
+            blob.extend_from_slice(&fs::read(&file).unwrap_or_default());
+        }
+    }
+    blob
+}
+
+/// Every file under `dir`, but no `target` folder (best effort).
+fn collect_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if entry.file_name() != "target" {
+                collect_files(&path, found);
+            }
+        } else {
+            found.push(path);
+        }
     }
 }
 

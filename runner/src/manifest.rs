@@ -44,9 +44,13 @@ struct RawExercise {
     thread_limit: Option<Spanned<u64>>,
     repeat: Option<Spanned<u64>>,
     allow_unsafe: Option<bool>,
+    /// Compile against the loom build of the sync shim.
+    model_checked: Option<bool>,
     /// Names the learner's file may not use, and why.
     forbidden: Option<Spanned<Vec<String>>>,
     forbidden_because: Option<Spanned<String>>,
+    /// Former exercises whose lessons this one now holds (merged or renamed).
+    replaces: Option<Spanned<Vec<String>>>,
 }
 
 /// The validated course.
@@ -114,11 +118,15 @@ impl std::error::Error for ManifestErrors {}
 /// What `load` insists on besides a valid file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Files {
-    /// Every exercise, solution, hidden-test and pristine file must exist.
+    /// Every exercise, solution, hidden-test and pristine file must exist:
+    /// the authoring repository (`dev check`, `verify --solutions`).
     All,
-    /// As `All`, but the learner's exercise files may be missing (`reset`
-    /// is how they come back).
-    AllButExercises,
+    /// As `All`, but solutions may be missing: a learner edition carries
+    /// none in plain sight (`dev edition`), and learners need none.
+    Learner,
+    /// As `Learner`, but the learner's exercise files may be missing too
+    /// (`reset` is how they come back).
+    LearnerButExercises,
     /// As `All`, but the original copies may be missing (`dev update`
     /// creates them).
     NoOriginals,
@@ -146,6 +154,15 @@ pub fn find_root(start: &Path) -> anyhow::Result<PathBuf> {
 /// Reads and validates `root/info.toml`.
 pub fn load(root: &Path, files: Files) -> anyhow::Result<Course> {
     let path = root.join(MANIFEST);
+    let authoring = matches!(files, Files::All | Files::NoOriginals);
+    if authoring && !root.join("solutions").is_dir() {
+        anyhow::bail!(
+            "{} has no solutions/ folder: it is a learner edition, which carries no \
+             answers in plain sight. This command needs the reference solutions: run it \
+             in the course's authoring repository.",
+            root.display()
+        );
+    }
     let text = std::fs::read_to_string(&path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     parse(root, &text, files).map_err(|problems| {
@@ -189,6 +206,7 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
 
     let mut names = HashSet::new();
     let mut exercises = Vec::with_capacity(raw.exercises.len());
+    let mut replaced = Vec::new();
     for entry in raw.exercises {
         let name = entry.name.get_ref();
         if !is_identifier(name) {
@@ -293,6 +311,7 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
             exercise.repeat = u32::try_from(runs).unwrap_or(1);
         }
         exercise.allow_unsafe = entry.allow_unsafe.unwrap_or(false);
+        exercise.model_checked = entry.model_checked.unwrap_or(false);
         match (entry.forbidden, entry.forbidden_because) {
             (None, None) => {}
             (Some(names), Some(because)) => {
@@ -327,7 +346,8 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
             for (kind, path) in exercise.files(root) {
                 let optional = match files {
                     Files::All => false,
-                    Files::AllButExercises => kind == "exercise",
+                    Files::Learner => kind == "solution",
+                    Files::LearnerButExercises => kind == "solution" || kind == "exercise",
                     Files::NoOriginals => kind == "pristine",
                     Files::HiddenTestsOnly => kind != "hidden-test",
                 };
@@ -351,7 +371,40 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
                 }
             }
         }
+        if let Some(former) = entry.replaces {
+            let span = former.span();
+            exercise.replaces = former.into_inner();
+            replaced.push((name.clone(), span, exercise.replaces.clone()));
+        }
         exercises.push(exercise);
+    }
+    // A former name goes to one exercise. It may be the name of another
+    // exercise now (renumbered) only if that one says what it replaces:
+    // otherwise the old progress under that name would count for it.
+    let migrated: HashSet<&String> = replaced.iter().map(|(owner, ..)| owner).collect();
+    let mut claimed = HashSet::new();
+    for (owner, span, former) in &replaced {
+        for old in former {
+            if !is_identifier(old) {
+                problem(
+                    span.clone(),
+                    format!("`replaces` of `{owner}` lists `{old}`, not an exercise name"),
+                );
+            } else if old != owner && names.contains(old) && !migrated.contains(old) {
+                problem(
+                    span.clone(),
+                    format!(
+                        "`replaces` of `{owner}` lists `{old}`, which is still an exercise: \
+                         if `{old}` is now another exercise, give it `replaces` too"
+                    ),
+                );
+            } else if !claimed.insert(old.clone()) {
+                problem(
+                    span.clone(),
+                    format!("`{old}` is in `replaces` of more than one exercise"),
+                );
+            }
+        }
     }
 
     if problems.is_empty() {
@@ -400,6 +453,27 @@ mod tests {
     }
 
     #[test]
+    fn model_checked_is_off_unless_asked_for() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let tests = dir.path().join("tests").join("d");
+        std::fs::create_dir_all(&tests).expect("create tests/d");
+        for name in ["a", "b"] {
+            std::fs::write(tests.join(format!("{name}.rs")), "").expect("write a test");
+        }
+        let course = parse(
+            dir.path(),
+            "format_version = 1\n\
+             [[exercises]]\nname = \"a\"\ndir = \"d\"\nhint = \"h\"\nmodel_checked = true\n\
+             [[exercises]]\nname = \"b\"\ndir = \"d\"\nhint = \"h\"\n",
+            Files::HiddenTestsOnly,
+        )
+        .map_err(|p| p.into_iter().map(|p| p.message).collect::<Vec<_>>())
+        .expect("a valid manifest");
+        assert!(course.exercises[0].model_checked);
+        assert!(!course.exercises[1].model_checked);
+    }
+
+    #[test]
     fn line_and_column_are_one_based() {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
@@ -413,6 +487,35 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with("6:1:"), "{found:?}");
         assert!(found[0].contains("unknown field `timeout`"), "{found:?}");
+    }
+
+    #[test]
+    fn a_former_name_belongs_to_one_exercise_and_is_not_a_current_one() {
+        let found = problems(
+            "format_version = 1\n\
+             [[exercises]]\nname = \"a\"\ndir = \"d\"\nhint = \"h\"\nreplaces = [\"a\", \"old\", \"c\", \"b\"]\n\
+             [[exercises]]\nname = \"b\"\ndir = \"d\"\nhint = \"h\"\nreplaces = [\"old\", \"No!\"]\n\
+             [[exercises]]\nname = \"c\"\ndir = \"d\"\nhint = \"h\"\n",
+        )
+        .join("\n");
+        for expected in [
+            "`replaces` of `a` lists `c`, which is still an exercise",
+            "`old` is in `replaces` of more than one exercise",
+            "`replaces` of `b` lists `No!`, not an exercise name",
+        ] {
+            assert!(
+                found.contains(expected),
+                "missing {expected:?} in:\n{found}"
+            );
+        }
+        assert!(
+            !found.contains("lists `a`"),
+            "its own former name is fine:\n{found}"
+        );
+        assert!(
+            !found.contains("lists `b`"),
+            "`b` was renumbered, it says what it replaces:\n{found}"
+        );
     }
 
     #[test]

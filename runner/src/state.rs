@@ -33,6 +33,10 @@ pub struct State {
     /// How many rungs of each exercise's hint ladder the learner opened.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub hints: BTreeMap<String, usize>,
+    /// The `replaces` entries of info.toml already applied to this progress
+    /// (`NAME<-OLD+OLD`), so that each is applied once.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub carried: BTreeSet<String>,
 }
 
 impl State {
@@ -84,6 +88,61 @@ impl State {
             self.current = Some(next.to_string());
         }
         self.current.clone()
+    }
+
+    /// Carries progress over from former exercises (`replaces` in
+    /// info.toml), each entry once: an exercise that replaces others is done
+    /// when every one of them was, and the current exercise and opened hints
+    /// follow. Every entry reads the progress as it was before any was
+    /// applied, so that exercises can be renumbered (`threads4` becoming
+    /// `threads3` while the old `threads3` is merged into `threads2`).
+    /// Returns what changed, for the learner.
+    fn carry_over(&mut self, course: &Course) -> Vec<String> {
+        let before = self.clone();
+        let mut carried = Vec::new();
+        for exercise in &course.exercises {
+            let key = format!("{}<-{}", exercise.name, exercise.replaces.join("+"));
+            if exercise.replaces.is_empty() || !self.carried.insert(key) {
+                continue;
+            }
+            let name = &exercise.name;
+            let former = &exercise.replaces;
+            let done = former.iter().all(|old| before.done.contains(old));
+            let opened = former.iter().filter_map(|old| before.hints.get(old)).max();
+            let current = before.current.as_ref().is_some_and(|c| former.contains(c));
+            let changed = done != before.done.contains(name)
+                || opened != before.hints.get(name)
+                || (current && before.current.as_ref() != Some(name));
+            if done {
+                self.done.insert(name.clone());
+            } else {
+                self.done.remove(name);
+            }
+            match opened {
+                Some(&opened) => self.hints.insert(name.clone(), opened),
+                None => self.hints.remove(name),
+            };
+            if current {
+                self.current = Some(name.clone());
+            }
+            for old in former.iter().filter(|old| course.find(old).is_none()) {
+                self.done.remove(old);
+                self.hints.remove(old);
+            }
+            if changed {
+                let olds: Vec<String> = former.iter().map(|o| format!("`{o}`")).collect();
+                carried.push(format!(
+                    "`{name}` now holds the work of {}: your progress was carried over ({})",
+                    olds.join(" and "),
+                    if done {
+                        "done"
+                    } else {
+                        "not done yet: it holds work you have not done"
+                    }
+                ));
+            }
+        }
+        carried
     }
 
     /// Drops names the manifest no longer has.
@@ -173,6 +232,11 @@ impl Store {
                 State::default()
             }
         };
+        let applied = state.carried.clone();
+        warnings.extend(state.carry_over(course));
+        if state.carried != applied {
+            self.save_locked(&state)?;
+        }
         if state.retain_known(course) {
             warnings.push(
                 "exercises that are no longer in info.toml were dropped from the progress".into(),
@@ -233,6 +297,106 @@ mod tests {
                 .map(|name| Exercise::new(name, "d", "h"))
                 .collect(),
         }
+    }
+
+    /// An old course (`threads2`, `threads3`, `move1`, `move2`, `rest`)
+    /// reshaped: `threads3` merged into `threads2`, `move1` and `move2`
+    /// into `move`.
+    fn reshaped(root: &Path) -> Course {
+        let mut course = course(root, &["threads2", "move", "rest"]);
+        course.exercises[0].replaces = vec!["threads2".into(), "threads3".into()];
+        course.exercises[1].replaces = vec!["move1".into(), "move2".into()];
+        course
+    }
+
+    fn old_state(store: &Store, text: &str) {
+        fs::create_dir_all(store.path().parent().expect("a folder")).expect("mkdir");
+        fs::write(store.path(), text).expect("write the old progress");
+    }
+
+    #[test]
+    fn progress_carries_over_to_merged_and_renamed_exercises() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::new(dir.path());
+        old_state(
+            &store,
+            "current = \"move2\"\ndone = [\"threads2\", \"threads3\", \"move1\"]\n\
+             [hints]\nthreads3 = 2\nmove1 = 1\n",
+        );
+        let course = reshaped(dir.path());
+        let (state, warnings) = store.load(&course).expect("load");
+        assert!(
+            state.is_done("threads2"),
+            "both halves were done: {state:?}"
+        );
+        assert!(!state.is_done("move"), "move2 was not done: {state:?}");
+        assert_eq!(state.current.as_deref(), Some("move"));
+        assert_eq!(state.hints_opened("threads2"), 2);
+        assert_eq!(state.hints_opened("move"), 1);
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("`threads2` now holds the work of `threads2` and `threads3`")),
+            "{warnings:?}"
+        );
+        assert!(
+            !warnings.iter().any(|w| w.contains("dropped")),
+            "carried names are not reported as dropped: {warnings:?}"
+        );
+        // Saved, and carried only once: loading again changes nothing, and
+        // the learner's next pass stays.
+        let (again, warnings) = store.load(&course).expect("load again");
+        assert_eq!(again, state);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        store
+            .update(&course, |s| s.complete(&course, "move"))
+            .expect("update");
+        let (later, _) = store.load(&course).expect("load later");
+        assert!(later.is_done("move"), "{later:?}");
+    }
+
+    #[test]
+    fn renumbered_exercises_keep_their_own_progress() {
+        // threads3 merged into threads2, and threads4 renumbered threads3.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::new(dir.path());
+        old_state(
+            &store,
+            "current = \"threads4\"\ndone = [\"threads2\", \"threads3\"]\n",
+        );
+        let mut course = course(dir.path(), &["threads2", "threads3"]);
+        course.exercises[0].replaces = vec!["threads2".into(), "threads3".into()];
+        course.exercises[1].replaces = vec!["threads4".into()];
+        let (state, _) = store.load(&course).expect("load");
+        assert!(state.is_done("threads2"), "{state:?}");
+        assert!(
+            !state.is_done("threads3"),
+            "the new threads3 is the old threads4, not done: {state:?}"
+        );
+        assert_eq!(state.current.as_deref(), Some("threads3"));
+    }
+
+    #[test]
+    fn a_merge_is_not_done_when_one_of_its_exercises_was_not() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::new(dir.path());
+        old_state(&store, "current = \"threads3\"\ndone = [\"threads2\"]\n");
+        let (state, warnings) = store.load(&reshaped(dir.path())).expect("load");
+        assert!(
+            !state.is_done("threads2"),
+            "threads3's work is not done: {state:?}"
+        );
+        assert_eq!(state.current.as_deref(), Some("threads2"));
+        assert!(
+            warnings.iter().any(|w| w.contains("not done yet")),
+            "{warnings:?}"
+        );
+        // A learner who starts on the new course hears nothing of it.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::new(dir.path());
+        let (state, warnings) = store.load(&reshaped(dir.path())).expect("load");
+        assert!(state.done.is_empty(), "{state:?}");
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `NO_COLOR` and whether stdout is a terminal.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -107,13 +108,114 @@ pub fn outcome_line(report: &Report) -> String {
     )
 }
 
+/// `dev check --explain`: what rejected a known-wrong solution, so that an
+/// author sees it fails for its own reason and not by accident.
+pub fn rejection_line(path: &str, why: &str, report: &Report) -> String {
+    let by = match report.outcome {
+        Outcome::Passed => "nothing: it passed".red().to_string(),
+        Outcome::CompileError => "it does not compile".to_string(),
+        Outcome::Cancelled => "nothing: the check was stopped".to_string(),
+        Outcome::TestFailed | Outcome::TimedOut | Outcome::Crashed => {
+            let failing: Vec<String> = report
+                .failing()
+                .map(|t| match t.verdict {
+                    Verdict::TimedOut(_) => format!("{} (timed out)", t.name),
+                    Verdict::Crashed(_) => format!("{} (crashed)", t.name),
+                    _ => t.name.clone(),
+                })
+                .collect();
+            if failing.is_empty() {
+                format!("{:?}", report.outcome).to_lowercase()
+            } else {
+                failing.join(", ")
+            }
+        }
+    };
+    format!(
+        "{} {path}\n    wrong: {why}\n    rejected by: {by}",
+        "✗".dimmed()
+    )
+}
+
+/// `text` as a link to `path` (OSC 8) for terminals that open links;
+/// others show the text alone. Without colour, no link.
+pub fn link(text: &str, path: &Path) -> String {
+    if color_enabled() {
+        osc8(text, path)
+    } else {
+        text.to_string()
+    }
+}
+
+fn osc8(text: &str, path: &Path) -> String {
+    let mut url = String::from("file://");
+    for byte in path.display().to_string().bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
+            url.push(char::from(byte));
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("\x1b]8;;{url}\x1b\\{text}\x1b]8;;\x1b\\")
+}
+
+/// Compiler output with the location after each `--> ` made a link to its
+/// file, when that is a course file (relative to `root`). The text itself is
+/// unchanged, so editors that find `path:line:col` still do.
+fn link_locations(output: &str, root: &Path) -> String {
+    if color_enabled() {
+        linked_locations(output, root)
+    } else {
+        output.to_string()
+    }
+}
+
+fn linked_locations(output: &str, root: &Path) -> String {
+    output
+        .split_inclusive('\n')
+        .map(|line| {
+            let Some(arrow) = line.find("--> ") else {
+                return line.to_string();
+            };
+            let start = arrow + 4 + leading_escapes(&line[arrow + 4..]);
+            let rest = &line[start..];
+            // A location runs to the end of its line (paths may hold spaces).
+            let end = rest.find(['\x1b', '\n', '\r']).unwrap_or(rest.len());
+            let end = rest[..end].trim_end().len();
+            let location = &rest[..end];
+            let file = location.split(':').next().unwrap_or_default();
+            if !file.ends_with(".rs") || Path::new(file).is_absolute() {
+                return line.to_string();
+            }
+            format!(
+                "{}{}{}",
+                &line[..start],
+                osc8(location, &root.join(file)),
+                &rest[end..]
+            )
+        })
+        .collect()
+}
+
+/// The length of the colour sequences (`ESC [ ... letter`) `text` opens with.
+fn leading_escapes(text: &str) -> usize {
+    let mut at = 0;
+    while let Some(rest) = text[at..].strip_prefix("\x1b[") {
+        match rest.find(|c: char| c.is_ascii_alphabetic()) {
+            Some(letter) => at += 2 + letter + 1,
+            None => break,
+        }
+    }
+    at
+}
+
 pub fn seconds(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
 }
 
 /// The full verdict on one exercise: what failed and why.
-pub fn report_text(report: &Report, exercise: &Exercise) -> String {
-    let mut out = report_details(report);
+pub fn report_text(report: &Report, exercise: &Exercise, root: &Path) -> String {
+    let mut out = report_details(report, root);
     if !report.outcome.passed() && report.outcome != Outcome::Cancelled {
         out.push_str(&format!(
             "\n{} {}  ·  hint: {}\n",
@@ -126,14 +228,16 @@ pub fn report_text(report: &Report, exercise: &Exercise) -> String {
 }
 
 /// The verdict line and what failed (compiler errors or the failing tests),
-/// without the advice that follows it in `report_text`.
-pub fn report_details(report: &Report) -> String {
+/// without the advice that follows it in `report_text`. Locations of
+/// course files (under `root`) are links.
+pub fn report_details(report: &Report, root: &Path) -> String {
     let mut out = outcome_line(report);
     out.push('\n');
     match report.outcome {
         Outcome::CompileError | Outcome::TimedOut if report.tests.is_empty() => {
             out.push('\n');
-            out.push_str(neutralize(&report.compiler_output, Keep::Colours).trim_end());
+            let shown = neutralize(&report.compiler_output, Keep::Colours);
+            out.push_str(link_locations(&shown, root).trim_end());
             out.push('\n');
         }
         _ => {
@@ -182,6 +286,50 @@ fn is_format_char(c: char) -> bool {
     matches!(c,
         '\u{ad}' | '\u{61c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// After a pass: where the reference solution is, to compare.
+pub fn solution_text(course: &Course, reference: &crate::sealed::Reference) -> String {
+    use crate::sealed::Reference;
+    let shown = |path: &std::path::Path| {
+        path.strip_prefix(&course.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    match reference {
+        Reference::Present(path) => {
+            format!("Compare your code with the solution: {}\n", shown(path))
+        }
+        Reference::Revealed(path) => format!(
+            "The reference solution is now in {}: compare it with yours.\n",
+            shown(path)
+        ),
+        Reference::Absent => String::new(),
+    }
+}
+
+/// What `dev edition` wrote, and what to do with it.
+pub fn edition_text(out: &std::path::Path, edition: &crate::edition::Edition) -> String {
+    let solutions = if edition.sealed {
+        format!(
+            "The reference solutions are sealed in {} (base64, not encryption): each is \
+             written to solutions/ when its exercise passes.",
+            crate::sealed::SEALED
+        )
+    } else {
+        "It carries no reference solutions.".to_string()
+    };
+    format!(
+        "{} Wrote the learner edition to {} ({} files): no solutions/, no known-wrong \
+         solutions, exercises as they start.\n{solutions}\n\nPublish it as the \
+         learners' repository (or a GitHub Classroom template):\n  cd {} && git init && \
+         git add -A && git commit -m \"The course\"\n",
+        "✓".green(),
+        out.display(),
+        edition.files,
+        out.display()
+    )
 }
 
 /// What a run of an exercise's `main` shows: its output as it printed it
@@ -410,6 +558,27 @@ mod tests {
         assert_eq!(
             neutralize("x\u{1b}[1;31my\u{1b}[0m\u{1b}[5A", Keep::Colours),
             "x\u{1b}[1;31my\u{1b}[0m"
+        );
+    }
+
+    #[test]
+    fn course_locations_become_links_and_keep_their_text() {
+        let output = "error[E0277]: oops\n  \u{1b}[1m\u{1b}[94m--> \u{1b}[0mexercises/a b/x.rs:5:9\n   \
+                      --> /rustc/abc/library/std/src/lib.rs:1:1\n";
+        let linked = linked_locations(output, Path::new("/course"));
+        assert!(
+            linked.contains(
+                "\u{1b}[0m\u{1b}]8;;file:///course/exercises/a%20b/x.rs\u{1b}\\exercises/a b/x.rs:5:9\u{1b}]8;;\u{1b}\\\n"
+            ),
+            "{linked:?}"
+        );
+        assert!(
+            linked.contains("--> /rustc/abc/library/std/src/lib.rs:1:1\n"),
+            "the toolchain's files are not the learner's: {linked:?}"
+        );
+        assert_eq!(
+            neutralize(&linked, Keep::Nothing),
+            neutralize(output, Keep::Nothing)
         );
     }
 }

@@ -166,7 +166,8 @@ pub fn command(root: &Path, args: &VerifyArgs) -> Result<ExitCode> {
         };
         let course = match &original {
             Some(original) => original.course(root, source)?,
-            None => manifest::load(root, Files::All)?,
+            None if args.solutions => manifest::load(root, Files::All)?,
+            None => manifest::load(root, Files::Learner)?,
         };
         // A grading run in CI, or of a revision, executes nothing it did not
         // build itself from these inputs: no cache the code under test, or
@@ -415,7 +416,7 @@ fn grade<'a>(
                 failure.exercise.name, failure.passed_runs, failure.runs
             ));
         }
-        sink.line(ui::report_text(report, failure.exercise).trim_end());
+        sink.line(ui::report_text(report, failure.exercise, &course.root).trim_end());
     }
     let grade = Grade {
         exercises: graded,

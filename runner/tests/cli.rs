@@ -46,6 +46,19 @@ fn compile_error_points_at_the_learners_file() {
     );
     let coloured = course.run(&["--color", "always", "run", "compile_error"]);
     assert!(coloured.stdout().contains("\u{1b}["), "{}", coloured.all());
+    // In a terminal the location is a link (OSC 8) to the file, its text
+    // whole, so terminals and editors can open it.
+    let file = course.path("exercises/basics/compile_error.rs");
+    let link = format!(
+        "\u{1b}]8;;file://{}\u{1b}\\exercises/basics/compile_error.rs:2:20\u{1b}]8;;\u{1b}\\",
+        file.display()
+    );
+    assert!(
+        coloured.stdout().contains(&link),
+        "{link:?} in:\n{:?}",
+        coloured.stdout()
+    );
+    assert!(!out.contains("\u{1b}]8"), "no link without colour: {out}");
     // The learner's file is never touched by a build.
     assert_eq!(
         fs::read(course.path("exercises/basics/compile_error.rs")).expect("read"),
@@ -219,7 +232,11 @@ fn missing_files_are_reported_by_name() {
     let course = Course::new();
     fs::remove_file(course.path("tests/basics/failing.rs")).expect("remove");
     fs::remove_file(course.path("solutions/basics/crash.rs")).expect("remove");
+    // Learners' commands need no solutions (a learner edition has none).
     let run = course.run(&["verify"]);
+    assert_eq!(run.code(), 2, "{}", run.all());
+    assert!(!run.stderr().contains("crash"), "{}", run.all());
+    let run = course.run(&["verify", "--solutions"]);
     assert_eq!(run.code(), 2, "{}", run.all());
     let err = run.stderr();
     assert!(

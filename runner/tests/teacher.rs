@@ -933,3 +933,158 @@ fn forbidden_names_are_refused_before_compiling_with_the_reason() {
         run.all()
     );
 }
+
+/// The runner in another folder (a learner edition), as `Course::command`.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> Run {
+    Run(Command::new(env!("CARGO_BIN_EXE_runner"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .expect("runner starts"))
+}
+
+/// Every file under `dir`, with its text.
+fn every_file(dir: &std::path::Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).expect("read the edition") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            found.extend(every_file(&path));
+        } else {
+            let text = String::from_utf8_lossy(&fs::read(&path).expect("read a file")).into();
+            found.push((path, text));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_learner_edition_has_no_answers_and_unseals_a_solution_after_its_pass() {
+    let course = Course::only(&["passing", "failing"]);
+    let answer = "// The reference answer.\npub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n\nfn main() {}\n";
+    course.write("solutions/basics/failing.rs", answer);
+    // The author's working copy differs from the original: learners get the
+    // original.
+    course.write("exercises/basics/failing.rs", answer);
+    fs::create_dir_all(course.path("solutions/basics/wrong/failing")).expect("mkdir");
+    course.write(
+        "solutions/basics/wrong/failing/sub.rs",
+        "// WRONG: subtracts\npub fn add(a: u32, b: u32) -> u32 {\n    a - b\n}\n\nfn main() {}\n",
+    );
+    let out = tempfile::tempdir().expect("temp dir");
+    let edition = out.path().join("edition");
+    let edition_arg = edition.to_str().expect("a UTF-8 temp path");
+    let run = course.run(&["--color", "never", "dev", "edition", edition_arg]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    assert!(
+        run.stdout().contains("Wrote the learner edition"),
+        "{}",
+        run.all()
+    );
+
+    // No answer in plain sight: no solutions folder, and no file holds the
+    // solution's code or a known-wrong solution.
+    assert!(!edition.join("solutions").exists());
+    for (path, text) in every_file(&edition) {
+        assert!(
+            !text.contains("reference answer") && !text.contains("WRONG"),
+            "{} holds an answer:\n{text}",
+            path.display()
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(edition.join("exercises/basics/failing.rs")).expect("exercise"),
+        course.read(".course/pristine/basics/failing.rs"),
+        "the edition's exercise is the original"
+    );
+
+    // The learner's commands work without solutions; the authors' say why not.
+    let run = run_in(&edition, &["--color", "never", "list"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    let run = run_in(&edition, &["--color", "never", "dev", "check"]);
+    assert_eq!(run.code(), 2, "{}", run.all());
+    assert!(run.stderr().contains("learner edition"), "{}", run.all());
+    let run = run_in(&edition, &["--color", "never", "verify", "--solutions"]);
+    assert_ne!(run.code(), 0, "{}", run.all());
+    assert!(run.all().contains("learner edition"), "{}", run.all());
+
+    // A pass unseals that exercise's solution, and only that one.
+    fs::write(edition.join("exercises/basics/failing.rs"), answer).expect("solve it");
+    let run = run_in(&edition, &["--color", "never", "run", "failing"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    assert!(
+        run.stdout()
+            .contains("The reference solution is now in solutions/basics/failing.rs"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        fs::read_to_string(edition.join("solutions/basics/failing.rs")).expect("unsealed"),
+        answer
+    );
+    assert!(!edition.join("solutions/basics/passing.rs").exists());
+}
+
+#[test]
+fn an_edition_without_solutions_carries_none() {
+    let course = Course::only(&["passing"]);
+    let out = tempfile::tempdir().expect("temp dir");
+    let edition = out.path().join("edition");
+    let edition_arg = edition.to_str().expect("a UTF-8 temp path");
+    let run = course.run(&["dev", "edition", "--solutions", "none", edition_arg]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    let run = run_in(&edition, &["--color", "never", "run", "passing"]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    assert!(!run.stdout().contains("solution"), "{}", run.all());
+    assert!(!edition.join("solutions").exists());
+    assert!(!edition.join(".course/solutions.toml").exists());
+    // Never into a folder that holds something, or inside the course.
+    let run = course.run(&["dev", "edition", "--solutions", "none", edition_arg]);
+    assert_eq!(run.code(), 2, "{}", run.all());
+    assert!(run.stderr().contains("is not empty"), "{}", run.all());
+    let run = course.run(&["dev", "edition", "inside"]);
+    assert_eq!(run.code(), 2, "{}", run.all());
+    assert!(run.stderr().contains("inside the course"), "{}", run.all());
+}
+
+#[test]
+fn dev_check_explains_what_rejected_each_known_wrong_solution() {
+    let course = Course::only(&["failing"]);
+    assert_eq!(course.run(&["dev", "update"]).code(), 0);
+    course.write(
+        "solutions/basics/wrong/failing/doubles.rs",
+        "// WRONG: doubles the first\npub fn add(a: u32, b: u32) -> u32 {\n    a * 2 + b * 0\n}\n\nfn main() {}\n",
+    );
+    course.write(
+        "solutions/basics/wrong/failing/ignores.rs",
+        "// WRONG: ignores the second\npub fn add(a: u32, _b: u32) -> u32 {\n    a\n}\n\nfn main() {}\n",
+    );
+    let run = course.run(&[
+        "--color",
+        "never",
+        "dev",
+        "check",
+        "--repeat",
+        "1",
+        "--explain",
+    ]);
+    assert_eq!(run.code(), 0, "{}", run.all());
+    let out = run.stdout();
+    // add(2, 3) = 4 and add(7, 0) = 14 for the first; add(2, 3) = 2 only
+    // for the second.
+    for expected in [
+        "solutions/basics/wrong/failing/doubles.rs\n    wrong: doubles the first\n    rejected by: adds, adds_zero\n",
+        "solutions/basics/wrong/failing/ignores.rs\n    wrong: ignores the second\n    rejected by: adds\n",
+    ] {
+        assert!(
+            out.contains(expected),
+            "missing {expected:?} in:\n{}",
+            run.all()
+        );
+    }
+    let quiet = course.run(&["--color", "never", "dev", "check", "--repeat", "1"]);
+    assert!(!quiet.stdout().contains("rejected by"), "{}", quiet.all());
+}

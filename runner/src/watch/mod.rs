@@ -26,6 +26,7 @@ mod terminal;
 
 use std::fs;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -43,6 +44,7 @@ use crate::harness::{self, Harness};
 use crate::manifest::{self, Course, Files, MANIFEST};
 use crate::process::Cancel;
 use crate::reset::{self, Reset};
+use crate::sealed;
 use crate::state::{LOCAL_DIR, State, Store};
 
 use model::{Action, AllRun, Event, Job, Latest, Model, Notice, Running, Stop, View, Watching};
@@ -77,7 +79,7 @@ pub fn run(course: Course, store: &Store, args: &WatchArgs) -> Result<ExitCode> 
         );
     }
     let _lock = lock(&course)?;
-    let harness = Arc::new(app::prepare(&course)?);
+    let harness = Arc::new(app::prepare(&course)?.quiet());
     let (state, warnings) = store.load(&course)?;
 
     let (events_tx, events) = mpsc::channel();
@@ -496,6 +498,15 @@ impl Session {
         let name = self.model.exercise().name.clone();
         let total = course.exercises.len();
         let before = self.model.state.done.len();
+        // A solution that cannot be shown must not spoil the pass.
+        let exercise = self.model.exercise().clone();
+        self.model.solution = match sealed::reveal(&course, &exercise) {
+            Ok(reference) => reference.path().map(Path::to_path_buf),
+            Err(error) => {
+                self.model.notice = Some(Notice::warning(format!("{error:#}")));
+                None
+            }
+        };
         if self.update_state(|s| s.complete(&course, &name)).is_none() {
             return;
         }
@@ -534,6 +545,7 @@ impl Session {
         self.cancel_running();
         self.model.current = index;
         self.model.latest = None;
+        self.model.solution = None;
         self.model.hint = false;
         self.model.view = View::Exercise;
         self.model.notice = None;
@@ -604,7 +616,7 @@ impl Session {
 
     fn reload_manifest(&mut self) {
         let root = self.model.course.root.clone();
-        match manifest::load(&root, Files::All) {
+        match manifest::load(&root, Files::Learner) {
             Ok(course) => {
                 let name = self.model.exercise().name.clone();
                 let (state, _) = self
@@ -628,6 +640,7 @@ impl Session {
                 self.model.all = None;
                 if moved {
                     self.model.latest = None;
+                    self.model.solution = None;
                     self.model.view = View::Exercise;
                 }
                 if let View::List { selected } = self.model.view {

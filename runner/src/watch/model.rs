@@ -276,6 +276,9 @@ pub struct Model {
     pub lessons: std::collections::BTreeSet<String>,
     /// The last run of the exercise's `main`, as shown.
     pub program: Option<String>,
+    /// The reference solution to compare with, after a pass (none when the
+    /// course carries none for this exercise).
+    pub solution: Option<std::path::PathBuf>,
 }
 
 impl Model {
@@ -304,6 +307,7 @@ impl Model {
             all: None,
             lessons: lessons(&course_dirs),
             program: None,
+            solution: None,
         }
     }
 

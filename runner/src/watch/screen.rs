@@ -21,7 +21,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 use unicode_width::UnicodeWidthChar;
 
 use super::model::{Job, Latest, Model, Notice, Tone, View, Watching};
-use crate::exercise::Source;
 use crate::ui;
 
 /// Writes the screen to the terminal.
@@ -228,22 +227,26 @@ fn exercise_body(model: &Model) -> (Vec<String>, Option<String>) {
         }
         Some(Latest::Report(report)) => {
             lines.extend(
-                ui::report_details(report)
+                ui::report_details(report, &model.course.root)
                     .trim_end()
                     .lines()
                     .map(str::to_string),
             );
             if report.outcome.passed() {
-                let solution = exercise.path(&model.course.root, Source::Solution);
-                let shown = solution
-                    .strip_prefix(&model.course.root)
-                    .unwrap_or(&solution);
                 lines.push(String::new());
-                lines.push(format!(
-                    "{} Compare your code with the solution: {}",
-                    "Done!".green().bold(),
-                    link(&shown.display().to_string(), &solution)
-                ));
+                lines.push(match &model.solution {
+                    Some(solution) => {
+                        let shown = solution
+                            .strip_prefix(&model.course.root)
+                            .unwrap_or(solution);
+                        format!(
+                            "{} Compare your code with the solution: {}",
+                            "Done!".green().bold(),
+                            link(&shown.display().to_string(), solution)
+                        )
+                    }
+                    None => format!("{}", "Done!".green().bold()),
+                });
                 let next = model
                     .state
                     .next_pending(&model.course, Some(&exercise.name))
@@ -392,21 +395,9 @@ fn footer(model: &Model) -> Vec<String> {
     lines
 }
 
-/// `text` as a link to `path` for terminals that support links (OSC 8);
-/// others show the text alone. Plain output gets no link.
+/// `text`, underlined, as a link to `path` (see `ui::link`).
 fn link(text: &str, path: &Path) -> String {
-    if !ui::color_enabled() {
-        return text.to_string();
-    }
-    let mut url = String::from("file://");
-    for byte in path.display().to_string().bytes() {
-        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
-            url.push(char::from(byte));
-        } else {
-            url.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    format!("\x1b]8;;{url}\x1b\\{}\x1b]8;;\x1b\\", text.underline())
+    ui::link(&text.underline().to_string(), path)
 }
 
 /// A progress bar drawn by indicatif into a string.
@@ -753,6 +744,9 @@ mod tests {
     fn a_pass_offers_the_solution_and_the_next_exercise() {
         let mut model = model();
         model.latest = Some(Latest::Report(report(Outcome::Passed, "")));
+        let screen = text(&model, 24);
+        assert!(!screen.contains("solution"), "none carried: {screen}");
+        model.solution = Some(PathBuf::from("/course/solutions/topic/one.rs"));
         let screen = text(&model, 24);
         assert!(screen.contains("solutions/topic/one.rs"), "{screen}");
         assert!(screen.contains("n for the next exercise (two)"), "{screen}");
