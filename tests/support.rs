@@ -448,6 +448,30 @@ pub fn process_cpu_time() -> Duration {
     cpu::process_time()
 }
 
+/// CPU time the calling thread has used so far, where the platform tells
+/// (64-bit Linux and macOS; `None` elsewhere). Read before and after a call
+/// that should block: a blocked thread uses microseconds, a spinning one
+/// all of the time it had a core.
+#[cfg(all(any(target_os = "linux", target_os = "macos"), target_pointer_width = "64"))]
+pub fn thread_cpu_time() -> Option<Duration> {
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, time: *mut [i64; 2]) -> i32;
+    }
+    #[cfg(target_os = "linux")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    #[cfg(target_os = "macos")]
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
+    let mut time = [0_i64; 2];
+    // SAFETY: a plain system call writing a struct timespec (two longs).
+    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    (done == 0).then(|| Duration::new(time[0].max(0) as u64, time[1].max(0) as u32))
+}
+
+#[cfg(not(all(any(target_os = "linux", target_os = "macos"), target_pointer_width = "64")))]
+pub fn thread_cpu_time() -> Option<Duration> {
+    None
+}
+
 /// Whose context switches [`context_switches`] counts.
 #[derive(Debug, Clone, Copy)]
 pub enum Of {
@@ -649,7 +673,7 @@ const SPIN_STRETCH: Duration = Duration::from_millis(150);
 /// How long a call waits for its turn before every turn gives up.
 const TURN_WAIT: Duration = Duration::from_secs(1);
 
-// ---- Did the call wait for its threads to END? (threads1-4, move2-3) ----
+// ---- Did the call wait for its threads to END? (threads1-3, move1-2) ----
 //
 // `at_thread_end(f)` runs `f` when the calling thread ends: it is kept in a
 // thread-local, and thread-locals are dropped as a thread ends, after its
@@ -751,9 +775,11 @@ pub fn block(blocker: &Blocker) {
 /// Runs `call` on a thread of its own; its `jobs` jobs each call [`block`].
 /// Once all are blocked, measures the CPU time this process uses for a
 /// while (the code under test can only wait then), releases the jobs and
-/// returns what `call` returned. Fails if the waiting kept a CPU busy
-/// for 2% of the time: a blocked process uses well under 0.1%, and load on
-/// the machine only makes a spinning one use less.
+/// returns what `call` returned. Fails unless the rest of the process went
+/// quiet (two quiet windows in a row, see `quiet`: a poller wakes up in
+/// every window), and if the waiting kept a CPU busy for a quarter of the
+/// time (a spinner that never lets a window pass; a blocked process uses
+/// well under 0.1%, and the quarter leaves room for a busy machine's noise).
 #[track_caller]
 pub fn assert_waits_without_spinning<T, C>(jobs: usize, what: &str, hangs: &str, call: C) -> T
 where
@@ -815,7 +841,7 @@ where
         );
     }
     assert!(
-        cpu * 50 < stretch,
+        cpu * 4 < stretch,
         "while every job was blocked for {stretch:?}, {what} kept a CPU busy for {cpu:?}: it \
          waits by checking again and again (is_finished, try_recv, a flag or counter in a \
          loop). join() blocks without using the CPU"
@@ -823,7 +849,7 @@ where
     value
 }
 
-// ---- Make calls finish in an order the test chooses (threads3, move2-3) --
+// ---- Make calls finish in an order the test chooses (threads2, move1-2) --
 //
 // Call `i` waits for its turn (`rank[i]`), and passes the turn on only when
 // its thread has ENDED (see `at_thread_end`), so whatever the code under
@@ -1021,7 +1047,7 @@ pub mod interrupt {
 /// Waiting by blocking, or by trying again and again? (rwlock1, once1)
 pub mod quiet {
     use std::thread;
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
     use super::process_cpu_time;
 
@@ -1038,7 +1064,7 @@ pub mod quiet {
     // it gets a few microseconds per turn.)
     pub const WINDOW: Duration = Duration::from_millis(60);
     const WINDOWS: usize = 8;
-    const QUIET_CPU: Duration = Duration::from_micros(100);
+    pub(super) const QUIET_CPU: Duration = Duration::from_micros(100);
 
     // What the rest of the process did during one window.
     #[derive(Debug, Clone, Copy)]
@@ -1068,7 +1094,7 @@ pub mod quiet {
     }
 
     // Sleeps for one WINDOW; what the other threads of the process did.
-    fn others_during_window() -> Window {
+    pub(super) fn others_during_window() -> Window {
         let thread_before = usage(1);
         let process_before = usage(0);
         let cpu_before = process_cpu_time();
@@ -1115,7 +1141,86 @@ pub mod quiet {
         Err(busiest)
     }
 
+    // The calling thread's CPU time and context switches so far, where the
+    // platform tells.
+    pub fn own_usage() -> Option<(Duration, i64)> {
+        usage(1).map(|(micros, switches)| (Duration::from_micros(micros.max(0) as u64), switches))
+    }
+
+    // The calling thread's CPU time and switches since `before` (`own_usage`).
+    pub fn own_since(before: Option<(Duration, i64)>) -> Option<(Duration, i64)> {
+        let (cpu0, switches0) = before?;
+        let (cpu1, switches1) = own_usage()?;
+        Some((cpu1.saturating_sub(cpu0), switches1 - switches0))
+    }
+
+    // How a long quiet stretch went (`quiet_until`, `quiet_for`).
+    //
+    // `wait_until_quiet` asks for two quiet windows in a row (~120 ms): a
+    // poller that sleeps 250 ms between tries slips through. A stretch
+    // settles the same way, then watches on, every window quiet, so that a
+    // poller that sleeps up to the stretch's length is seen.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Stretch {
+        Quiet,
+        // Never quiet (windows in a row, as many as asked): the busiest.
+        Never(Window),
+        // Quiet at first, then a window with this in it.
+        WokeUp(Window),
+    }
+
+    // Waits until every other thread is quiet, then watches until `until`.
+    pub fn quiet_until(until: Instant) -> Stretch {
+        if let Err(busiest) = wait_until_quiet() {
+            return Stretch::Never(busiest);
+        }
+        while Instant::now() + WINDOW <= until {
+            let window = others_during_window();
+            if window.switches > 0 || window.cpu > QUIET_CPU {
+                return Stretch::WokeUp(window);
+            }
+        }
+        Stretch::Quiet
+    }
+
+    // Waits until every other thread is quiet, then watches `more` longer.
+    pub fn quiet_for(more: Duration) -> Stretch {
+        if let Err(busiest) = wait_until_quiet() {
+            return Stretch::Never(busiest);
+        }
+        let until = Instant::now() + more;
+        while Instant::now() < until {
+            let window = others_during_window();
+            if window.switches > 0 || window.cpu > QUIET_CPU {
+                return Stretch::WokeUp(window);
+            }
+        }
+        Stretch::Quiet
+    }
+
+    // Fails unless the stretch stayed quiet.
+    #[track_caller]
+    pub fn assert_quiet_stretch(stretch: Stretch, who: &str, waits_for: &str) {
+        match stretch {
+            Stretch::Quiet => {}
+            Stretch::Never(Window { cpu, switches }) => panic!(
+                "while {who} waited for {waits_for}, the process never went quiet: never two \
+                 windows of {WINDOW:?} in a row without CPU time or context switches (the \
+                 busiest: {cpu:?} of CPU, {switches} switches). Something keeps trying (a \
+                 try_ method, a flag or a short sleep in a loop) instead of blocking until it \
+                 can go on"
+            ),
+            Stretch::WokeUp(Window { cpu, switches }) => panic!(
+                "while {who} waited for {waits_for}, the process went quiet, then woke up again \
+                 ({cpu:?} of CPU, {switches} switches) although nothing had changed: something \
+                 sleeps and tries again (a try_ method or a flag, after a sleep, in a loop) \
+                 instead of blocking until it can go on"
+            ),
+        }
+    }
+
     // Fails unless the other threads of the process all went quiet.
+    #[track_caller]
     pub fn assert_quiet(quiet: Result<(), Window>, who: &str, waits_for: &str) {
         if let Err(Window { cpu, switches }) = quiet {
             panic!(
@@ -1125,6 +1230,84 @@ pub mod quiet {
                  (try_read/try_write, a flag or a short sleep in a loop) instead of blocking \
                  until it can go on"
             );
+        }
+    }
+}
+
+// ---- Waiting through a long stretch (quiet_through) ----
+
+/// Waiting through a long stretch without waking up (channels2-5,
+/// channels_quiz, mutex1, mutex3, mutex4). `quiet` asks for two quiet
+/// windows in a row; a poller that sleeps 120 ms or more between tries can
+/// still show them. Over a stretch the test chooses, every window after the
+/// first three quiet ones in a row must be quiet too, so a poller that tries
+/// again within the stretch wakes up in one of them.
+pub mod quiet_through {
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    pub use super::quiet::{Stretch, Window};
+    use super::quiet::{QUIET_CPU, WINDOW, others_during_window};
+
+    /// Quiet windows in a row before any wake-up counts: threads that were
+    /// still ending (or waiting for a CPU to do so) when the stretch began
+    /// have long done so by then.
+    const QUIET_FIRST: usize = 3;
+
+    /// Sleeps in windows for at least `span` (call it where the test would
+    /// sleep `span`, on a thread of the test's own) and tells how the rest
+    /// of the process spent it.
+    pub fn watch(span: Duration) -> Stretch {
+        let until = Instant::now() + span;
+        let mut in_a_row = 0;
+        let mut quiet = false;
+        let mut busiest: Option<Window> = None;
+        loop {
+            let window = others_during_window();
+            if window.switches > 0 || window.cpu > QUIET_CPU {
+                if quiet {
+                    // Sleep out the rest of the stretch, as the test meant to.
+                    let left = until.saturating_duration_since(Instant::now());
+                    thread::sleep(left);
+                    return Stretch::WokeUp(window);
+                }
+                in_a_row = 0;
+                if busiest.is_none_or(|b| (window.switches, window.cpu) > (b.switches, b.cpu)) {
+                    busiest = Some(window);
+                }
+            } else {
+                in_a_row += 1;
+                quiet |= in_a_row >= QUIET_FIRST;
+            }
+            if Instant::now() >= until {
+                break;
+            }
+        }
+        match busiest {
+            Some(window) if !quiet => Stretch::Never(window),
+            _ => Stretch::Quiet,
+        }
+    }
+
+    /// Fails if `stretch` was not quiet: `who` waited for `what` by trying
+    /// again and again.
+    #[track_caller]
+    pub fn assert_quiet(stretch: Stretch, who: &str, what: &str, span: Duration) {
+        match stretch {
+            Stretch::Quiet => {}
+            Stretch::Never(Window { cpu, switches }) => panic!(
+                "while {who} waited {span:?} for {what}, the process never went quiet: never \
+                 {QUIET_FIRST} windows of {WINDOW:?} in a row without CPU time or context switches (the \
+                 busiest: {cpu:?} of CPU, {switches} switches). Something keeps trying \
+                 (try_recv, is_finished or a flag in a loop, with or without a sleep) instead of \
+                 blocking until it can go on"
+            ),
+            Stretch::WokeUp(Window { cpu, switches }) => panic!(
+                "while {who} waited {span:?} for {what}, the process went quiet, then woke up \
+                 again ({cpu:?} of CPU, {switches} switches) although nothing had changed: \
+                 something sleeps and tries again (try_recv, is_finished or a flag after a \
+                 sleep, in a loop) instead of blocking until it can go on"
+            ),
         }
     }
 }

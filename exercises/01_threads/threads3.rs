@@ -1,41 +1,43 @@
-// threads3: fetch every page at the same time.
+// threads3: split the work across a given number of threads.
 //
-// `fetch_all` downloads a list of pages, one thread per URL, and returns the
-// pages in the same order as `urls`. The fetches must overlap: fetching is
-// mostly waiting (here: sleeping), so they can, even on a single CPU core.
-// The pages come out right, but it is as slow as doing everything on one
-// thread: run this file and look at the time (4 fetches of 50 ms take about
-// 200 ms), and the tests say the fetches did not run at the same time.
+// `sum_chunks` cuts `numbers` into exactly `workers` contiguous chunks, in
+// order, whose lengths differ by at most one (10 numbers for 4 workers:
+// lengths 3, 3, 2, 2). It starts one thread per chunk, all running at the
+// same time; each thread calls `chunk_sum(&its_chunk)`. The function returns
+// the sum of what the `chunk_sum` calls returned.
 //
-// `F: Copy` lets every thread get its own copy of `fetch`.
+// With fewer numbers than workers, some chunks are empty; that is fine.
+// `workers` is at least 1. The caller chooses it: don't ask the machine how
+// many cores it has.
+//
+// Each thread needs a chunk it owns (`'static`), so copy the chunk into a
+// `Vec` before spawning. The 02_move exercises show how to avoid that copy.
 
 use std::thread;
-use std::time::{Duration, Instant};
 
 // Don't change this signature: the hidden tests call it.
-pub fn fetch_all<F>(urls: Vec<String>, fetch: F) -> Vec<String>
+pub fn sum_chunks<F>(numbers: Vec<u64>, workers: usize, chunk_sum: F) -> u64
 where
-    F: Fn(String) -> String + Copy + Send + 'static,
+    F: Fn(&[u64]) -> u64 + Copy + Send + 'static,
 {
-    let mut pages = Vec::new();
-    for url in urls {
-        let handle = thread::spawn(move || fetch(url));
-        // TODO: the fetches should overlap. When does the next thread
-        // start?
-        pages.push(handle.join().expect("a fetch panicked"));
-    }
-    pages
+    assert!(workers > 0, "need at least one worker");
+    // TODO: work out where each of the `workers` chunks starts and ends.
+    // TODO: spawn one thread per chunk, each calling `chunk_sum` on its own
+    // copy of the chunk; keep the handles.
+    // TODO: join every handle and add up the partial sums.
+    todo!()
 }
 
 fn main() {
-    let urls: Vec<String> = (1..=4)
-        .map(|i| format!("https://example.com/{i}"))
-        .collect();
-    let start = Instant::now();
-    let pages = fetch_all(urls, |url| {
-        thread::sleep(Duration::from_millis(50)); // pretend to wait for the network
-        format!("<html>{url}</html>")
+    let numbers: Vec<u64> = (1..=100).collect();
+    let total = sum_chunks(numbers, 4, |chunk| {
+        println!(
+            "{:?}: {} numbers starting at {:?}",
+            thread::current().id(),
+            chunk.len(),
+            chunk.first()
+        );
+        chunk.iter().sum()
     });
-    println!("{pages:#?}");
-    println!("4 fetches of 50 ms each took {:?}", start.elapsed());
+    println!("total: {total}");
 }

@@ -1,44 +1,57 @@
-// threads3: concurrency needs every thread started before you wait for any.
+// threads3: split the work across a given number of threads.
 //
-// `fetch_all` downloads a list of pages, one thread per URL, and returns the
-// pages in the same order as `urls`. It gives the right answer, but it is as
-// slow as doing everything on one thread: run this file and look at the
-// time. Fetching is mostly waiting (here: sleeping), so the fetches can
-// overlap even on a single CPU core. Make them overlap.
+// `sum_chunks` cuts `numbers` into exactly `workers` contiguous chunks, in
+// order, whose lengths differ by at most one (10 numbers for 4 workers:
+// lengths 3, 3, 2, 2). It starts one thread per chunk, all running at the
+// same time; each thread calls `chunk_sum(&its_chunk)`. The function returns
+// the sum of what the `chunk_sum` calls returned.
 //
-// `F: Copy` lets every thread get its own copy of `fetch`.
+// With fewer numbers than workers, some chunks are empty; that is fine.
+// `workers` is at least 1. The caller chooses it: don't ask the machine how
+// many cores it has.
+//
+// Each thread needs a chunk it owns (`'static`), so copy the chunk into a
+// `Vec` before spawning. The 02_move exercises show how to avoid that copy.
 
 use std::thread;
-use std::time::{Duration, Instant};
 
 // Don't change this signature: the hidden tests call it.
-pub fn fetch_all<F>(urls: Vec<String>, fetch: F) -> Vec<String>
+pub fn sum_chunks<F>(numbers: Vec<u64>, workers: usize, chunk_sum: F) -> u64
 where
-    F: Fn(String) -> String + Copy + Send + 'static,
+    F: Fn(&[u64]) -> u64 + Copy + Send + 'static,
 {
-    // Start every fetch first...
-    let handles: Vec<_> = urls
-        .into_iter()
-        .map(|url| thread::spawn(move || fetch(url)))
-        .collect();
-    // ...then collect the pages, in the order the threads were started.
-    // (A channel plus sorting gives the same pages but never joins: the
-    // tests reject it, as they reject a sleep or `thread::scope`'s own wait.)
+    assert!(workers > 0, "need at least one worker");
+    let base = numbers.len() / workers;
+    let extra = numbers.len() % workers;
+
+    let mut handles = Vec::with_capacity(workers);
+    let mut start = 0;
+    for i in 0..workers {
+        // The first `extra` chunks take one number more than the rest.
+        let len = if i < extra { base + 1 } else { base };
+        let chunk = numbers[start..start + len].to_vec();
+        start += len;
+        handles.push(thread::spawn(move || chunk_sum(&chunk)));
+    }
+
+    // Joined, not summed from a channel: the tests check that every worker
+    // thread had ended when `sum_chunks` returned.
     handles
         .into_iter()
-        .map(|handle| handle.join().expect("a fetch panicked"))
-        .collect()
+        .map(|handle| handle.join().expect("a worker panicked"))
+        .sum()
 }
 
 fn main() {
-    let urls: Vec<String> = (1..=4)
-        .map(|i| format!("https://example.com/{i}"))
-        .collect();
-    let start = Instant::now();
-    let pages = fetch_all(urls, |url| {
-        thread::sleep(Duration::from_millis(50)); // pretend to wait for the network
-        format!("<html>{url}</html>")
+    let numbers: Vec<u64> = (1..=100).collect();
+    let total = sum_chunks(numbers, 4, |chunk| {
+        println!(
+            "{:?}: {} numbers starting at {:?}",
+            thread::current().id(),
+            chunk.len(),
+            chunk.first()
+        );
+        chunk.iter().sum()
     });
-    println!("{pages:#?}");
-    println!("4 fetches of 50 ms each took {:?}", start.elapsed());
+    println!("total: {total}");
 }

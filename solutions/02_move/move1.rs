@@ -1,29 +1,47 @@
-// move1: a thread may outlive the function that started it.
+// move1: what a thread uses, it must own.
 //
-// `spawn_summary` starts a thread that runs `summarize(&numbers)` and hands
-// the thread's `JoinHandle` back to the caller right away, without waiting:
-// the caller joins it later, when `spawn_summary` has long returned.
+// `greet_all` starts one thread per name; each thread calls
+// `render(&greeting, &name)`, and the results come back in the order of
+// `names`. Each name goes to exactly one thread, but every thread needs the
+// greeting.
 //
-// This file does not compile. Read the error: who owns `numbers`, and how
-// long does the new thread need it?
+// Solved: each closure is `move`, so its thread owns what it uses (the
+// thread may outlive the turn of the loop that started it), and each turn
+// moves in a greeting of its own.
+//
+// `F: Copy` lets every thread get its own copy of `render`.
 
-use std::thread::{self, JoinHandle};
+use std::thread;
 
 // Don't change this signature: the hidden tests call it.
-pub fn spawn_summary<F>(numbers: Vec<u64>, summarize: F) -> JoinHandle<u64>
+pub fn greet_all<F>(greeting: String, names: Vec<String>, render: F) -> Vec<String>
 where
-    F: FnOnce(&[u64]) -> u64 + Send + 'static,
+    F: Fn(&str, &str) -> String + Copy + Send + 'static,
 {
-    // `move`: the thread owns `numbers` (and `summarize`), so nothing it
-    // uses can be dropped while it runs.
-    thread::spawn(move || summarize(&numbers))
+    let mut handles = Vec::new();
+    for name in names {
+        // Each thread moves in its own clone; `name` is already its own.
+        // (Sharing one `Arc<str>` would pass the tests too; leaking the
+        // greeting to get a `&'static str` would not.)
+        let greeting = greeting.clone();
+        handles.push(thread::spawn(move || render(&greeting, &name)));
+    }
+    handles
+        .into_iter()
+        .map(|handle| handle.join().expect("a greeting thread panicked"))
+        .collect()
 }
 
 fn main() {
-    let handle = spawn_summary(vec![3, 1, 4, 1, 5, 9, 2, 6], |numbers| {
-        numbers.iter().copied().max().unwrap_or(0)
+    let names = vec![
+        "Ferris".to_string(),
+        "Corro".to_string(),
+        "Rusty".to_string(),
+    ];
+    let lines = greet_all("Hello".to_string(), names, |greeting, name| {
+        format!("{greeting}, {name}!")
     });
-    println!("spawn_summary returned; the thread may still be working");
-    let biggest = handle.join().expect("the summary thread panicked");
-    println!("biggest: {biggest}");
+    for line in lines {
+        println!("{line}");
+    }
 }

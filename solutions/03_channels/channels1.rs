@@ -51,3 +51,8 @@ fn main() {
     });
     println!("shipped {lines} lines");
 }
+
+// Accepted escape (adversary review): a writer that drops `write` itself
+// after its loop, then reports "done" on a second channel that `ship` waits
+// for instead of joining, passes: the tests see the writer's end only
+// through `write` being dropped, and the thread ends right after the send.

@@ -60,3 +60,8 @@ fn main() {
     );
     producer.join().expect("the producer panicked");
 }
+
+// Accepted escape (adversary review): a loop that takes 2 s (or more)
+// without a line as the end passes; the tests' pause mid-stream is 1.5 s.
+// Polling (try_recv with a sleep) is caught by quiet windows while the
+// writer waits with quiet = 30 s.

@@ -46,3 +46,8 @@ fn main() {
     }
     println!("{} events left", count());
 }
+
+// Not wrong (adversary review): `count` read from a separate atomic counter,
+// updated next to the log, passes and cannot be told apart from outside.
+// Accepted escape: a record that polls try_lock with a sleep longer than
+// ~300 ms can pass the 480 ms watch of the waiting records.

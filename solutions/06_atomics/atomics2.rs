@@ -59,3 +59,9 @@ fn main() {
     let ticks = worker.stop();
     println!("the worker ticked {ticks} times");
 }
+
+// Accepted escape (adversary review): a worker that checks the flag only
+// every few ticks (`if ticks % 2 == 0 && stop.load(..)`) makes a tick or two
+// after stop() was called, and the tests do not see it: telling it from a
+// correct worker that missed a flag set a moment late would need the test to
+// know when stop() stored the flag, which a loaded machine can delay.

@@ -160,3 +160,9 @@ fn main() {
     });
     println!("the worker saw {seen}, the tally is at {}", handle.count());
 }
+
+// Accepted escape (adversary review): `struct SendPtr(*mut Tally); unsafe
+// impl Send for SendPtr {}` as Handle's private field makes the compiler
+// derive `Send` (and still not `Sync`) for Handle, and passes every test.
+// The promise is the same one, made one type further in; no test or refused
+// name can tell where the `unsafe impl` stands.

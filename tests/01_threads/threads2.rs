@@ -1,204 +1,201 @@
-use exercise::run_all;
+use exercise::fetch_all;
 
-use super::support::{EndProbe, Gate, Latch, Rng, ThreadIds, assert_waits_without_spinning, block, lock, process_cpu_time, within};
+use super::support::{Blocker, EndProbe, Gate, Latch, Rng, ThreadIds, Turns, assert_waits_without_spinning, block, lock, process_cpu_time, random_ranks, within};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Condvar, Mutex};
-use std::thread::{self, ThreadId};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::thread;
 use std::time::{Duration, Instant};
 
 // The API, pinned: a changed signature does not compile.
-const _: fn(Vec<u64>, fn(u64)) = run_all::<fn(u64)>;
+const _: fn(Vec<String>, fn(String) -> String) -> Vec<String> = fetch_all::<fn(String) -> String>;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 const STRETCH: Duration = Duration::from_millis(150);
-const HANGS: &str = "run_all did not return: is every thread joined exactly once?";
+const HANGS: &str = "fetch_all did not return: is every thread joined exactly once?";
 
-// What the test's jobs record. Leaked so that the jobs, which must be
-// `Copy + 'static`, can reach it through a plain `&'static` reference.
-struct Log {
-    finished: Mutex<Vec<u64>>,
-    ran_on: ThreadIds,
-    gate: Gate,
-}
-
-fn new_log(parties: usize) -> &'static Log {
-    Box::leak(Box::new(Log {
-        finished: Mutex::new(Vec::new()),
-        ran_on: ThreadIds::new(),
-        gate: Gate::new(parties),
-    }))
-}
-
-/// Random inputs, duplicates and zeros included.
-fn random_inputs(rng: &mut Rng, count: std::ops::Range<u64>) -> Vec<u64> {
-    let count = rng.range(count) as usize;
-    let mut inputs: Vec<u64> = (0..count).map(|_| rng.range(0..1000)).collect();
-    if count >= 3 {
-        inputs[1] = inputs[0];
-        inputs[count - 1] = 0;
+/// `n` distinct urls in random order (not sorted, not numbered by position).
+fn random_urls(rng: &mut Rng, n: usize) -> Vec<String> {
+    let mut ids: Vec<u64> = Vec::new();
+    while ids.len() < n {
+        let id = rng.range(0..100_000);
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
     }
-    rng.shuffle(&mut inputs);
-    inputs
+    ids.iter()
+        .map(|id| format!("https://example.com/{id}"))
+        .collect()
 }
 
-// Calls `run_all` and, on the same thread, right after it returns, takes a
-// snapshot of the jobs that had finished by then.
-#[track_caller]
-fn run_and_snapshot<F>(
-    log: &'static Log,
-    inputs: &[u64],
-    job: F,
-    hangs: &str,
-) -> (ThreadId, Vec<u64>)
-where
-    F: Fn(u64) + Copy + Send + 'static,
-{
-    let inputs = inputs.to_vec();
-    within(LIMIT, hangs, move || {
-        run_all(inputs, job);
-        let finished = lock(&log.finished).clone();
-        (thread::current().id(), finished)
-    })
-}
-
-// Every job must have been done by the time `run_all` returned.
-fn assert_all_finished(mut finished: Vec<u64>, inputs: &[u64]) {
-    finished.sort_unstable();
-    let mut expected = inputs.to_vec();
-    expected.sort_unstable();
-    assert!(
-        finished.len() >= expected.len(),
-        "run_all returned while jobs were still running: only {} of {} jobs had finished. \
-         Threads that are not joined are abandoned when the function returns; keep each \
-         JoinHandle and join it before returning",
-        finished.len(),
-        expected.len()
-    );
-    assert!(
-        finished == expected,
-        "inputs {expected:?} (sorted) should each run once, but the jobs ran with {finished:?}: \
-         one thread per input, every input, duplicates included"
-    );
+fn page_of(url: &str) -> String {
+    format!("<page of {url}>")
 }
 
 #[test]
-fn returns_only_after_every_job_finished() {
+fn pages_come_back_in_url_order() {
+    // The fetches finish in a random order, not in url order.
+    static RANKS: OnceLock<HashMap<String, usize>> = OnceLock::new();
     let mut rng = Rng::from_env();
-    for _round in 0..3 {
-        let log = new_log(1);
-        let inputs = random_inputs(&mut rng, 3..12);
-        let job = move |n| {
-            thread::sleep(Duration::from_millis(10 + n % 7));
-            lock(&log.finished).push(n);
-        };
-        let (_, finished) = run_and_snapshot(log, &inputs, job, HANGS);
-        assert_all_finished(finished, &inputs);
-    }
+    let n = rng.range(3..10) as usize;
+    let urls = random_urls(&mut rng, n);
+    let ranks = random_ranks(&mut rng, urls.len());
+    RANKS
+        .set(urls.iter().cloned().zip(ranks).collect())
+        .unwrap();
+    let turns = Turns::new();
+    let pages = within(LIMIT, HANGS, {
+        let urls = urls.clone();
+        move || {
+            fetch_all(urls, move |url| {
+                turns.wait_for(RANKS.get().unwrap()[&url]);
+                page_of(&url)
+            })
+        }
+    });
+    assert!(
+        !turns.gave_up(),
+        "the test makes the fetches finish in an order it chooses, which needs them all \
+         running at the same time, but a fetch waited 1 s for the others: start every thread \
+         first, then join them"
+    );
+    let expected: Vec<String> = urls.iter().map(|u| page_of(u)).collect();
+    assert!(
+        pages == expected,
+        "the fetches finished in a random order; the pages must still come in url order (join \
+         the handles in the order you started them).\n urls: {urls:?}\npages: {pages:?}"
+    );
 }
 
 #[test]
-fn waits_for_a_slow_job() {
-    let log = new_log(1);
-    let inputs = vec![150, 20, 30];
-    let job = move |n| {
-        thread::sleep(Duration::from_millis(n));
-        lock(&log.finished).push(n);
-    };
-    let (_, finished) = run_and_snapshot(log, &inputs, job, HANGS);
-    assert_all_finished(finished, &inputs);
+fn no_urls_no_pages() {
+    let pages = within(LIMIT, HANGS, || fetch_all(Vec::new(), |url| page_of(&url)));
+    assert!(
+        pages.is_empty(),
+        "no urls should give no pages, got {pages:?}"
+    );
+}
+
+#[test]
+fn each_fetch_runs_on_its_own_thread() {
+    // A static, so that the closure (`Copy + 'static`) can reach it.
+    static RAN_ON: ThreadIds = ThreadIds::new();
+    let mut rng = Rng::from_env();
+    let n = rng.range(4..10) as usize;
+    let mut urls = random_urls(&mut rng, n);
+    // The same url twice is still two fetches.
+    urls.push(urls[0].clone());
+    rng.shuffle(&mut urls);
+    let expected: Vec<String> = urls.iter().map(|u| page_of(u)).collect();
+    let count = urls.len();
+    let (caller, pages) = within(LIMIT, HANGS, move || {
+        let pages = fetch_all(urls, move |url| {
+            RAN_ON.record();
+            page_of(&url)
+        });
+        (thread::current().id(), pages)
+    });
+    assert!(
+        pages == expected,
+        "{count} urls (one of them twice) should give {count} pages in url order, got {pages:?}"
+    );
+    RAN_ON.assert_caller_absent(
+        caller,
+        "a fetch ran on the thread that called fetch_all: every fetch belongs on a thread of \
+         its own",
+    );
+    RAN_ON.assert_distinct(
+        count,
+        &format!("{count} fetches (one url twice)"),
+        "start one thread per url, repeated urls included",
+    );
+}
+
+#[test]
+fn fetches_overlap() {
+    // More fetches than any machine has cores (and than a cap of 32, 64 or
+    // 128): each waits (up to 1 s) at a
+    // barrier until all of them have reached it.
+    static GATE: OnceLock<Gate> = OnceLock::new();
+    let mut rng = Rng::from_env();
+    let count = rng.range(129..161) as usize;
+    GATE.set(Gate::new(count)).unwrap();
+    let urls = random_urls(&mut rng, count);
+    let expected: Vec<String> = urls.iter().map(|u| page_of(u)).collect();
+    let hangs = "fetch_all took over 2 s although each fetch waits at most 1 s for the others: \
+                 the fetches ran one after another. Are you joining each thread right after \
+                 spawning it, inside the loop?";
+    let pages = within(LIMIT, hangs, move || {
+        fetch_all(urls, move |url| {
+            let _ = GATE.get().unwrap().wait(GATE_WAIT);
+            page_of(&url)
+        })
+    });
+    if let Some(arrived) = GATE.get().unwrap().timed_out() {
+        panic!(
+            "the fetches did not all run at the same time: a fetch that waited 1 s for the \
+             others saw only {arrived} of {count} running. Start every thread first, then join \
+             them (no fixed number at a time: waiting threads cost no CPU)"
+        );
+    }
+    assert!(pages == expected, "{count} urls: wrong pages {pages:?}");
 }
 
 #[test]
 fn returns_only_after_every_thread_ended() {
+    static PROBE: OnceLock<&'static EndProbe> = OnceLock::new();
     let mut rng = Rng::from_env();
-    let inputs = random_inputs(&mut rng, 2..9);
-    // How long run_all takes with jobs that do nothing...
+    let n = rng.range(2..8) as usize;
+    let urls = random_urls(&mut rng, n);
+    let count = urls.len();
+    // How long fetch_all takes with fetches that do nothing...
     let quick = within(LIMIT, HANGS, {
-        let inputs = inputs.clone();
+        let urls = urls.clone();
         move || {
             let started = Instant::now();
-            run_all(inputs, |_| {});
+            fetch_all(urls, |url| url);
             started.elapsed()
         }
     });
-    // ...then jobs whose threads take longer than that to end.
-    let probe = EndProbe::new(quick);
-    let count = inputs.len();
-    let (armed, ended) = within(probe.limit(), HANGS, move || {
-        run_all(inputs, move |_| probe.arm());
-        probe.returned()
+    // ...then fetches whose threads take longer than that to end.
+    let probe = *PROBE.get_or_init(|| EndProbe::new(quick));
+    let (pages, (armed, ended)) = within(probe.limit(), HANGS, move || {
+        let pages = fetch_all(urls, |url| {
+            PROBE.get().unwrap().arm();
+            page_of(&url)
+        });
+        (pages, probe.returned())
     });
     assert!(
-        armed == count,
-        "{count} inputs, but the job ran {armed} times"
+        armed == count && pages.len() == count,
+        "{count} urls, but {armed} fetches and {} pages",
+        pages.len()
     );
     assert!(
         ended == armed,
-        "run_all returned while {} of its {count} threads were still ending (their \
+        "fetch_all returned while {} of its {count} threads were still ending (their \
          thread-locals were still being dropped): only JoinHandle::join waits until a thread \
-         has ended. A sleep, a channel, a counter, is_finished() or thread::scope only see \
-         the jobs' closures return",
+         has ended. A sleep, a channel, is_finished() or thread::scope only see the fetches' \
+         closures return",
         armed - ended
     );
 }
 
 #[test]
 fn waits_without_spinning() {
+    static BLOCKER: OnceLock<&'static Blocker> = OnceLock::new();
     let mut rng = Rng::from_env();
-    let inputs = random_inputs(&mut rng, 2..7);
-    let count = inputs.len();
-    assert_waits_without_spinning(count, "run_all", HANGS, move |blocker| {
-        run_all(inputs, move |_| block(blocker))
+    let n = rng.range(2..6) as usize;
+    let urls = random_urls(&mut rng, n);
+    let count = urls.len();
+    let pages = assert_waits_without_spinning(count, "fetch_all", HANGS, move |blocker| {
+        BLOCKER.set(blocker).unwrap();
+        fetch_all(urls, |url| {
+            block(BLOCKER.get().unwrap());
+            url
+        })
     });
-}
-
-#[test]
-fn each_job_runs_on_its_own_thread() {
-    let mut rng = Rng::from_env();
-    let log = new_log(1);
-    let inputs = random_inputs(&mut rng, 5..12);
-    let job = move |n| {
-        log.ran_on.record();
-        thread::sleep(Duration::from_millis(10));
-        lock(&log.finished).push(n);
-    };
-    let (caller, finished) = run_and_snapshot(log, &inputs, job, HANGS);
-    assert_all_finished(finished, &inputs);
-    log.ran_on.assert_caller_absent(
-        caller,
-        "a job ran on the thread that called run_all: every job belongs on a thread of its own",
-    );
-    log.ran_on.assert_distinct(
-        inputs.len(),
-        &format!("{} jobs", inputs.len()),
-        "start one thread per input",
-    );
-}
-
-#[test]
-fn jobs_run_at_the_same_time() {
-    // More jobs than any machine has cores, all blocked at once: each waits
-    // (up to 1 s) at a barrier until every job has reached it.
-    let mut rng = Rng::from_env();
-    let inputs = random_inputs(&mut rng, 33..49);
-    let count = inputs.len();
-    let log = new_log(count);
-    let job = move |n| {
-        let _ = log.gate.wait(GATE_WAIT);
-        lock(&log.finished).push(n);
-    };
-    let hangs = "run_all took over 2 s although each job waits at most 1 s for the others: \
-                 the jobs ran one after another. Are you joining each thread right after \
-                 spawning it, or running the jobs yourself?";
-    let (_, finished) = run_and_snapshot(log, &inputs, job, hangs);
-    if let Some(arrived) = log.gate.timed_out() {
-        panic!(
-            "the jobs did not all run at the same time: a job that waited 1 s for the others \
-             saw only {arrived} of {count} running. Spawn every thread first, then join them \
-             (no fixed number at a time: waiting threads cost no CPU)"
-        );
-    }
-    assert_all_finished(finished, &inputs);
+    assert!(pages.len() == count, "{count} urls, {} pages", pages.len());
 }

@@ -1,182 +1,217 @@
-use exercise::fetch_all;
+use exercise::sum_chunks;
 
-use super::support::{Blocker, EndProbe, Gate, Latch, Rng, ThreadIds, Turns, assert_waits_without_spinning, block, lock, process_cpu_time, random_ranks, within};
+use super::support::{Blocker, EndProbe, Gate, Latch, Rng, ThreadIds, assert_waits_without_spinning, block, lock, process_cpu_time, within};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 // The API, pinned: a changed signature does not compile.
-const _: fn(Vec<String>, fn(String) -> String) -> Vec<String> = fetch_all::<fn(String) -> String>;
+const _: fn(Vec<u64>, usize, fn(&[u64]) -> u64) -> u64 = sum_chunks::<fn(&[u64]) -> u64>;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 const STRETCH: Duration = Duration::from_millis(150);
-const HANGS: &str = "fetch_all did not return: is every thread joined exactly once?";
+const HANGS: &str = "sum_chunks did not return: is every thread joined exactly once?";
 
-/// `n` distinct urls in random order (not sorted, not numbered by position).
-fn random_urls(rng: &mut Rng, n: usize) -> Vec<String> {
-    let mut ids: Vec<u64> = Vec::new();
-    while ids.len() < n {
-        let id = rng.range(0..100_000);
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    ids.iter()
-        .map(|id| format!("https://example.com/{id}"))
+/// `len` random numbers, strictly increasing (so a chunk's first number
+/// tells where it came from), not starting at 0 or 1.
+fn random_numbers(rng: &mut Rng, len: usize) -> Vec<u64> {
+    let mut next = rng.range(2..50);
+    (0..len)
+        .map(|_| {
+            next += rng.range(1..20);
+            next
+        })
         .collect()
 }
 
-fn page_of(url: &str) -> String {
-    format!("<page of {url}>")
+/// The chunk lengths the exercise asks for: the first `len % workers`
+/// chunks get one number more.
+fn expected_lengths(len: usize, workers: usize) -> Vec<usize> {
+    (0..workers)
+        .map(|i| len / workers + usize::from(i < len % workers))
+        .collect()
+}
+
+/// A chunk_sum whose results do not add up to anything simple: it depends
+/// on the chunk's length, its order and its values.
+fn digest(chunk: &[u64]) -> u64 {
+    let mut h = 7 + chunk.len() as u64 * 1_000;
+    for &x in chunk {
+        h = (h * 31 + x) % 1_000_003;
+    }
+    h
+}
+
+fn random_cases(rng: &mut Rng) -> Vec<(usize, usize)> {
+    let mut cases = vec![(10, 4), (9, 4), (3, 5), (0, 3), (1, 1), (7, 7)];
+    for _ in 0..6 {
+        cases.push((rng.range(0..150) as usize, rng.range(1..13) as usize));
+    }
+    rng.shuffle(&mut cases);
+    cases
 }
 
 #[test]
-fn pages_come_back_in_url_order() {
-    // The fetches finish in a random order, not in url order.
-    static RANKS: OnceLock<HashMap<String, usize>> = OnceLock::new();
+fn adds_up_what_chunk_sum_returned() {
     let mut rng = Rng::from_env();
-    let n = rng.range(3..10) as usize;
-    let urls = random_urls(&mut rng, n);
-    let ranks = random_ranks(&mut rng, urls.len());
-    RANKS
-        .set(urls.iter().cloned().zip(ranks).collect())
-        .unwrap();
-    let turns = Turns::new();
-    let pages = within(LIMIT, HANGS, {
-        let urls = urls.clone();
-        move || {
-            fetch_all(urls, move |url| {
-                turns.wait_for(RANKS.get().unwrap()[&url]);
-                page_of(&url)
-            })
+    for (len, workers) in random_cases(&mut rng) {
+        let numbers = random_numbers(&mut rng, len);
+        let mut expected = 0;
+        let mut start = 0;
+        for chunk_len in expected_lengths(len, workers) {
+            expected += digest(&numbers[start..start + chunk_len]);
+            start += chunk_len;
         }
-    });
-    assert!(
-        !turns.gave_up(),
-        "the test makes the fetches finish in an order it chooses, which needs them all \
-         running at the same time, but a fetch waited 1 s for the others: start every thread \
-         first, then join them"
-    );
-    let expected: Vec<String> = urls.iter().map(|u| page_of(u)).collect();
-    assert!(
-        pages == expected,
-        "the fetches finished in a random order; the pages must still come in url order (join \
-         the handles in the order you started them).\n urls: {urls:?}\npages: {pages:?}"
-    );
+        let got = within(LIMIT, HANGS, move || sum_chunks(numbers, workers, digest));
+        assert!(
+            got == expected,
+            "{len} numbers, {workers} workers: expected {expected}, the sum of what chunk_sum \
+             returned for each of the {workers} chunks, got {got}"
+        );
+    }
 }
 
 #[test]
-fn no_urls_no_pages() {
-    let pages = within(LIMIT, HANGS, || fetch_all(Vec::new(), |url| page_of(&url)));
-    assert!(
-        pages.is_empty(),
-        "no urls should give no pages, got {pages:?}"
-    );
+fn chunks_are_contiguous_balanced_and_one_per_worker() {
+    let mut rng = Rng::from_env();
+    for (len, workers) in random_cases(&mut rng) {
+        // Leaked, fresh for every case, so that the closure (`Copy + 'static`)
+        // can reach it.
+        let calls: &'static Mutex<Vec<Vec<u64>>> = Box::leak(Box::default());
+        let numbers = random_numbers(&mut rng, len);
+        within(LIMIT, HANGS, {
+            let numbers = numbers.clone();
+            move || {
+                sum_chunks(numbers, workers, move |chunk| {
+                    lock(calls).push(chunk.to_vec());
+                    0
+                })
+            }
+        });
+        let mut chunks = lock(calls).clone();
+        assert!(
+            chunks.len() == workers,
+            "{len} numbers, {workers} workers: chunk_sum was called {} times, expected once per \
+             worker (empty chunks included)",
+            chunks.len()
+        );
+        // In order of where they start; empty chunks last.
+        chunks.sort_by_key(|c| c.first().copied().unwrap_or(u64::MAX));
+        let joined: Vec<u64> = chunks.concat();
+        assert!(
+            joined == numbers,
+            "{len} numbers, {workers} workers: the chunks put side by side should give back the \
+             numbers, each exactly once and in order"
+        );
+        let lengths: Vec<usize> = chunks.iter().map(Vec::len).collect();
+        let expected = expected_lengths(len, workers);
+        assert!(
+            lengths == expected,
+            "{len} numbers, {workers} workers: chunk lengths {lengths:?}, in order, expected \
+             {expected:?} (the first len % workers chunks get one number more)"
+        );
+    }
 }
 
 #[test]
-fn each_fetch_runs_on_its_own_thread() {
+fn one_thread_per_chunk_not_the_callers() {
     // A static, so that the closure (`Copy + 'static`) can reach it.
     static RAN_ON: ThreadIds = ThreadIds::new();
     let mut rng = Rng::from_env();
-    let n = rng.range(4..10) as usize;
-    let mut urls = random_urls(&mut rng, n);
-    // The same url twice is still two fetches.
-    urls.push(urls[0].clone());
-    rng.shuffle(&mut urls);
-    let expected: Vec<String> = urls.iter().map(|u| page_of(u)).collect();
-    let count = urls.len();
-    let (caller, pages) = within(LIMIT, HANGS, move || {
-        let pages = fetch_all(urls, move |url| {
+    let workers = rng.range(2..13) as usize;
+    let len = rng.range(0..60) as usize;
+    let numbers = random_numbers(&mut rng, len);
+    let caller = within(LIMIT, HANGS, move || {
+        sum_chunks(numbers, workers, move |_| {
             RAN_ON.record();
-            page_of(&url)
+            0
         });
-        (thread::current().id(), pages)
+        thread::current().id()
     });
-    assert!(
-        pages == expected,
-        "{count} urls (one of them twice) should give {count} pages in url order, got {pages:?}"
-    );
     RAN_ON.assert_caller_absent(
         caller,
-        "a fetch ran on the thread that called fetch_all: every fetch belongs on a thread of \
+        "chunk_sum ran on the thread that called sum_chunks: each chunk belongs on a thread of \
          its own",
     );
     RAN_ON.assert_distinct(
-        count,
-        &format!("{count} fetches (one url twice)"),
-        "start one thread per url, repeated urls included",
+        workers,
+        &format!("chunk_sum, with {workers} workers,"),
+        "spawn one thread per chunk",
     );
 }
 
 #[test]
-fn fetches_overlap() {
-    // More fetches than any machine has cores: each waits (up to 1 s) at a
-    // barrier until all of them have reached it.
+fn workers_run_at_the_same_time() {
+    // More workers than any machine has cores (and than a cap of 32, 64 or
+    // 128): each chunk_sum call waits (up
+    // to 1 s) at a barrier until all of them have reached it.
     static GATE: OnceLock<Gate> = OnceLock::new();
     let mut rng = Rng::from_env();
-    let count = rng.range(33..49) as usize;
-    GATE.set(Gate::new(count)).unwrap();
-    let urls = random_urls(&mut rng, count);
-    let expected: Vec<String> = urls.iter().map(|u| page_of(u)).collect();
-    let hangs = "fetch_all took over 2 s although each fetch waits at most 1 s for the others: \
-                 the fetches ran one after another. Are you joining each thread right after \
-                 spawning it, inside the loop?";
-    let pages = within(LIMIT, hangs, move || {
-        fetch_all(urls, move |url| {
+    let workers = rng.range(129..161) as usize;
+    GATE.set(Gate::new(workers)).unwrap();
+    let len = rng.range(0..120) as usize;
+    let numbers = random_numbers(&mut rng, len);
+    let expected: u64 = numbers.iter().sum();
+    let hangs = "sum_chunks took over 2 s although each worker waits at most 1 s for the others: \
+                 the workers ran one after another. Are you joining each thread right after \
+                 spawning it, or calling chunk_sum yourself?";
+    let total = within(LIMIT, hangs, move || {
+        sum_chunks(numbers, workers, move |chunk| {
             let _ = GATE.get().unwrap().wait(GATE_WAIT);
-            page_of(&url)
+            chunk.iter().sum()
         })
     });
     if let Some(arrived) = GATE.get().unwrap().timed_out() {
         panic!(
-            "the fetches did not all run at the same time: a fetch that waited 1 s for the \
-             others saw only {arrived} of {count} running. Start every thread first, then join \
-             them (no fixed number at a time: waiting threads cost no CPU)"
+            "the workers did not all run at the same time: a worker that waited 1 s for the \
+             others saw only {arrived} of {workers} running. Spawn every thread first, then \
+             join them (all {workers}: the caller chooses the number, not the machine)"
         );
     }
-    assert!(pages == expected, "{count} urls: wrong pages {pages:?}");
+    assert!(
+        total == expected,
+        "{len} numbers in {workers} chunks, chunk_sum = plain sum: expected {expected}, got {total}"
+    );
 }
 
 #[test]
 fn returns_only_after_every_thread_ended() {
     static PROBE: OnceLock<&'static EndProbe> = OnceLock::new();
     let mut rng = Rng::from_env();
-    let n = rng.range(2..8) as usize;
-    let urls = random_urls(&mut rng, n);
-    let count = urls.len();
-    // How long fetch_all takes with fetches that do nothing...
+    let workers = rng.range(2..8) as usize;
+    let len = rng.range(0..40) as usize;
+    let numbers = random_numbers(&mut rng, len);
+    // How long sum_chunks takes with a chunk_sum that does nothing...
     let quick = within(LIMIT, HANGS, {
-        let urls = urls.clone();
+        let numbers = numbers.clone();
         move || {
             let started = Instant::now();
-            fetch_all(urls, |url| url);
+            sum_chunks(numbers, workers, |_| 0);
             started.elapsed()
         }
     });
-    // ...then fetches whose threads take longer than that to end.
+    // ...then workers whose threads take longer than that to end.
     let probe = *PROBE.get_or_init(|| EndProbe::new(quick));
-    let (pages, (armed, ended)) = within(probe.limit(), HANGS, move || {
-        let pages = fetch_all(urls, |url| {
+    let expected = numbers.len() as u64;
+    let (total, (armed, ended)) = within(probe.limit(), HANGS, move || {
+        let total = sum_chunks(numbers, workers, |chunk| {
             PROBE.get().unwrap().arm();
-            page_of(&url)
+            chunk.len() as u64
         });
-        (pages, probe.returned())
+        (total, probe.returned())
     });
     assert!(
-        armed == count && pages.len() == count,
-        "{count} urls, but {armed} fetches and {} pages",
-        pages.len()
+        armed == workers && total == expected,
+        "{workers} workers, {expected} numbers: chunk_sum ran {armed} times, total {total}"
     );
     assert!(
         ended == armed,
-        "fetch_all returned while {} of its {count} threads were still ending (their \
+        "sum_chunks returned while {} of its {workers} threads were still ending (their \
          thread-locals were still being dropped): only JoinHandle::join waits until a thread \
-         has ended. A sleep, a channel, is_finished() or thread::scope only see the fetches' \
+         has ended. A sleep, a channel, is_finished() or thread::scope only see the workers' \
          closures return",
         armed - ended
     );
@@ -186,15 +221,19 @@ fn returns_only_after_every_thread_ended() {
 fn waits_without_spinning() {
     static BLOCKER: OnceLock<&'static Blocker> = OnceLock::new();
     let mut rng = Rng::from_env();
-    let n = rng.range(2..6) as usize;
-    let urls = random_urls(&mut rng, n);
-    let count = urls.len();
-    let pages = assert_waits_without_spinning(count, "fetch_all", HANGS, move |blocker| {
+    let workers = rng.range(2..6) as usize;
+    let len = rng.range(0..30) as usize;
+    let numbers = random_numbers(&mut rng, len);
+    let expected: u64 = numbers.iter().sum();
+    let total = assert_waits_without_spinning(workers, "sum_chunks", HANGS, move |blocker| {
         BLOCKER.set(blocker).unwrap();
-        fetch_all(urls, |url| {
+        sum_chunks(numbers, workers, |chunk| {
             block(BLOCKER.get().unwrap());
-            url
+            chunk.iter().sum()
         })
     });
-    assert!(pages.len() == count, "{count} urls, {} pages", pages.len());
+    assert!(
+        total == expected,
+        "expected a total of {expected}, got {total}"
+    );
 }

@@ -1,152 +1,249 @@
-use exercise::spawn_summary;
+use exercise::greet_all;
 
-use super::support::{CountingAlloc, Gate, Rng, lock, within};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, JoinHandle, ThreadId};
-use std::time::Duration;
+use super::support::{Blocker, CountingAlloc, EndProbe, Gate, Latch, Rng, ThreadIds, Turns, assert_waits_without_spinning, block, lock, process_cpu_time, random_ranks, within};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
 
 // The API, pinned: a changed signature does not compile.
-const _: fn(Vec<u64>, fn(&[u64]) -> u64) -> JoinHandle<u64> = spawn_summary::<fn(&[u64]) -> u64>;
+const _: fn(String, Vec<String>, fn(&str, &str) -> String) -> Vec<String> =
+    greet_all::<fn(&str, &str) -> String>;
 
-// Counts allocations, to see whether the numbers are ever freed.
+// Counts allocations, to see whether the strings are ever freed.
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::new();
 
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
+const STRETCH: Duration = Duration::from_millis(150);
+const HANGS: &str = "greet_all did not return: is every thread joined exactly once?";
 
-/// A summary that depends on every number and on their order.
-fn digest(numbers: &[u64]) -> u64 {
-    numbers
-        .iter()
-        .fold(numbers.len() as u64, |h, &x| (h * 31 + x) % 1_000_003)
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
 }
 
-#[test]
-fn the_handle_gives_the_summary() {
-    let mut rng = Rng::from_env();
-    for _ in 0..3 {
-        let len = rng.range(0..50) as usize;
-        let numbers: Vec<u64> = (0..len).map(|_| rng.range(0..1000)).collect();
-        let expected = digest(&numbers);
-        let shown = format!("{numbers:?}");
-        let total = within(LIMIT, "joining the handle never finished", move || {
-            spawn_summary(numbers, digest)
-                .join()
-                .expect("the summary thread panicked")
-        });
-        assert!(
-            total == expected,
-            "summarize({shown}) returns {expected}, but joining the handle gave {total}"
-        );
-    }
-}
-
-#[test]
-fn returns_while_the_summary_is_still_running() {
-    // The summary waits (up to 1 s) until the test, after spawn_summary has
-    // returned, reaches the same gate. Code that runs the summary before
-    // returning waits there alone.
-    let gate = Arc::new(Gate::new(2));
-    let summary_ran_on: Arc<Mutex<Option<ThreadId>>> = Arc::new(Mutex::new(None));
-    let waited_alone = Arc::new(Mutex::new(None));
-    let (caller, handle) = within(LIMIT, "spawn_summary did not return", {
-        let gate = Arc::clone(&gate);
-        let summary_ran_on = Arc::clone(&summary_ran_on);
-        let waited_alone = Arc::clone(&waited_alone);
-        move || {
-            let handle = spawn_summary(vec![5, 6], move |numbers| {
-                *lock(&summary_ran_on) = Some(thread::current().id());
-                if let Err(arrived) = gate.wait(GATE_WAIT) {
-                    *lock(&waited_alone) = Some(arrived);
-                }
-                numbers.iter().sum()
-            });
-            (thread::current().id(), handle)
+/// `n` distinct random names, in random order.
+fn random_names(rng: &mut Rng, n: usize) -> Vec<String> {
+    let mut list: Vec<String> = Vec::new();
+    while list.len() < n {
+        let name = format!("name{}", rng.range(0..100_000));
+        if !list.contains(&name) {
+            list.push(name);
         }
-    });
-    let _ = gate.wait(GATE_WAIT);
-    let total = within(LIMIT, "joining the handle never finished", move || {
-        handle.join().expect("the summary thread panicked")
-    });
-    assert!(
-        total == 11,
-        "summarize = sum of [5, 6]: expected 11 from the handle"
-    );
-    let ran_on = lock(&summary_ran_on).expect("summarize was never called");
-    assert_ne!(
-        ran_on, caller,
-        "summarize ran on the thread that called spawn_summary: run it inside the spawned \
-         thread, not before spawning"
-    );
-    assert!(
-        lock(&waited_alone).is_none(),
-        "summarize was still waiting for the caller after 1 s: spawn_summary should return \
-         the JoinHandle at once, while the thread works"
-    );
+    }
+    list
+}
+
+fn comma(greeting: &str, name: &str) -> String {
+    format!("{greeting}, {name}!")
 }
 
 #[test]
-fn summarize_runs_on_the_thread_behind_the_handle() {
-    let (ran_on, handle_thread) = within(LIMIT, "joining the handle never finished", || {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let handle = spawn_summary(vec![1], move |_| {
-            let _ = tx.send(thread::current().id());
-            0
-        });
-        let handle_thread = handle.thread().id();
-        handle.join().expect("the summary thread panicked");
-        (
-            rx.recv().expect("summarize was never called"),
-            handle_thread,
-        )
-    });
-    assert_eq!(
-        ran_on, handle_thread,
-        "summarize did not run on the thread whose handle spawn_summary returned"
-    );
-}
-
-#[test]
-fn numbers_are_freed_once_the_thread_is_done() {
+fn greetings_come_back_in_name_order() {
+    // The threads finish in a random order, not in name order.
+    static RANKS: OnceLock<HashMap<String, usize>> = OnceLock::new();
+    static TURNS: OnceLock<&'static Turns> = OnceLock::new();
     let mut rng = Rng::from_env();
-    // Once first, so that whatever the first thread sets up for good is
-    // not counted.
-    within(LIMIT, "joining the handle never finished", || {
-        spawn_summary(vec![1, 2, 3], digest).join()
-    })
-    .expect("the summary thread panicked");
-    let len = rng.range(20_000..40_000) as usize;
-    let bytes = len * size_of::<u64>();
+    let n = rng.range(3..10) as usize;
+    let list = random_names(&mut rng, n);
+    let ranks = random_ranks(&mut rng, n);
+    RANKS
+        .set(list.iter().cloned().zip(ranks).collect())
+        .unwrap();
+    let turns = *TURNS.get_or_init(Turns::new);
+    let greeting = format!("Hi{}", rng.range(0..1000));
+    let expected: Vec<String> = list.iter().map(|name| comma(&greeting, name)).collect();
+    let got = within(LIMIT, HANGS, move || {
+        greet_all(greeting, list, |g, name| {
+            TURNS.get().unwrap().wait_for(RANKS.get().unwrap()[name]);
+            comma(g, name)
+        })
+    });
+    assert!(
+        !turns.gave_up(),
+        "the test makes the threads finish in an order it chooses, which needs them all \
+         running at the same time, but one waited 1 s for the others: start every thread \
+         first, then join them"
+    );
+    assert!(
+        got == expected,
+        "the threads finished in a random order; the greetings must still come in the order \
+         of the names (join the handles in the order you started them).\nexpected: \
+         {expected:?}\n     got: {got:?}"
+    );
+}
+
+#[test]
+fn no_names_no_greetings() {
+    let got = within(LIMIT, HANGS, || {
+        greet_all("Hi".to_string(), Vec::new(), comma)
+    });
+    assert!(
+        got.is_empty(),
+        "no names should give no greetings, got {got:?}"
+    );
+}
+
+#[test]
+fn each_name_is_moved_to_its_thread_not_copied() {
+    let mut rng = Rng::from_env();
+    let n = rng.range(2..8) as usize;
+    let list = random_names(&mut rng, n);
+    let buffers: Vec<usize> = list.iter().map(|s| s.as_ptr() as usize).collect();
+    let seen = within(LIMIT, HANGS, move || {
+        greet_all("Hi".to_string(), list, |_, name| {
+            (name.as_ptr() as usize).to_string()
+        })
+    });
+    let seen: Vec<usize> = seen.iter().filter_map(|s| s.parse().ok()).collect();
+    assert!(
+        seen == buffers,
+        "render got copies of the names (different buffers): each name can be moved into its \
+         own thread as it is"
+    );
+}
+
+#[test]
+fn nothing_is_leaked() {
+    let mut rng = Rng::from_env();
+    // Once first, so that whatever the first threads set up for good is not
+    // counted.
+    within(LIMIT, HANGS, || {
+        greet_all("Hi".into(), names(&["A", "B"]), comma)
+    });
     let before = ALLOC.snapshot();
-    within(LIMIT, "joining the handle never finished", move || {
-        let numbers: Vec<u64> = (0..len as u64).collect();
-        spawn_summary(numbers, digest).join()
-    })
-    .expect("the summary thread panicked");
+    let greeting = "Hello".repeat(rng.range(4_000..8_000) as usize);
+    let n = rng.range(2..6) as usize;
+    let list: Vec<String> = (0..n)
+        .map(|i| format!("{i}").repeat(rng.range(2_000..4_000) as usize))
+        .collect();
+    let bytes = greeting.len() + list.iter().map(String::len).sum::<usize>();
+    // Leaking even one of them (a single name) shows.
+    let smallest = list.iter().map(String::len).min().unwrap_or(0).min(greeting.len());
+    let lines = within(LIMIT, HANGS, move || {
+        greet_all(greeting, list, |g, name| (g.len() + name.len()).to_string())
+    });
+    drop(lines);
     let after = ALLOC.snapshot();
     let kept = after.live_bytes.saturating_sub(before.live_bytes);
     assert!(
-        kept < bytes / 2,
-        "after the handle was joined, {kept} more bytes were still allocated than before; the \
-         numbers were {bytes} bytes: they were leaked (Vec::leak, Box::leak, mem::forget), or a \
-         copy of them was. Moving the Vec into the closure frees it when the thread is done"
+        kept < smallest / 2,
+        "after greet_all returned and its result was dropped, {kept} more bytes were still \
+         allocated than before the greeting and names were made (they were {bytes} bytes): \
+         some were leaked (String::leak, Box::leak, mem::forget). Clone the greeting for each thread instead"
     );
 }
 
 #[test]
-fn numbers_are_moved_not_copied() {
+fn each_greeting_runs_on_its_own_thread() {
+    // A static, so that the closure (`Copy + 'static`) can reach it.
+    static RAN_ON: ThreadIds = ThreadIds::new();
     let mut rng = Rng::from_env();
-    let numbers: Vec<u64> = (0..rng.range(1..5000)).collect();
-    let original = numbers.as_ptr() as usize;
-    let seen = within(LIMIT, "joining the handle never finished", move || {
-        spawn_summary(numbers, |numbers| numbers.as_ptr() as u64)
-            .join()
-            .expect("the summary thread panicked")
+    let n = rng.range(3..10) as usize;
+    let list = random_names(&mut rng, n);
+    let caller = within(LIMIT, HANGS, move || {
+        greet_all("Hi".to_string(), list, move |g, n| {
+            RAN_ON.record();
+            comma(g, n)
+        });
+        thread::current().id()
+    });
+    RAN_ON.assert_caller_absent(
+        caller,
+        "render ran on the thread that called greet_all: every name belongs on a thread of its \
+         own",
+    );
+    RAN_ON.assert_distinct(
+        n,
+        &format!("render, with {n} names,"),
+        "start one thread per name",
+    );
+}
+
+#[test]
+fn greetings_run_at_the_same_time() {
+    // More threads than any machine has cores (and than a cap of 32, 64 or
+    // 128): each render call waits (up to
+    // 1 s) at a barrier until all of them have reached it.
+    static GATE: OnceLock<Gate> = OnceLock::new();
+    let mut rng = Rng::from_env();
+    let n = rng.range(129..161) as usize;
+    GATE.set(Gate::new(n)).unwrap();
+    let list = random_names(&mut rng, n);
+    let expected: Vec<String> = list.iter().map(|name| comma("Yo", name)).collect();
+    let hangs = "greet_all took over 2 s although each thread waits at most 1 s for the others: \
+                 the threads ran one after another. Are you joining each thread right after \
+                 spawning it?";
+    let got = within(LIMIT, hangs, move || {
+        greet_all("Yo".to_string(), list, move |g, n| {
+            let _ = GATE.get().unwrap().wait(GATE_WAIT);
+            comma(g, n)
+        })
+    });
+    if let Some(arrived) = GATE.get().unwrap().timed_out() {
+        panic!(
+            "the threads did not all run at the same time: a thread that waited 1 s for the \
+             others saw only {arrived} of {n} running. Spawn every thread first, then join them \
+             (no fixed number at a time: waiting threads cost no CPU)"
+        );
+    }
+    assert!(got == expected, "{n} names: wrong greetings {got:?}");
+}
+
+#[test]
+fn returns_only_after_every_thread_ended() {
+    static PROBE: OnceLock<&'static EndProbe> = OnceLock::new();
+    let mut rng = Rng::from_env();
+    let n = rng.range(2..8) as usize;
+    let list = random_names(&mut rng, n);
+    // How long greet_all takes with a render that does nothing...
+    let quick = within(LIMIT, HANGS, {
+        let list = list.clone();
+        move || {
+            let started = Instant::now();
+            greet_all(String::new(), list, |_, _| String::new());
+            started.elapsed()
+        }
+    });
+    // ...then threads that take longer than that to end.
+    let probe = *PROBE.get_or_init(|| EndProbe::new(quick));
+    let (got, (armed, ended)) = within(probe.limit(), HANGS, move || {
+        let got = greet_all("Hey".to_string(), list, |g, name| {
+            PROBE.get().unwrap().arm();
+            comma(g, name)
+        });
+        (got, probe.returned())
     });
     assert!(
-        seen as usize == original,
-        "summarize got a copy of the numbers (a different buffer): move the Vec into the \
-         closure instead of cloning it"
+        armed == n && got.len() == n,
+        "{n} names, but render ran {armed} times and gave {} greetings",
+        got.len()
     );
+    assert!(
+        ended == armed,
+        "greet_all returned while {} of its {n} threads were still ending (their \
+         thread-locals were still being dropped): only JoinHandle::join waits until a thread \
+         has ended. A sleep, a channel, is_finished() or thread::scope only see the closures \
+         return",
+        armed - ended
+    );
+}
+
+#[test]
+fn waits_without_spinning() {
+    static BLOCKER: OnceLock<&'static Blocker> = OnceLock::new();
+    let mut rng = Rng::from_env();
+    let n = rng.range(2..6) as usize;
+    let list = random_names(&mut rng, n);
+    let got = assert_waits_without_spinning(n, "greet_all", HANGS, move |blocker| {
+        BLOCKER.set(blocker).unwrap();
+        greet_all("Hi".to_string(), list, |g, name| {
+            block(BLOCKER.get().unwrap());
+            comma(g, name)
+        })
+    });
+    assert!(got.len() == n, "{n} names, {} greetings", got.len());
 }

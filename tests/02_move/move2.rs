@@ -1,246 +1,200 @@
-use exercise::greet_all;
+use exercise::map_chunks;
 
-use super::support::{Blocker, CountingAlloc, EndProbe, Gate, Latch, Rng, ThreadIds, Turns, assert_waits_without_spinning, block, lock, process_cpu_time, random_ranks, within};
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Condvar, Mutex, OnceLock};
+use super::support::{
+    Gate, Rng, ThreadIds, Turns, assert_waits_without_spinning, block, random_ranks, within,
+};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 // The API, pinned: a changed signature does not compile.
-const _: fn(String, Vec<String>, fn(&str, &str) -> String) -> Vec<String> =
-    greet_all::<fn(&str, &str) -> String>;
+const _: fn(&[u64], usize, fn(&[u64]) -> u64) -> Vec<u64> = map_chunks::<u64, fn(&[u64]) -> u64>;
+const _: fn(&[u64], usize, fn(&[u64]) -> String) -> Vec<String> =
+    map_chunks::<String, fn(&[u64]) -> String>;
 
-// Counts allocations, to see whether the strings are ever freed.
-#[global_allocator]
-static ALLOC: CountingAlloc = CountingAlloc::new();
+// Everything a test needs lives inside the `within` closure, as plain locals
+// that `f` borrows: no `Arc`, no `'static`.
 
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 const STRETCH: Duration = Duration::from_millis(150);
-const HANGS: &str = "greet_all did not return: is every thread joined exactly once?";
+const HANGS: &str = "map_chunks did not return: is every scoped thread joined exactly once?";
 
-fn names(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| s.to_string()).collect()
+/// The chunks the exercise asks for.
+fn expected_chunks(data: &[u64], workers: usize) -> Vec<&[u64]> {
+    data.chunks(data.len().div_ceil(workers).max(1)).collect()
 }
 
-/// `n` distinct random names, in random order.
-fn random_names(rng: &mut Rng, n: usize) -> Vec<String> {
-    let mut list: Vec<String> = Vec::new();
-    while list.len() < n {
-        let name = format!("name{}", rng.range(0..100_000));
-        if !list.contains(&name) {
-            list.push(name);
-        }
+fn random_data(rng: &mut Rng, len: usize) -> Vec<u64> {
+    (0..len).map(|_| rng.range(0..10_000)).collect()
+}
+
+/// A result that depends on every number of the chunk and their order.
+fn digest(chunk: &[u64]) -> u64 {
+    chunk
+        .iter()
+        .fold(chunk.len() as u64, |h, &x| (h * 31 + x) % 1_000_003)
+}
+
+#[test]
+fn results_come_back_in_chunk_order() {
+    let mut rng = Rng::from_env();
+    let mut cases = vec![(12, 4), (10, 4), (5, 1), (3, 8), (0, 3)];
+    for _ in 0..4 {
+        cases.push((rng.range(0..120) as usize, rng.range(1..10) as usize));
     }
-    list
-}
-
-fn comma(greeting: &str, name: &str) -> String {
-    format!("{greeting}, {name}!")
-}
-
-#[test]
-fn greetings_come_back_in_name_order() {
-    // The threads finish in a random order, not in name order.
-    static RANKS: OnceLock<HashMap<String, usize>> = OnceLock::new();
-    static TURNS: OnceLock<&'static Turns> = OnceLock::new();
-    let mut rng = Rng::from_env();
-    let n = rng.range(3..10) as usize;
-    let list = random_names(&mut rng, n);
-    let ranks = random_ranks(&mut rng, n);
-    RANKS
-        .set(list.iter().cloned().zip(ranks).collect())
-        .unwrap();
-    let turns = *TURNS.get_or_init(Turns::new);
-    let greeting = format!("Hi{}", rng.range(0..1000));
-    let expected: Vec<String> = list.iter().map(|name| comma(&greeting, name)).collect();
-    let got = within(LIMIT, HANGS, move || {
-        greet_all(greeting, list, |g, name| {
-            TURNS.get().unwrap().wait_for(RANKS.get().unwrap()[name]);
-            comma(g, name)
-        })
-    });
-    assert!(
-        !turns.gave_up(),
-        "the test makes the threads finish in an order it chooses, which needs them all \
-         running at the same time, but one waited 1 s for the others: start every thread \
-         first, then join them"
-    );
-    assert!(
-        got == expected,
-        "the threads finished in a random order; the greetings must still come in the order \
-         of the names (join the handles in the order you started them).\nexpected: \
-         {expected:?}\n     got: {got:?}"
-    );
-}
-
-#[test]
-fn no_names_no_greetings() {
-    let got = within(LIMIT, HANGS, || {
-        greet_all("Hi".to_string(), Vec::new(), comma)
-    });
-    assert!(
-        got.is_empty(),
-        "no names should give no greetings, got {got:?}"
-    );
-}
-
-#[test]
-fn each_name_is_moved_to_its_thread_not_copied() {
-    let mut rng = Rng::from_env();
-    let n = rng.range(2..8) as usize;
-    let list = random_names(&mut rng, n);
-    let buffers: Vec<usize> = list.iter().map(|s| s.as_ptr() as usize).collect();
-    let seen = within(LIMIT, HANGS, move || {
-        greet_all("Hi".to_string(), list, |_, name| {
-            (name.as_ptr() as usize).to_string()
-        })
-    });
-    let seen: Vec<usize> = seen.iter().filter_map(|s| s.parse().ok()).collect();
-    assert!(
-        seen == buffers,
-        "render got copies of the names (different buffers): each name can be moved into its \
-         own thread as it is"
-    );
-}
-
-#[test]
-fn nothing_is_leaked() {
-    let mut rng = Rng::from_env();
-    // Once first, so that whatever the first threads set up for good is not
-    // counted.
-    within(LIMIT, HANGS, || {
-        greet_all("Hi".into(), names(&["A", "B"]), comma)
-    });
-    let before = ALLOC.snapshot();
-    let greeting = "Hello".repeat(rng.range(4_000..8_000) as usize);
-    let n = rng.range(2..6) as usize;
-    let list: Vec<String> = (0..n)
-        .map(|i| format!("{i}").repeat(rng.range(2_000..4_000) as usize))
-        .collect();
-    let bytes = greeting.len() + list.iter().map(String::len).sum::<usize>();
-    let lines = within(LIMIT, HANGS, move || {
-        greet_all(greeting, list, |g, name| (g.len() + name.len()).to_string())
-    });
-    drop(lines);
-    let after = ALLOC.snapshot();
-    let kept = after.live_bytes.saturating_sub(before.live_bytes);
-    assert!(
-        kept < bytes / 4,
-        "after greet_all returned and its result was dropped, {kept} more bytes were still \
-         allocated than before the greeting and names were made (they were {bytes} bytes): \
-         some were leaked (String::leak, Box::leak, mem::forget). Clone the greeting for each thread instead"
-    );
-}
-
-#[test]
-fn each_greeting_runs_on_its_own_thread() {
-    // A static, so that the closure (`Copy + 'static`) can reach it.
-    static RAN_ON: ThreadIds = ThreadIds::new();
-    let mut rng = Rng::from_env();
-    let n = rng.range(3..10) as usize;
-    let list = random_names(&mut rng, n);
-    let caller = within(LIMIT, HANGS, move || {
-        greet_all("Hi".to_string(), list, move |g, n| {
-            RAN_ON.record();
-            comma(g, n)
+    for (len, workers) in cases {
+        let data = random_data(&mut rng, len);
+        let expected: Vec<u64> = expected_chunks(&data, workers)
+            .into_iter()
+            .map(digest)
+            .collect();
+        // The threads finish in a random order, not in chunk order.
+        let ranks = random_ranks(&mut rng, expected.len());
+        let turns = Turns::new();
+        let got = within(LIMIT, HANGS, move || {
+            let expected_chunks = expected_chunks(&data, workers);
+            map_chunks(&data, workers, |chunk| {
+                // Which chunk this is; a chunk the test does not know
+                // (a copy, a wrong length) waits for nothing.
+                let index = expected_chunks
+                    .iter()
+                    .position(|c| c.as_ptr() == chunk.as_ptr() && c.len() == chunk.len());
+                if let Some(index) = index {
+                    turns.wait_for(ranks[index]);
+                }
+                digest(chunk)
+            })
         });
-        thread::current().id()
-    });
-    RAN_ON.assert_caller_absent(
-        caller,
-        "render ran on the thread that called greet_all: every name belongs on a thread of its \
-         own",
-    );
-    RAN_ON.assert_distinct(
-        n,
-        &format!("render, with {n} names,"),
-        "start one thread per name",
-    );
-}
-
-#[test]
-fn greetings_run_at_the_same_time() {
-    // More threads than any machine has cores: each render call waits (up to
-    // 1 s) at a barrier until all of them have reached it.
-    static GATE: OnceLock<Gate> = OnceLock::new();
-    let mut rng = Rng::from_env();
-    let n = rng.range(33..49) as usize;
-    GATE.set(Gate::new(n)).unwrap();
-    let list = random_names(&mut rng, n);
-    let expected: Vec<String> = list.iter().map(|name| comma("Yo", name)).collect();
-    let hangs = "greet_all took over 2 s although each thread waits at most 1 s for the others: \
-                 the threads ran one after another. Are you joining each thread right after \
-                 spawning it?";
-    let got = within(LIMIT, hangs, move || {
-        greet_all("Yo".to_string(), list, move |g, n| {
-            let _ = GATE.get().unwrap().wait(GATE_WAIT);
-            comma(g, n)
-        })
-    });
-    if let Some(arrived) = GATE.get().unwrap().timed_out() {
-        panic!(
-            "the threads did not all run at the same time: a thread that waited 1 s for the \
-             others saw only {arrived} of {n} running. Spawn every thread first, then join them \
-             (no fixed number at a time: waiting threads cost no CPU)"
+        assert!(
+            got == expected,
+            "{len} numbers, {workers} workers, f = a digest of the chunk: expected {expected:?}, \
+             got {got:?}. One result per chunk of len.div_ceil(workers) numbers, in chunk \
+             order, although the threads finished in a random order"
+        );
+        assert!(
+            !turns.gave_up(),
+            "{len} numbers, {workers} workers: the test makes the threads finish in an order it \
+             chooses, which needs them all running at the same time, but one waited 1 s for the \
+             others: spawn every scoped thread first, then join them"
         );
     }
-    assert!(got == expected, "{n} names: wrong greetings {got:?}");
 }
 
 #[test]
-fn returns_only_after_every_thread_ended() {
-    static PROBE: OnceLock<&'static EndProbe> = OnceLock::new();
-    let mut rng = Rng::from_env();
-    let n = rng.range(2..8) as usize;
-    let list = random_names(&mut rng, n);
-    // How long greet_all takes with a render that does nothing...
-    let quick = within(LIMIT, HANGS, {
-        let list = list.clone();
-        move || {
-            let started = Instant::now();
-            greet_all(String::new(), list, |_, _| String::new());
-            started.elapsed()
-        }
-    });
-    // ...then threads that take longer than that to end.
-    let probe = *PROBE.get_or_init(|| EndProbe::new(quick));
-    let (got, (armed, ended)) = within(probe.limit(), HANGS, move || {
-        let got = greet_all("Hey".to_string(), list, |g, name| {
-            PROBE.get().unwrap().arm();
-            comma(g, name)
-        });
-        (got, probe.returned())
+fn works_for_any_result_type() {
+    let got = within(LIMIT, HANGS, || {
+        let data = [7, 8, 9, 10];
+        let prefix = String::from("chunk"); // borrowed by f
+        map_chunks(&data, 2, |chunk| format!("{prefix} {chunk:?}"))
     });
     assert!(
-        armed == n && got.len() == n,
-        "{n} names, but render ran {armed} times and gave {} greetings",
-        got.len()
+        got == ["chunk [7, 8]", "chunk [9, 10]"],
+        "data [7, 8, 9, 10], 2 workers, f = format!(\"chunk {{chunk:?}}\"): got {got:?}"
     );
+}
+
+#[test]
+fn chunks_are_borrowed_from_data_not_copied() {
+    let mut rng = Rng::from_env();
+    let len = rng.range(1..200) as usize;
+    let workers = rng.range(1..10) as usize;
+    let chunk_len = len.div_ceil(workers);
+    let (start, offsets) = within(LIMIT, HANGS, move || {
+        let data: Vec<u64> = (0..len as u64).collect();
+        let offsets = map_chunks(&data, workers, |chunk| chunk.as_ptr() as usize);
+        (data.as_ptr() as usize, offsets)
+    });
+    // Sorted: the order of the results is another test's business.
+    let mut offsets: Vec<isize> = offsets
+        .iter()
+        .map(|&p| (p as isize - start as isize) / size_of::<u64>() as isize)
+        .collect();
+    offsets.sort_unstable();
+    let expected: Vec<isize> = (0..len).step_by(chunk_len).map(|i| i as isize).collect();
     assert!(
-        ended == armed,
-        "greet_all returned while {} of its {n} threads were still ending (their \
-         thread-locals were still being dropped): only JoinHandle::join waits until a thread \
-         has ended. A sleep, a channel, is_finished() or thread::scope only see the closures \
-         return",
-        armed - ended
+        offsets == expected,
+        "{len} numbers, {workers} workers: the chunks f received do not sit inside `data` \
+         (offsets in numbers: {offsets:?}, expected {expected:?}): hand each thread a \
+         borrowed slice of `data`, not a copy"
+    );
+}
+
+#[test]
+fn each_chunk_runs_on_its_own_thread() {
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..10) as usize;
+    let len = workers * rng.range(1..6) as usize;
+    let (caller, ran_on) = within(LIMIT, HANGS, move || {
+        let data: Vec<u64> = (0..len as u64).collect();
+        let ran_on = ThreadIds::new();
+        map_chunks(&data, workers, |_| ran_on.record());
+        (thread::current().id(), ran_on)
+    });
+    ran_on.assert_caller_absent(
+        caller,
+        "f ran on the thread that called map_chunks: each chunk belongs on a scoped thread of \
+         its own",
+    );
+    ran_on.assert_distinct(
+        workers,
+        &format!("f, with {workers} chunks,"),
+        "spawn one scoped thread per chunk",
+    );
+}
+
+#[test]
+fn chunks_run_at_the_same_time() {
+    // More threads than any machine has cores (and than a cap of 32, 64 or
+    // 128): each f call waits (up to 1 s)
+    // at a barrier until all of them have reached it.
+    let mut rng = Rng::from_env();
+    let workers = rng.range(129..161) as usize;
+    let per_chunk = rng.range(1..5) as usize;
+    // `workers` chunks, the last one maybe shorter.
+    let len = workers * per_chunk - rng.range(0..per_chunk as u64) as usize;
+    let data = random_data(&mut rng, len);
+    let expected: Vec<u64> = expected_chunks(&data, workers)
+        .into_iter()
+        .map(|c| c.iter().sum())
+        .collect();
+    let hangs = "map_chunks took over 2 s although each thread waits at most 1 s for the \
+                 others: the threads ran one after another. Are you joining each scoped thread \
+                 right after spawning it?";
+    let (sums, timed_out) = within(LIMIT, hangs, move || {
+        let gate = Gate::new(workers);
+        let sums = map_chunks(&data, workers, |chunk| {
+            let _ = gate.wait(GATE_WAIT);
+            chunk.iter().sum::<u64>()
+        });
+        (sums, gate.timed_out())
+    });
+    if let Some(arrived) = timed_out {
+        panic!(
+            "the threads did not all run at the same time: a thread that waited 1 s for the \
+             others saw only {arrived} of {workers} running. Spawn every scoped thread first, \
+             then join them (one thread per chunk, not a pool: waiting threads cost no CPU)"
+        );
+    }
+    assert!(
+        sums == expected,
+        "{len} numbers, {workers} workers: expected the sums {expected:?}, got {sums:?}"
     );
 }
 
 #[test]
 fn waits_without_spinning() {
-    static BLOCKER: OnceLock<&'static Blocker> = OnceLock::new();
     let mut rng = Rng::from_env();
-    let n = rng.range(2..6) as usize;
-    let list = random_names(&mut rng, n);
-    let got = assert_waits_without_spinning(n, "greet_all", HANGS, move |blocker| {
-        BLOCKER.set(blocker).unwrap();
-        greet_all("Hi".to_string(), list, |g, name| {
-            block(BLOCKER.get().unwrap());
-            comma(g, name)
+    let workers = rng.range(2..6) as usize;
+    let sums = assert_waits_without_spinning(workers, "map_chunks", HANGS, move |blocker| {
+        let data: Vec<u64> = (0..workers as u64 * 3).collect();
+        map_chunks(&data, workers, |chunk| {
+            block(blocker);
+            chunk.iter().sum::<u64>()
         })
     });
-    assert!(got.len() == n, "{n} names, {} greetings", got.len());
+    assert!(
+        sums.len() == workers,
+        "{workers} chunks, {} results",
+        sums.len()
+    );
 }

@@ -1,4 +1,4 @@
-use super::support::{Of, Rng, context_switches, process_cpu_time, within};
+use super::support::{Of, Rng, context_switches, process_cpu_time, quiet_through, within};
 use exercise::EventLog;
 use std::sync::mpsc::{SendError, Sender};
 use std::thread;
@@ -60,6 +60,32 @@ fn finish_returns_what_the_owner_recorded() {
         "finish should return every recorded event, repeats too, in the order recorded.\n \
          recorded: {recorded:?}\n returned: {events:?}"
     );
+}
+
+#[test]
+fn finish_returns_a_long_log_whole() {
+    // Thousands of events: no cap (1024, 4096) on what the log keeps.
+    let mut rng = Rng::from_env();
+    let count = 4097 + rng.below(4000);
+    let recorded: Vec<String> = (0..count).map(|i| format!("event {i}")).collect();
+    let events = within(LIMIT, HANGS, {
+        let recorded = recorded.clone();
+        move || {
+            let log = EventLog::start();
+            for event in &recorded {
+                log.record(event);
+            }
+            log.finish()
+        }
+    });
+    if events != recorded {
+        let missing = recorded.iter().find(|e| !events.contains(e));
+        panic!(
+            "{count} events were recorded, finish returned {} of them (the first one missing: \
+             {missing:?}): finish should return every event, in the order recorded",
+            events.len()
+        );
+    }
 }
 
 #[test]
@@ -143,14 +169,19 @@ fn finish_waits_for_a_recorder_still_in_use() {
         let late = thread::spawn(move || {
             let (cpu, switches) = (
                 process_cpu_time(),
-                context_switches(Of::Process).map(|s| s.total()),
+                // The process's switches, less this thread's own (it wakes
+                // once per window to watch the others).
+                context_switches(Of::Process)
+                    .zip(context_switches(Of::Thread))
+                    .map(|(p, t)| p.total() - t.total()),
             );
-            thread::sleep(pause);
+            let stretch = quiet_through::watch(pause);
             let switches = context_switches(Of::Process)
-                .map(|s| s.total())
+                .zip(context_switches(Of::Thread))
+                .map(|(p, t)| p.total() - t.total())
                 .zip(switches)
                 .map(|(b, a)| b - a);
-            let cpu = (process_cpu_time() - cpu, switches);
+            let cpu = (process_cpu_time() - cpu, switches, stretch);
             let sent = recorder.send("late".to_string());
             let done = Instant::now();
             drop(recorder);
@@ -161,7 +192,7 @@ fn finish_waits_for_a_recorder_still_in_use() {
         let (late_send, late_done, cpu): (
             Result<(), SendError<String>>,
             Instant,
-            (Duration, Option<i64>),
+            (Duration, Option<i64>, quiet_through::Stretch),
         ) = late.join().expect("the late recorder panicked");
         (events, late_send, returned, late_done, cpu)
     });
@@ -183,7 +214,7 @@ fn finish_waits_for_a_recorder_still_in_use() {
         "finish returned {lag:?} after the last recorder was dropped: does the collector wait \
          for a quiet spell (recv_timeout) instead of the channel closing?"
     );
-    let (cpu, switches) = cpu;
+    let (cpu, switches, stretch) = cpu;
     assert!(
         cpu < pause / 4,
         "while finish waited {pause:?} for a quiet recorder, the process used {cpu:?} of CPU \
@@ -199,4 +230,5 @@ fn finish_waits_for_a_recorder_still_in_use() {
              ends"
         );
     }
+    quiet_through::assert_quiet(stretch, "finish", "a quiet recorder", pause);
 }

@@ -1,4 +1,6 @@
-use super::support::{Latch, Of, Rng, context_switches, lock, process_cpu_time, within};
+use super::support::{
+    Latch, Of, Rng, context_switches, lock, process_cpu_time, quiet_through, within,
+};
 use exercise::write_lines;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
@@ -300,16 +302,17 @@ fn writes_each_line_at_once_and_blocks_meanwhile() {
     }
     // Nothing comes now: a blocked writer does not run at all.
     let stretch = Duration::from_millis(500);
-    let (cpu, switches) = (
-        process_cpu_time(),
-        context_switches(Of::Process).map(|s| s.total()),
-    );
-    thread::sleep(stretch);
+    // The process's switches, less this thread's own (it wakes once per
+    // window to watch the others).
+    let others = || {
+        context_switches(Of::Process)
+            .zip(context_switches(Of::Thread))
+            .map(|(p, t)| p.total() - t.total())
+    };
+    let (cpu, switches) = (process_cpu_time(), others());
+    let quiet_stretch = quiet_through::watch(stretch);
     let cpu = process_cpu_time() - cpu;
-    let switches = context_switches(Of::Process)
-        .map(|s| s.total())
-        .zip(switches)
-        .map(|(b, a)| b - a);
+    let switches = others().zip(switches).map(|(b, a)| b - a);
     drop(tx);
     if let Err(payload) = runner.join() {
         std::panic::resume_unwind(payload);
@@ -334,4 +337,5 @@ fn writes_each_line_at_once_and_blocks_meanwhile() {
              or without a short sleep) instead of blocking in recv_timeout(quiet)"
         );
     }
+    quiet_through::assert_quiet(quiet_stretch, "write_lines", "the next line (quiet = 30 s)", stretch);
 }

@@ -1,4 +1,6 @@
-use super::support::{Of, Rng, ThreadIds, context_switches, lock, process_cpu_time, within};
+use super::support::{
+    Of, Rng, ThreadIds, context_switches, lock, process_cpu_time, quiet_through, within,
+};
 use exercise::Spooler;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,7 +20,7 @@ const WAIT: Duration = Duration::from_secs(1);
 // Long enough for a submit that does not block to return.
 const SETTLE: Duration = Duration::from_millis(20);
 // How long a submit is watched while it should be blocked.
-const STRETCH: Duration = Duration::from_millis(300);
+const STRETCH: Duration = Duration::from_millis(480);
 const HANGS: &str = "the spooler got stuck: does try_submit wait (it must not), or does the \
                      printer's loop never end after close?";
 
@@ -93,6 +95,7 @@ struct Watched {
     // and out, while the submit was waiting.
     cpu: Duration,
     switches: Option<i64>,
+    stretch: quiet_through::Stretch,
 }
 
 // Calls `submit(job)` on another thread while job 0 holds the printer.
@@ -109,15 +112,17 @@ fn submit_returns_early(spooler: &Arc<Spooler<u32>>, printer: &Printer, job: u32
     };
     // Give the submit time to reach its wait before measuring.
     let returned_early = done.recv_timeout(SETTLE).is_ok();
-    let (cpu, switches) = (
-        process_cpu_time(),
-        context_switches(Of::Process).map(|s| s.total()),
-    );
-    let returned_early = returned_early || done.recv_timeout(STRETCH).is_ok();
-    let switches = context_switches(Of::Process)
-        .map(|s| s.total())
-        .zip(switches)
-        .map(|(b, a)| b - a);
+    // The process's switches, less this thread's own (it wakes once per
+    // window to watch the others).
+    let others = || {
+        context_switches(Of::Process)
+            .zip(context_switches(Of::Thread))
+            .map(|(p, t)| p.total() - t.total())
+    };
+    let (cpu, switches) = (process_cpu_time(), others());
+    let stretch = quiet_through::watch(STRETCH);
+    let returned_early = returned_early || done.try_recv().is_ok();
+    let switches = others().zip(switches).map(|(b, a)| b - a);
     let cpu = process_cpu_time() - cpu;
     // On a machine so busy that the printer gave up holding job 0, the
     // submit may rightly have got its room: that proves nothing.
@@ -128,6 +133,7 @@ fn submit_returns_early(spooler: &Arc<Spooler<u32>>, printer: &Printer, job: u32
         returned_early,
         cpu,
         switches,
+        stretch,
     }
 }
 
@@ -151,6 +157,7 @@ fn assert_blocked(watched: &Watched, what: &str) {
              short sleep) instead of blocking in send"
         );
     }
+    quiet_through::assert_quiet(watched.stretch, "submit", "room in the queue", STRETCH);
 }
 
 #[test]
@@ -201,7 +208,13 @@ fn close_with_nothing_submitted() {
 #[test]
 fn the_queue_holds_exactly_capacity_jobs() {
     let mut rng = Rng::from_env();
-    let capacities = [1, 2 + rng.below(8), 10 + rng.below(31)];
+    // Small and large: a cap on the queue (64, 1024) fails the large one.
+    let capacities = [
+        1,
+        2 + rng.below(8),
+        10 + rng.below(31),
+        1025 + rng.below(3000),
+    ];
     for capacity in capacities {
         let (accepted, refused, printed, closed) = within(LIMIT, HANGS, move || {
             let (spooler, printer) = blocking_spooler(capacity);

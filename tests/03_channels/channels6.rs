@@ -19,7 +19,7 @@
 // little of its own besides tick is accepted (see the solution); it must
 // still tick at least TICKS times a second.
 
-use super::support::{Latch, Rng, lock, within};
+use super::support::{Latch, Rng, lock, thread_cpu_time, within};
 use exercise::show_progress;
 use std::collections::HashSet;
 use std::panic::{self, AssertUnwindSafe};
@@ -558,32 +558,3 @@ fn median(mut values: Vec<Duration>) -> Option<Duration> {
     values.get(values.len() / 2).copied()
 }
 
-/// CPU time the calling thread has used (Linux and macOS; None elsewhere,
-/// where the spinning check is skipped).
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-fn thread_cpu_time() -> Option<Duration> {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    unsafe extern "C" {
-        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
-    }
-    #[cfg(target_os = "linux")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    #[cfg(target_os = "macos")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
-    let mut time = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a plain system call writing into a valid struct.
-    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
-    (done == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn thread_cpu_time() -> Option<Duration> {
-    None
-}

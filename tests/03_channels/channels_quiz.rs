@@ -1,5 +1,5 @@
 use super::support::{
-    Gate, Latch, Of, Rng, ThreadIds, context_switches, lock, process_cpu_time, within,
+    Gate, Latch, Of, Rng, ThreadIds, context_switches, lock, process_cpu_time, quiet_through, within,
 };
 use exercise::process_logs;
 use std::collections::HashSet;
@@ -238,10 +238,11 @@ fn run_probed(lens: &[usize]) -> (Vec<String>, Arc<Shared>, ThreadId) {
     (out, shared, caller)
 }
 
-// More sources than any machine has cores (blocked readers cost nothing),
+// More sources than any machine has cores, and than a cap of 32, 64 or 128
+// (blocked readers cost nothing),
 // so that a fixed-size group of readers cannot fill the gate.
 fn many_lens(rng: &mut Rng) -> Vec<usize> {
-    let count = 40 + rng.below(25);
+    let count = 129 + rng.below(32);
     (0..count).map(|_| 1 + rng.below(4)).collect()
 }
 
@@ -348,7 +349,7 @@ struct PauseShared {
     length: Duration,
     // How long the pause took, the CPU time the process used meanwhile, and
     // how often its threads were switched in and out.
-    pause: Mutex<Option<(Duration, Duration, Option<i64>)>>,
+    pause: Mutex<Option<(Duration, Duration, Option<i64>, quiet_through::Stretch)>>,
     // When a source last reported its end.
     last_end: Mutex<Option<Instant>>,
 }
@@ -376,14 +377,18 @@ impl Iterator for Pausing {
             // If not, process_logs is wrong in a way the other tests report.
             if ready {
                 let (started, cpu) = (Instant::now(), process_cpu_time());
-                let switches = context_switches(Of::Process).map(|s| s.total());
-                thread::sleep(shared.length);
-                let switches = context_switches(Of::Process)
-                    .map(|s| s.total())
-                    .zip(switches)
-                    .map(|(b, a)| b - a);
+                // The process's switches, less this thread's own (it wakes
+                // once per window to watch the others).
+                let others = || {
+                    context_switches(Of::Process)
+                        .zip(context_switches(Of::Thread))
+                        .map(|(p, t)| p.total() - t.total())
+                };
+                let switches = others();
+                let stretch = quiet_through::watch(shared.length);
+                let switches = others().zip(switches).map(|(b, a)| b - a);
                 let cpu = process_cpu_time() - cpu;
-                *lock(&shared.pause) = Some((started.elapsed(), cpu, switches));
+                *lock(&shared.pause) = Some((started.elapsed(), cpu, switches, stretch));
             }
         }
         self.pulled += 1;
@@ -466,7 +471,7 @@ fn keeps_going_through_a_pause_without_spinning() {
              Sender, and let each loop over a Receiver end when its channel closes"
         );
     }
-    if let Some((paused, cpu, switches)) = *lock(&shared.pause) {
+    if let Some((paused, cpu, switches, stretch)) = *lock(&shared.pause) {
         assert!(
             cpu < paused / 4,
             "while every reader was quiet for {paused:?}, the process used {cpu:?} of CPU \
@@ -482,6 +487,7 @@ fn keeps_going_through_a_pause_without_spinning() {
                  sleeps until something comes"
             );
         }
+        quiet_through::assert_quiet(stretch, "process_logs", "a quiet source", paused);
     }
 }
 

@@ -1,7 +1,10 @@
-use super::support::{Gate, process_cpu_time, within};
+use super::support::{
+    Gate, Latch, Rng, process_cpu_time, quiet_through, thread_cpu_time, within,
+};
 use exercise::{count, record, take_all};
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -12,33 +15,40 @@ const _: fn() -> usize = exercise::count;
 const _: fn() -> Vec<String> = exercise::take_all;
 
 const LIMIT: Duration = Duration::from_secs(2);
+// How long the test watches waiting threads for wake-ups (quiet windows).
+const WATCH: Duration = Duration::from_millis(480);
 const HANGS: &str = "is a MutexGuard still alive while the same thread locks the log again?";
 
 // A global allocator with probes: it counts allocations and live bytes, can
 // yield at every allocation (which widens the gap of a read-copy-write done
-// under two locks), and can sleep once, inside the allocation of one given
-// size (which, for `LOG.lock().unwrap().push(event.to_string())`, happens
-// while the log is locked).
+// under two locks), and can hold one thread inside its first allocation of
+// HOLD_MIN bytes or more until the test releases it. For a `record` of a
+// short event that allocation is the log's buffer growing, made while the
+// log is locked, wherever the event's own String is made.
 struct Probe;
 
 static YIELDING: AtomicBool = AtomicBool::new(false);
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 static LIVE: AtomicIsize = AtomicIsize::new(0);
-static SLOW_SIZE: AtomicUsize = AtomicUsize::new(0);
-static IN_SLOW: AtomicBool = AtomicBool::new(false);
-const SLOW_FOR: Duration = Duration::from_millis(150);
+static IN_HOLD: AtomicBool = AtomicBool::new(false);
+// Set by the test once it has watched the waiters.
+static RELEASED: Latch<bool> = Latch::new(false);
+const HOLD_MIN: usize = 32;
+// The longest a held allocation waits (the test releases it sooner).
+const HOLD_MAX: Duration = Duration::from_millis(1500);
+
+thread_local! {
+    // Hold this thread in its next allocation of HOLD_MIN bytes or more.
+    static HOLD_HERE: Cell<bool> = const { Cell::new(false) };
+}
 
 impl Probe {
     fn on_alloc(size: usize) {
         ALLOCS.fetch_add(1, Ordering::SeqCst);
         LIVE.fetch_add(size as isize, Ordering::SeqCst);
-        if size != 0
-            && SLOW_SIZE
-                .compare_exchange(size, 0, Ordering::SeqCst, Ordering::SeqCst)
-                .is_ok()
-        {
-            IN_SLOW.store(true, Ordering::SeqCst);
-            thread::sleep(SLOW_FOR);
+        if size >= HOLD_MIN && HOLD_HERE.try_with(|h| h.replace(false)).unwrap_or(false) {
+            IN_HOLD.store(true, Ordering::SeqCst);
+            RELEASED.wait_until(HOLD_MAX, |&released| released);
         }
         if YIELDING.load(Ordering::Relaxed) {
             thread::yield_now();
@@ -95,6 +105,31 @@ fn keeps_events_in_order() {
             "take_all() should return the 40 events recorded, oldest first, got {events:?}"
         );
     });
+}
+
+#[test]
+fn keeps_a_long_log_whole() {
+    // Thousands of events: no cap (1000, 1024, 4096) on what the log keeps.
+    let mut rng = Rng::from_env();
+    let events = 4097 + rng.below(4000);
+    let (counted, taken) = within(LIMIT, HANGS, move || {
+        let _ = take_all();
+        for n in 0..events {
+            record(&format!("event {n}"));
+        }
+        (count(), take_all())
+    });
+    assert_eq!(
+        counted, events,
+        "count() after recording {events} events: does the log drop old events?"
+    );
+    let expected: Vec<String> = (0..events).map(|n| format!("event {n}")).collect();
+    assert!(
+        taken == expected,
+        "take_all() after recording {events} events returned {} events: it should return every \
+         one of them, oldest first",
+        taken.len()
+    );
 }
 
 #[test]
@@ -218,42 +253,57 @@ fn one_log_shared_by_all_threads() {
 
 #[test]
 fn a_waiting_record_blocks_instead_of_spinning() {
-    // 4099 bytes: no other allocation in this test has that size.
-    const SLOW_LEN: usize = 4099;
     let measured = within(LIMIT, HANGS, || {
         let _ = take_all();
-        let slow = "s".repeat(SLOW_LEN);
-        // The next allocation of SLOW_LEN bytes (the copy of `slow` that
-        // record makes) sleeps: if it is made under the lock, the lock stays
-        // held that long, and a second record must wait for it.
-        SLOW_SIZE.store(SLOW_LEN, Ordering::SeqCst);
-        let first = thread::spawn(move || record(&slow));
-        let start = Instant::now();
-        while !IN_SLOW.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(1) {
-            thread::sleep(Duration::from_millis(1));
-        }
-        if !IN_SLOW.load(Ordering::SeqCst) {
-            first.join().unwrap();
+        // A record whose log buffer grows (the first one after take_all, or
+        // a later one) is held inside that allocation, with the log locked,
+        // until the test has watched 8 other records wait for it.
+        let mut before = 0;
+        let holder = loop {
+            let holder = thread::spawn(|| {
+                HOLD_HERE.with(|h| h.set(true));
+                record("held");
+                HOLD_HERE.with(|h| h.set(false));
+            });
+            let start = Instant::now();
+            while !IN_HOLD.load(Ordering::SeqCst)
+                && !holder.is_finished()
+                && start.elapsed() < Duration::from_secs(1)
+            {
+                thread::sleep(Duration::from_millis(1));
+            }
+            if IN_HOLD.load(Ordering::SeqCst) {
+                break Some(holder);
+            }
+            holder.join().unwrap();
+            before += 1;
+            if before == 64 {
+                break None;
+            }
+        };
+        let Some(holder) = holder else {
             return None;
-        }
-        // Several waiters: they should sleep until the first is done.
+        };
         let waiting: Vec<_> = (0..8).map(|_| thread::spawn(|| record("waiting"))).collect();
-        let measured = cpu_beside_a_spinner(SLOW_FOR / 2);
-        first.join().unwrap();
+        let measured = cpu_beside_a_spinner(Duration::from_millis(75));
+        let quiet = quiet_through::watch(WATCH);
+        RELEASED.update(|released| *released = true);
+        holder.join().unwrap();
         for w in waiting {
             w.join().unwrap();
         }
         let events = take_all();
-        assert_eq!(events.len(), 9, "nine events recorded");
-        Some(measured)
+        assert_eq!(events.len(), before + 9, "{} events recorded", before + 9);
+        Some((measured, quiet))
     });
-    if let Some((used, reference)) = measured {
+    if let Some(((used, reference), quiet)) = measured {
         assert!(
             !spins(used, reference),
             "while one record held the log, 8 records waiting for it used {used:?} of CPU time (a thread spinning \
              beside them got {reference:?}): a record that waits for the lock is spinning (try_lock in a loop) \
              instead of blocking in lock()"
         );
+        quiet_through::assert_quiet(quiet, "8 records", "the log, held by another record", WATCH);
     }
 }
 
@@ -288,30 +338,3 @@ fn spins(others: Duration, reference: Duration) -> bool {
     others > reference * 2 + Duration::from_millis(5)
 }
 
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-fn thread_cpu_time() -> Option<Duration> {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    unsafe extern "C" {
-        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
-    }
-    #[cfg(target_os = "linux")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    #[cfg(target_os = "macos")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
-    let mut time = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a plain system call writing into a valid struct.
-    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
-    (done == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn thread_cpu_time() -> Option<Duration> {
-    None
-}

@@ -2,6 +2,7 @@ use super::support::{Gate, Rng, ThreadIds, within};
 use exercise::play_round;
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -65,14 +66,15 @@ fn rounds_start_fresh() {
 
 #[test]
 fn every_player_is_its_own_thread_and_they_play_together() {
-    // More players than any machine has cores: all of them must be playing
-    // at once (each waits in score() until every player is there).
-    const PLAYERS: usize = 32;
-    let (caller, ids, blocked, total) = within(LIMIT, HANGS, || {
+    // More players than any machine has cores, and more than a cap of
+    // 32, 64 or 128: all of them must be playing at once (each waits in score() until
+    // every player is there).
+    let players_count = Rng::from_env().range(129..161) as usize;
+    let (caller, ids, blocked, total) = within(LIMIT, HANGS, move || {
         let ids = ThreadIds::new();
-        let gate = Gate::new(PLAYERS);
+        let gate = Gate::new(players_count);
         let board = Mutex::new(Vec::new());
-        let total = play_round(&board, PLAYERS, |i| {
+        let total = play_round(&board, players_count, |i| {
             ids.record();
             let _ = gate.wait(Duration::from_secs(1));
             i as u32
@@ -81,7 +83,7 @@ fn every_player_is_its_own_thread_and_they_play_together() {
     });
     assert_eq!(
         ids.len(),
-        PLAYERS,
+        players_count,
         "score() should be called once per player"
     );
     ids.assert_caller_absent(
@@ -90,17 +92,17 @@ fn every_player_is_its_own_thread_and_they_play_together() {
     );
     if let Some(arrived) = blocked {
         panic!(
-            "{PLAYERS} players, but only {arrived} of them were playing (inside score()) at the same time: are the \
+            "{players_count} players, but only {arrived} of them were playing (inside score()) at the same time: are the \
              players joined one by one inside the loop that starts them, or run a few at a time? Start them all, \
              then let the scope wait for them."
         );
     }
     ids.assert_distinct(
-        PLAYERS,
-        &format!("{PLAYERS} players"),
+        players_count,
+        &format!("{players_count} players"),
         "each player needs its own thread",
     );
-    assert_eq!(total, (0..PLAYERS as u32).sum::<u32>(), "the total of the round");
+    assert_eq!(total, (0..players_count as u32).sum::<u32>(), "the total of the round");
 }
 
 #[test]
@@ -143,4 +145,56 @@ fn the_total_waits_for_the_slowest_player() {
          instead of {expected}: it read the board before that player had pushed. Read it only after the scope has \
          waited for every player (a sleep is a guess, not a wait)."
     );
+}
+
+#[test]
+fn players_can_lock_the_board_while_they_play() {
+    // While the players play, the board is free (a player locks it only to
+    // push) and already cleared: each score() call checks, from the player's
+    // thread, with a test's lock that retries for up to 1 s in all.
+    let mut rng = Rng::from_env();
+    let players = rng.range(3..12) as usize;
+    const OLD: u32 = 77_777;
+    let (locked, stale, unreachable, total) = within(LIMIT, HANGS, move || {
+        let board = Mutex::new(vec![OLD; 3]);
+        let locked = AtomicUsize::new(0);
+        let stale = AtomicUsize::new(0);
+        let gave_up = AtomicBool::new(false);
+        let total = play_round(&board, players, |i| {
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while !gave_up.load(Ordering::SeqCst) {
+                match board.try_lock() {
+                    Ok(scores) => {
+                        locked.fetch_add(1, Ordering::SeqCst);
+                        if scores.contains(&OLD) {
+                            stale.fetch_add(1, Ordering::SeqCst);
+                        }
+                        break;
+                    }
+                    Err(_) if Instant::now() >= deadline => gave_up.store(true, Ordering::SeqCst),
+                    Err(_) => thread::sleep(Duration::from_millis(1)),
+                }
+            }
+            i as u32 + 1
+        });
+        (
+            locked.into_inner(),
+            stale.into_inner(),
+            gave_up.into_inner(),
+            total,
+        )
+    });
+    assert!(
+        !unreachable,
+        "while the players played, the board stayed locked for 1 s ({locked} of {players} players could \
+         lock it): play_round keeps its guard while the players run. Drop it after clearing, and let each \
+         player lock the board to push its own score"
+    );
+    assert!(
+        stale == 0,
+        "{stale} of {players} players found the old round's scores on the board while they played: clear it \
+         before the players start"
+    );
+    let expected: u32 = (1..=players as u32).sum();
+    assert_eq!(total, expected, "the total of {players} players scoring 1..={players}");
 }

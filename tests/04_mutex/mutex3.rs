@@ -1,4 +1,6 @@
-use super::support::{Gate, Latch, process_cpu_time, within};
+use super::support::{
+    Gate, Latch, Rng, process_cpu_time, quiet_through, thread_cpu_time, within,
+};
 use exercise::Wallet;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,6 +15,8 @@ const _: fn(&Wallet, u64) -> bool = Wallet::deposit;
 const _: fn(&Wallet, u64) -> bool = Wallet::withdraw;
 
 const LIMIT: Duration = Duration::from_secs(2);
+// How long the test watches waiting threads for wake-ups (quiet windows).
+const WATCH: Duration = Duration::from_millis(480);
 const HANGS: &str =
     "apply did not return: does it lock the balance while it already holds the guard?";
 
@@ -125,37 +129,42 @@ fn never_pays_out_more_than_it_holds() {
 
 #[test]
 fn a_waiting_apply_blocks_instead_of_spinning() {
-    const HOLD: Duration = Duration::from_millis(150);
     const WAITERS: u64 = 8;
-    let ((used, reference), balance) = within(LIMIT, HANGS, || {
+    // The longest the first apply's change() waits for the test to let go.
+    const HOLD_MAX: Duration = Duration::from_millis(1500);
+    let ((used, reference), quiet, balance) = within(LIMIT, HANGS, || {
         let wallet = Wallet::new(10);
-        // 0: not yet inside change(); 1: the first apply is inside change()
+        // 0: not yet inside change(); 1: the first apply is inside change();
+        // 2: the test lets it go.
         let inside = Latch::new(0);
-        let measured = thread::scope(|s| {
+        let (measured, quiet) = thread::scope(|s| {
             s.spawn(|| {
                 wallet.apply(|b| {
                     inside.update(|n| *n = 1);
                     // Holds the balance (apply keeps it locked while change
-                    // runs) for a while, doing nothing.
-                    thread::sleep(HOLD);
+                    // runs), doing nothing, until the test has watched the
+                    // waiters.
+                    inside.wait_until(HOLD_MAX, |&n| n == 2);
                     Some(b + 1)
                 })
             });
             assert!(
-                inside.wait_until(Duration::from_secs(1), |&n| n == 1),
+                inside.wait_until(Duration::from_secs(1), |&n| n >= 1),
                 "the first apply never called change()"
             );
             // These must wait for the first: they should sleep meanwhile.
             let waiting: Vec<_> = (0..WAITERS)
                 .map(|_| s.spawn(|| wallet.apply(|b| Some(b + 100))))
                 .collect();
-            let measured = cpu_beside_a_spinner(HOLD / 2);
+            let measured = cpu_beside_a_spinner(Duration::from_millis(75));
+            let quiet = quiet_through::watch(WATCH);
+            inside.update(|n| *n = 2);
             for w in waiting {
                 w.join().unwrap();
             }
-            measured
+            (measured, quiet)
         });
-        (measured, wallet.balance())
+        (measured, quiet, wallet.balance())
     });
     assert_eq!(
         balance,
@@ -167,6 +176,44 @@ fn a_waiting_apply_blocks_instead_of_spinning() {
         "while one apply held the wallet, {WAITERS} applies waiting for it used {used:?} of CPU time (a thread \
          spinning beside them got {reference:?}): they spin (try_lock or a flag in a loop) instead of blocking in \
          lock()"
+    );
+    quiet_through::assert_quiet(
+        quiet,
+        &format!("{WAITERS} applies"),
+        "the wallet, held by another apply",
+        WATCH,
+    );
+}
+
+#[test]
+fn each_wallet_has_a_lock_of_its_own() {
+    // While one wallet's apply runs change(), another wallet is used, from
+    // inside change() and from a second thread: a lock shared by every
+    // wallet (a static) makes that wait forever.
+    let mut rng = Rng::from_env();
+    let (a0, b0, amount) = (rng.range(0..1000), rng.range(0..1000), rng.range(1..1000));
+    let (a, b) = within(
+        LIMIT,
+        "using a second wallet while the first one's change() ran never finished: do all wallets share \
+         one lock (a static)? Each Wallet needs a Mutex of its own, in a field",
+        move || {
+            let first = Wallet::new(a0);
+            let second = Wallet::new(b0);
+            first.apply(|x| {
+                thread::scope(|s| {
+                    s.spawn(|| assert!(second.deposit(amount), "a deposit was refused"));
+                });
+                assert!(second.withdraw(amount), "a withdrawal of what was just deposited was refused");
+                Some(x + second.balance())
+            });
+            (first.balance(), second.balance())
+        },
+    );
+    assert!(
+        a == a0 + b0 && b == b0,
+        "two wallets holding {a0} and {b0}: the first one added the second's balance to its own, the second got \
+         {amount} in and out; they hold {a} and {b}, expected {} and {b0}",
+        a0 + b0
     );
 }
 
@@ -199,32 +246,4 @@ fn cpu_beside_a_spinner(span: Duration) -> (Duration, Duration) {
 // True when `others` (see `cpu_beside_a_spinner`) shows spinning.
 fn spins(others: Duration, reference: Duration) -> bool {
     others > reference * 2 + Duration::from_millis(5)
-}
-
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-fn thread_cpu_time() -> Option<Duration> {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    unsafe extern "C" {
-        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
-    }
-    #[cfg(target_os = "linux")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    #[cfg(target_os = "macos")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
-    let mut time = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a plain system call writing into a valid struct.
-    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
-    (done == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn thread_cpu_time() -> Option<Duration> {
-    None
 }

@@ -1,4 +1,6 @@
-use super::support::{Gate, Rng, ThreadIds, lock, process_cpu_time, within};
+use super::support::{
+    Gate, Rng, ThreadIds, lock, process_cpu_time, quiet_through, thread_cpu_time, within,
+};
 use exercise::process_all;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -11,6 +13,8 @@ use std::time::{Duration, Instant};
 const _: fn(&Mutex<Vec<u64>>, &Mutex<Vec<u64>>, usize, fn(u64) -> u64) = exercise::process_all;
 
 const LIMIT: Duration = Duration::from_secs(2);
+// How long the test watches waiting threads for wake-ups (quiet windows).
+const WATCH: Duration = Duration::from_millis(360);
 const HANGS: &str = "process_all did not return: does a worker lock a Mutex it already holds?";
 
 // A global allocator that can yield at every allocation: harmless inside one
@@ -124,17 +128,18 @@ fn no_lock_is_held_while_work_runs() {
 
 #[test]
 fn workers_work_side_by_side() {
-    // More workers than any machine has cores, and more jobs than workers:
-    // each worker's first job waits until every worker is inside work().
-    const WORKERS: usize = 32;
+    // More workers than any machine has cores (and than a cap of 32, 64 or 128),
+    // and more jobs than workers: each worker's first job waits until every
+    // worker is inside work().
     let mut rng = Rng::from_env();
-    let jobs = rng.range(WORKERS as u64..100);
+    let workers = rng.range(129..161) as usize;
+    let jobs = rng.range(workers as u64..workers as u64 * 3);
     let (caller, ids, blocked, answers) = within(LIMIT, HANGS, move || {
         let inbox = Mutex::new((0..jobs).collect());
         let results = Mutex::new(Vec::new());
-        let gate = Gate::new(WORKERS);
+        let gate = Gate::new(workers);
         let ids = ThreadIds::new();
-        process_all(&inbox, &results, WORKERS, |job| {
+        process_all(&inbox, &results, workers, |job| {
             let me = thread::current().id();
             let first = !ids.contains(me);
             ids.record();
@@ -153,15 +158,15 @@ fn workers_work_side_by_side() {
     );
     if let Some(arrived) = blocked {
         panic!(
-            "{WORKERS} workers and {jobs} jobs, but only {arrived} workers were inside work() at the same time: the \
+            "{workers} workers and {jobs} jobs, but only {arrived} workers were inside work() at the same time: the \
              others were waiting or never started. Is a guard still alive while work() runs, do the workers run \
              one after another (joined inside the spawn loop), are fewer workers started than asked, or does one \
              worker take all the jobs at once?"
         );
     }
     ids.assert_distinct(
-        WORKERS,
-        &format!("the first jobs of {WORKERS} workers"),
+        workers,
+        &format!("the first jobs of {workers} workers"),
         "each worker should be a thread of its own",
     );
 }
@@ -181,23 +186,29 @@ fn waiting_workers_block_instead_of_spinning() {
             // Let the workers start and reach the inbox.
             thread::sleep(Duration::from_millis(20));
             // Phase 1: the workers can only wait for the inbox.
-            let inbox_phase = cpu_beside_a_spinner(HOLD);
+            let inbox_phase = (cpu_beside_a_spinner(HOLD), quiet_through::watch(WATCH));
             drop(inbox_guard);
             thread::sleep(Duration::from_millis(20));
             // Phase 2: jobs taken, work done; they can only wait to push.
-            let results_phase = cpu_beside_a_spinner(HOLD);
+            let results_phase = (cpu_beside_a_spinner(HOLD), quiet_through::watch(WATCH));
             drop(results_guard);
             (inbox_phase, results_phase)
         });
         (phases, results.into_inner().unwrap().len())
     });
     assert_eq!(answers, 40, "one answer per job");
-    for ((used, reference), lock) in [(inbox_phase, "inbox"), (results_phase, "results")] {
+    for (((used, reference), quiet), lock) in [(inbox_phase, "inbox"), (results_phase, "results")] {
         assert!(
             !spins(used, reference),
             "while the test held the {lock} lock, {WORKERS} workers waiting for it used {used:?} of CPU time (a \
              thread spinning beside them got {reference:?}): they spin (try_lock in a loop) instead of blocking in \
              lock()"
+        );
+        quiet_through::assert_quiet(
+            quiet,
+            &format!("{WORKERS} workers"),
+            &format!("the {lock} lock, held by the test"),
+            WATCH,
         );
     }
 }
@@ -231,32 +242,4 @@ fn cpu_beside_a_spinner(span: Duration) -> (Duration, Duration) {
 // True when `others` (see `cpu_beside_a_spinner`) shows spinning.
 fn spins(others: Duration, reference: Duration) -> bool {
     others > reference * 2 + Duration::from_millis(5)
-}
-
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-fn thread_cpu_time() -> Option<Duration> {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    unsafe extern "C" {
-        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
-    }
-    #[cfg(target_os = "linux")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    #[cfg(target_os = "macos")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
-    let mut time = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a plain system call writing into a valid struct.
-    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
-    (done == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn thread_cpu_time() -> Option<Duration> {
-    None
 }

@@ -1,4 +1,6 @@
-use super::support::{Counted, Gate, Latch, Rng, ThreadIds, within};
+use super::support::{
+    Counted, EndProbe, Gate, Rng, ThreadIds, assert_waits_without_spinning, block, within,
+};
 use exercise::run_all;
 
 use std::sync::Arc;
@@ -14,36 +16,69 @@ const HANGS: &str = "run_all did not return: does a thread wait for something th
 #[test]
 fn returns_results_in_order() {
     let mut rng = Rng::from_env();
-    let count = rng.range(2..40) as usize;
-    let salt = rng.next_u64();
-    let task = move |i: usize| (i as u64).wrapping_mul(salt).rotate_left(13);
-    let (results, none) = within(LIMIT, HANGS, move || (run_all(count, task), run_all(0, |i| i)));
-    let expected: Vec<u64> = (0..count).map(task).collect();
-    assert!(
-        results == expected,
-        "run_all({count}, task) should return task(i) for every i in order of i, got {} results{}",
-        results.len(),
-        if results.len() == expected.len() { " in another order or with other values" } else { "" }
-    );
+    // Every small count, and one drawn at random: no count is special.
+    let counts: Vec<usize> = (1..=8).chain([rng.range(9..40) as usize]).collect();
+    for count in counts {
+        let salt = rng.next_u64();
+        let task = move |i: usize| (i as u64).wrapping_mul(salt).rotate_left(13);
+        let ids = Arc::new(ThreadIds::new());
+        let recorder = Arc::clone(&ids);
+        let (caller, results) = within(LIMIT, HANGS, move || {
+            let results = run_all(count, move |i| {
+                recorder.record();
+                task(i)
+            });
+            (thread::current().id(), results)
+        });
+        let expected: Vec<u64> = (0..count).map(task).collect();
+        assert!(
+            results == expected,
+            "run_all({count}, task) should return task(i) for every i in order of i, got {} results{}",
+            results.len(),
+            if results.len() == expected.len() {
+                " in another order or with other values"
+            } else {
+                ""
+            }
+        );
+        // Whatever the count: never on the caller's thread, one thread each.
+        ids.assert_caller_absent(
+            caller,
+            &format!(
+                "with {count} indexes, a task ran on the thread that called run_all, not on a thread of its own"
+            ),
+        );
+        ids.assert_distinct(
+            count,
+            &format!("{count} indexes"),
+            "each should run on a thread of its own",
+        );
+    }
+    let none = within(LIMIT, HANGS, || run_all(0, |i| i));
     assert!(none.is_empty(), "run_all(0, ..) should return no results");
 }
 
 #[test]
 fn every_index_runs_on_its_own_thread_at_the_same_time() {
-    // More tasks than any machine has cores: all of them must be running at
-    // once (each waits until every task has started).
-    const COUNT: usize = 32;
-    let (caller, ids, blocked) = within(LIMIT, HANGS, || {
-        let gate = Arc::new(Gate::new(COUNT));
+    // More tasks than any machine has cores, and more than any fixed batch
+    // a solution might pick (32 or 64; 65 to 129 here): all of them must be running at once
+    // (each waits until every task has started).
+    let count = Rng::from_env().range(65..130) as usize;
+    let (caller, ids, blocked) = within(LIMIT, HANGS, move || {
+        let gate = Arc::new(Gate::new(count));
         let ids = Arc::new(ThreadIds::new());
         let (g, i) = (Arc::clone(&gate), Arc::clone(&ids));
-        let results = run_all(COUNT, move |n| {
+        let results = run_all(count, move |n| {
             i.record();
             // Each task waits until all of them are running.
             let _ = g.wait(Duration::from_secs(1));
             n
         });
-        assert_eq!(results, (0..COUNT).collect::<Vec<_>>(), "results in order of i");
+        assert_eq!(
+            results,
+            (0..count).collect::<Vec<_>>(),
+            "results in order of i"
+        );
         (thread::current().id(), ids, gate.timed_out())
     });
     ids.assert_caller_absent(
@@ -52,13 +87,13 @@ fn every_index_runs_on_its_own_thread_at_the_same_time() {
     );
     if let Some(arrived) = blocked {
         panic!(
-            "only {arrived} of {COUNT} tasks were running at the same time: are the threads joined one by one (or \
+            "only {arrived} of {count} tasks were running at the same time: are the threads joined one by one (or \
              a few at a time) inside the loop that starts them? Start them all first, then join."
         );
     }
     ids.assert_distinct(
-        COUNT,
-        &format!("{COUNT} indexes"),
+        count,
+        &format!("{count} indexes"),
         "each should run on a thread of its own",
     );
 }
@@ -83,53 +118,44 @@ fn the_task_is_shared_and_freed_once() {
     );
 }
 
-// Set on a task's thread; dropped (with the thread's other thread-locals)
-// only when that thread ends, after the task returned. `join` waits for
-// that; a channel, a shared slot or a sleep does not.
-struct ThreadEnd {
-    ended: Arc<Latch<(usize, usize)>>,
-    returned: Arc<Latch<bool>>,
-}
-
-impl Drop for ThreadEnd {
-    fn drop(&mut self) {
-        thread::sleep(Duration::from_millis(50));
-        let late = self.returned.update(|r| *r);
-        self.ended.update(|(n, after)| {
-            *n += 1;
-            *after += usize::from(late);
-        });
-    }
-}
-
-thread_local! {
-    static END: std::cell::RefCell<Option<ThreadEnd>> = const { std::cell::RefCell::new(None) };
-}
-
 #[test]
 fn run_all_joins_every_thread() {
-    const COUNT: usize = 5;
-    let ended = Arc::new(Latch::new((0, 0)));
-    let returned = Arc::new(Latch::new(false));
-    let (e, r) = (Arc::clone(&ended), Arc::clone(&returned));
-    let results = within(LIMIT, HANGS, move || {
-        let results = run_all(COUNT, move |i| {
-            let (ended, returned) = (Arc::clone(&e), Arc::clone(&r));
-            END.with(|end| *end.borrow_mut() = Some(ThreadEnd { ended, returned }));
+    let count = Rng::from_env().range(2..12) as usize;
+    // How long run_all takes with instant tasks; then tasks whose threads
+    // take well over that to END (a thread-local dropped as each thread
+    // ends holds it). Only `join` waits for that: results from a channel or
+    // a shared Vec, a sleep of any fixed length (it is part of the first
+    // measurement) or `is_finished()` do not.
+    let quick = within(LIMIT, HANGS, move || {
+        let start = Instant::now();
+        let results = run_all(count, |i| i);
+        assert_eq!(
+            results,
+            (0..count).collect::<Vec<_>>(),
+            "results in order of i"
+        );
+        start.elapsed()
+    });
+    let probe = EndProbe::new(quick);
+    let (results, (armed, ended)) = within(probe.limit(), HANGS, move || {
+        let results = run_all(count, move |i| {
+            probe.arm();
             i
         });
-        returned.update(|r| *r = true);
-        results
+        (results, probe.returned())
     });
-    assert_eq!(results, (0..COUNT).collect::<Vec<_>>(), "results in order of i");
-    ended.wait_until(Duration::from_secs(1), |&(n, _)| n == COUNT);
-    let (n, after) = ended.update(|s| *s);
+    assert_eq!(
+        results,
+        (0..count).collect::<Vec<_>>(),
+        "results in order of i"
+    );
+    assert_eq!(armed, count, "the task should run once per index");
     assert!(
-        n == COUNT && after == 0,
-        "run_all returned while {} of its {COUNT} threads were still running (their tasks had returned, the threads \
+        ended == armed,
+        "run_all returned while {} of its {count} threads were still running (their tasks had returned, the threads \
          had not ended yet): join every thread (JoinHandle::join) before returning; results from a channel or a \
          shared Vec, or a sleep, do not wait for the threads",
-        if n < COUNT { COUNT - n + after } else { after }
+        armed - ended
     );
 }
 
@@ -144,7 +170,11 @@ fn run_all_waits_for_the_slowest_task() {
     let quick = within(LIMIT, HANGS, || {
         let start = Instant::now();
         let results = run_all(COUNT, |i| i);
-        assert_eq!(results, (0..COUNT).collect::<Vec<_>>(), "results in order of i");
+        assert_eq!(
+            results,
+            (0..COUNT).collect::<Vec<_>>(),
+            "results in order of i"
+        );
         start.elapsed()
     });
     let delay = quick * 2 + Duration::from_millis(40);
@@ -160,5 +190,25 @@ fn run_all_waits_for_the_slowest_task() {
         results == (0..COUNT).map(|i| i * 3).collect::<Vec<_>>(),
         "one task took {delay:?} (a run of instant tasks took {quick:?}), and run_all returned {results:?}: it did \
          not wait for that task. Join every thread (a sleep is a guess, not a wait)."
+    );
+}
+
+#[test]
+fn run_all_waits_without_spinning() {
+    // While every task is blocked, run_all can only wait for its threads:
+    // join blocks, using no CPU and making no context switches. Checking
+    // again and again (is_finished or a counter in a loop, with or without
+    // a sleep) shows up.
+    let count = Rng::from_env().range(2..8) as usize;
+    let results = assert_waits_without_spinning(count, "run_all", HANGS, move |blocker| {
+        run_all(count, move |i| {
+            block(blocker);
+            i
+        })
+    });
+    assert_eq!(
+        results,
+        (0..count).collect::<Vec<_>>(),
+        "results in order of i"
     );
 }

@@ -44,6 +44,13 @@ fn run(readers: usize) -> Run {
     run_with(readers, (0..100).map(|n| n * 10).collect(), None)
 }
 
+// Every small count of readers, and one drawn at random: no count is special.
+fn reader_counts() -> Vec<usize> {
+    (1..=8)
+        .chain([Rng::from_env().range(9..40) as usize])
+        .collect()
+}
+
 #[track_caller]
 fn run_with(readers: usize, books: Vec<u32>, gate: Option<Arc<Gate>>) -> Run {
     within(LIMIT, HANGS, move || {
@@ -86,58 +93,78 @@ fn every_reader_returns_its_result() {
 
 #[test]
 fn start_returns_while_the_readers_read_side_by_side() {
-    // More readers than any machine has cores: all of them, and the caller
-    // after start_readers returned, must be able to meet.
-    const READERS: usize = 32;
-    let gate = Arc::new(Gate::new(READERS + 1));
-    let run = run_with(READERS, (0..100).collect(), Some(Arc::clone(&gate)));
+    // More readers than any machine has cores, and more than any fixed batch
+    // (32 or 64; 65 to 129 here): all of them, and the caller after start_readers returned,
+    // must be able to meet.
+    let readers = Rng::from_env().range(65..130) as usize;
+    let gate = Arc::new(Gate::new(readers + 1));
+    let run = run_with(
+        readers,
+        (0..readers as u32).collect(),
+        Some(Arc::clone(&gate)),
+    );
     if let Some(arrived) = gate.timed_out() {
         panic!(
-            "only {arrived} of {READERS} readers and the caller were running at the same time: does start_readers \
+            "only {arrived} of {readers} readers and the caller were running at the same time: does start_readers \
              wait for each reader (join) before starting the next, or read on the caller's thread? It should start \
              every reader and return their handles at once."
         );
     }
-    assert_eq!(run.results, (0..READERS as u32).collect::<Vec<_>>(), "results in order of i");
+    assert_eq!(
+        run.results,
+        (0..readers as u32).collect::<Vec<_>>(),
+        "results in order of i"
+    );
 }
 
 #[test]
 fn the_data_is_never_copied() {
-    let run = run(4);
-    assert_eq!(
-        run.clones, 0,
-        "the data was cloned {} times for 4 readers: every clone is a deep copy. Put the data in an Arc once and \
-         give each reader an Arc::clone of it",
-        run.clones
-    );
-    let places: HashSet<usize> = run.seen.iter().map(|&(place, _)| place).collect();
-    assert_eq!(
-        places.len(),
-        1,
-        "the readers read the data at {} different addresses: they should all read the one shared copy",
-        places.len()
-    );
+    for readers in reader_counts() {
+        let run = run(readers);
+        assert_eq!(
+            run.clones, 0,
+            "the data was cloned {} times for {readers} readers: every clone is a deep copy. Put the data in an Arc \
+             once and give each reader an Arc::clone of it",
+            run.clones
+        );
+        let places: HashSet<usize> = run.seen.iter().map(|&(place, _)| place).collect();
+        assert_eq!(
+            places.len(),
+            1,
+            "{readers} readers read the data at {} different addresses: they should all read the one shared copy",
+            places.len()
+        );
+    }
 }
 
 #[test]
 fn the_data_is_freed_once_when_the_readers_are_done() {
-    let run = run(3);
-    assert_eq!(
-        run.drops, 1,
-        "after every reader was joined the data had been dropped {} times (expected exactly once: the last \
-         Arc owner frees it; more means copies were made, 0 that it was leaked or is still owned somewhere)",
-        run.drops
-    );
+    for readers in reader_counts() {
+        let run = run(readers);
+        assert_eq!(
+            run.drops, 1,
+            "after every one of {readers} readers was joined the data had been dropped {} times (expected exactly \
+             once: the last Arc owner frees it; more means copies were made, 0 that it was leaked or is still owned \
+             somewhere)",
+            run.drops
+        );
+    }
 }
 
 #[test]
 fn every_reader_is_its_own_thread() {
-    let run = run(4);
-    let ids: ThreadIds = run.seen.iter().map(|&(_, id)| id).collect();
-    assert_eq!(ids.len(), 4, "read should be called once per reader");
-    ids.assert_caller_absent(
-        run.caller,
-        "read ran on the thread that called start_readers, not on a reader thread",
-    );
-    ids.assert_distinct(4, "4 readers", "each should run on a thread of its own");
+    for readers in reader_counts() {
+        let run = run(readers);
+        let ids: ThreadIds = run.seen.iter().map(|&(_, id)| id).collect();
+        assert_eq!(ids.len(), readers, "read should be called once per reader");
+        ids.assert_caller_absent(
+            run.caller,
+            &format!("with {readers} readers, read ran on the thread that called start_readers, not on a reader thread"),
+        );
+        ids.assert_distinct(
+            readers,
+            &format!("{readers} readers"),
+            "each should run on a thread of its own",
+        );
+    }
 }

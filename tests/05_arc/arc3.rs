@@ -1,4 +1,6 @@
-use super::support::{Gate, Latch, Rng, ThreadIds, within};
+use super::support::{
+    EndProbe, Gate, Latch, Rng, ThreadIds, assert_waits_without_spinning, block, within,
+};
 use exercise::{finish, start_producers};
 
 use std::sync::{Arc, Mutex};
@@ -19,15 +21,16 @@ struct Item(usize);
 
 #[test]
 fn start_returns_while_the_producers_still_run() {
-    // More producers than any machine has cores.
-    const WORKERS: usize = 32;
-    let timed_out = within(LIMIT, HANGS, || {
+    // More producers than any machine has cores, and more than any fixed
+    // batch (32 or 64; 65 to 129 here).
+    let workers = Rng::from_env().range(65..130) as usize;
+    let timed_out = within(LIMIT, HANGS, move || {
         // The producers and this thread meet here: only possible if
         // start_producers returned while the producers were still running.
-        let gate = Arc::new(Gate::new(WORKERS + 1));
+        let gate = Arc::new(Gate::new(workers + 1));
         let g = Arc::clone(&gate);
         let sink = Arc::new(Mutex::new(Vec::new()));
-        let producers = start_producers(&sink, WORKERS, move |i| {
+        let producers = start_producers(&sink, workers, move |i| {
             let _ = g.wait(Duration::from_secs(1));
             Item(i)
         });
@@ -35,47 +38,52 @@ fn start_returns_while_the_producers_still_run() {
         let items = finish(sink, producers);
         assert_eq!(
             items.len(),
-            WORKERS,
+            workers,
             "finish should return one item per producer"
         );
         gate.timed_out()
     });
     assert!(
         timed_out.is_none(),
-        "the {WORKERS} producers never all ran while the caller went on after start_producers: does start_producers wait for \
-         them (join), run make() itself, or start fewer threads than asked? It should start one thread per \
+        "the {workers} producers never all ran while the caller went on after start_producers: does start_producers \
+         wait for them (join), run make() itself, or start fewer threads than asked? It should start one thread per \
          producer and return their handles at once."
     );
 }
 
 #[test]
 fn every_producer_is_its_own_thread() {
-    const WORKERS: usize = 32;
-    let (caller, ids) = within(LIMIT, HANGS, || {
-        let ids = Arc::new(ThreadIds::new());
-        let i2 = Arc::clone(&ids);
-        let sink = Arc::new(Mutex::new(Vec::new()));
-        let producers = start_producers(&sink, WORKERS, move |i| {
-            i2.record();
-            Item(i)
+    // Every small count, and one drawn at random: no count is special.
+    let counts: Vec<usize> = (1..=8)
+        .chain([Rng::from_env().range(9..40) as usize])
+        .collect();
+    for workers in counts {
+        let (caller, ids) = within(LIMIT, HANGS, move || {
+            let ids = Arc::new(ThreadIds::new());
+            let i2 = Arc::clone(&ids);
+            let sink = Arc::new(Mutex::new(Vec::new()));
+            let producers = start_producers(&sink, workers, move |i| {
+                i2.record();
+                Item(i)
+            });
+            finish(sink, producers);
+            (thread::current().id(), ids)
         });
-        finish(sink, producers);
-        (thread::current().id(), ids)
-    });
-    assert_eq!(
-        ids.len(),
-        WORKERS,
-        "make should be called once per producer"
-    );
-    ids.assert_caller_absent(
-        caller,
-        "make ran on the caller's thread, not on a producer thread",
-    );
-    ids.assert_distinct(
-        WORKERS,
-        &format!("{WORKERS} producers"),
-        "each should run on a thread of its own",
-    );
+        assert_eq!(
+            ids.len(),
+            workers,
+            "make should be called once per producer"
+        );
+        ids.assert_caller_absent(
+            caller,
+            &format!("with {workers} producers, make ran on the caller's thread, not on a producer thread"),
+        );
+        ids.assert_distinct(
+            workers,
+            &format!("{workers} producers"),
+            "each should run on a thread of its own",
+        );
+    }
 }
 
 #[test]
@@ -113,56 +121,41 @@ fn finish_waits_and_returns_the_vec_itself() {
     );
 }
 
-// Set on a producer's thread; dropped (with the thread's other
-// thread-locals) only when that thread ends, after make() returned and the
-// item was pushed. `join` waits for that; polling the Arc's count, or a
-// sleep, does not.
-struct ThreadEnd {
-    ended: Arc<Latch<(usize, usize)>>,
-    returned: Arc<Latch<bool>>,
-}
-
-impl Drop for ThreadEnd {
-    fn drop(&mut self) {
-        thread::sleep(Duration::from_millis(50));
-        let late = self.returned.update(|r| *r);
-        self.ended.update(|(n, after)| {
-            *n += 1;
-            *after += usize::from(late);
-        });
-    }
-}
-
-thread_local! {
-    static END: std::cell::RefCell<Option<ThreadEnd>> = const { std::cell::RefCell::new(None) };
-}
-
 #[test]
 fn finish_joins_every_producer() {
-    const WORKERS: usize = 5;
-    let ended = Arc::new(Latch::new((0, 0)));
-    let returned = Arc::new(Latch::new(false));
-    let (e, r) = (Arc::clone(&ended), Arc::clone(&returned));
-    let items = within(LIMIT, HANGS, move || {
+    let workers = Rng::from_env().range(2..12) as usize;
+    // How long finish takes with instant producers; then producers whose
+    // threads take well over that to END, after they pushed their items and
+    // dropped their Arc clones (a thread-local dropped as each thread ends
+    // holds it). Only `join` waits for that: polling Arc::strong_count or
+    // try_unwrap, or a sleep of any fixed length (it is part of the first
+    // measurement), does not.
+    let quick = within(LIMIT, HANGS, move || {
         let sink = Arc::new(Mutex::new(Vec::new()));
-        let producers = start_producers(&sink, WORKERS, move |i| {
-            let (ended, returned) = (Arc::clone(&e), Arc::clone(&r));
-            END.with(|end| *end.borrow_mut() = Some(ThreadEnd { ended, returned }));
+        let producers = start_producers(&sink, workers, Item);
+        let start = Instant::now();
+        let items = finish(sink, producers);
+        assert_eq!(items.len(), workers, "one item per producer");
+        start.elapsed()
+    });
+    let probe = EndProbe::new(quick);
+    let (items, (armed, ended)) = within(probe.limit(), HANGS, move || {
+        let sink = Arc::new(Mutex::new(Vec::new()));
+        let producers = start_producers(&sink, workers, move |i| {
+            probe.arm();
             Item(i)
         });
         let items = finish(sink, producers);
-        returned.update(|r| *r = true);
-        items
+        (items, probe.returned())
     });
-    assert_eq!(items.len(), WORKERS, "one item per producer");
-    ended.wait_until(Duration::from_secs(1), |&(n, _)| n == WORKERS);
-    let (n, after) = ended.update(|s| *s);
+    assert_eq!(items.len(), workers, "one item per producer");
+    assert_eq!(armed, workers, "make should be called once per producer");
     assert!(
-        n == WORKERS && after == 0,
-        "finish returned while {} of the {WORKERS} producer threads were still running (they had pushed their \
+        ended == armed,
+        "finish returned while {} of the {workers} producer threads were still running (they had pushed their \
          items and dropped their Arc clones, but had not ended yet): join every producer (JoinHandle::join) before \
          taking the Vec out; polling Arc::strong_count, or a sleep, does not wait for the threads",
-        if n < WORKERS { WORKERS - n + after } else { after }
+        armed - ended
     );
 }
 
@@ -207,4 +200,22 @@ fn finish_waits_for_the_slowest_producer() {
          not a wait).",
         items.len()
     );
+}
+
+#[test]
+fn finish_waits_without_spinning() {
+    // While every producer is blocked, finish can only wait for them: join
+    // blocks, using no CPU and making no context switches. Checking again
+    // and again (is_finished, Arc::strong_count or try_unwrap in a loop,
+    // with or without a sleep) shows up.
+    let workers = Rng::from_env().range(2..8) as usize;
+    let items = assert_waits_without_spinning(workers, "finish", HANGS, move |blocker| {
+        let sink = Arc::new(Mutex::new(Vec::new()));
+        let producers = start_producers(&sink, workers, move |i| {
+            block(blocker);
+            Item(i)
+        });
+        finish(sink, producers)
+    });
+    assert_eq!(items.len(), workers, "one item per producer");
 }

@@ -1,4 +1,5 @@
-use super::support::{Gate, Latch, Rng, ThreadIds, lock, process_cpu_time, within};
+use super::support::quiet::{self, Window};
+use super::support::{EndProbe, Gate, Latch, Rng, ThreadIds, lock, within};
 use exercise::Survey;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -138,28 +139,32 @@ fn random_readings(rng: &mut Rng, len: usize) -> Vec<u64> {
 
 #[test]
 fn start_returns_at_once_and_workers_run_side_by_side() {
-    // More workers than any machine has cores, and more readings than
-    // workers.
-    const WORKERS: usize = 32;
     let mut rng = Rng::from_env();
-    let len = rng.range(WORKERS as u64..200) as usize;
-    let report = survey(random_readings(&mut rng, len), WORKERS, Fold::Add, false);
-    assert!(
-        report.side_by_side,
-        "the {WORKERS} workers were never all inside measure() while the caller went on after start: does start \
-         wait for the workers (join), run measure() itself, start fewer threads than asked, or does a worker hold \
-         a lock while measure() runs?"
-    );
-    let ids: ThreadIds = report.calls.iter().map(|&(id, _, _)| id).collect();
-    ids.assert_caller_absent(
-        report.caller,
-        "measure() ran on the caller's thread, not on a worker thread",
-    );
-    ids.assert_distinct(
-        WORKERS,
-        &format!("{WORKERS} workers"),
-        "each should run on a thread of its own",
-    );
+    // More workers than any machine has cores and than any fixed cap (32,
+    // 64); then a few. The readings are a multiple of the workers, so that
+    // every way of splitting them gives every worker some.
+    let many = rng.range(65..130) as usize;
+    let few = rng.range(2..9) as usize;
+    for workers in [many, few] {
+        let len = workers * rng.range(1..4) as usize;
+        let report = survey(random_readings(&mut rng, len), workers, Fold::Add, false);
+        assert!(
+            report.side_by_side,
+            "the {workers} workers were never all inside measure() while the caller went on after start: does \
+             start wait for the workers (join), run measure() itself, start fewer threads than asked, or does a \
+             worker hold a lock while measure() runs?"
+        );
+        let ids: ThreadIds = report.calls.iter().map(|&(id, _, _)| id).collect();
+        ids.assert_caller_absent(
+            report.caller,
+            "measure() ran on the caller's thread, not on a worker thread",
+        );
+        ids.assert_distinct(
+            workers,
+            &format!("{workers} workers"),
+            "each should run on a thread of its own",
+        );
+    }
 }
 
 #[test]
@@ -167,7 +172,12 @@ fn measures_every_reading_once_and_totals_them() {
     let mut rng = Rng::from_env();
     // Every kind of combine, in a random order: a total made with `+`
     // instead of combine never matches them all.
-    let mut folds = [Fold::Add, Fold::Xor, Fold::Max, Fold::AddTimes(rng.range(2..1000))];
+    let mut folds = [
+        Fold::Add,
+        Fold::Xor,
+        Fold::Max,
+        Fold::AddTimes(rng.range(2..1000)),
+    ];
     rng.shuffle(&mut folds);
     for fold in folds {
         let len = rng.range(1..400) as usize;
@@ -271,75 +281,57 @@ fn finish_waits_for_the_slowest_worker() {
     );
 }
 
-// Set on a worker's thread; dropped (with the thread's other thread-locals)
-// only when that thread ends. `join` waits for that; polling, counting
-// finished workers, or a sleep does not.
-struct ThreadEnd {
-    ended: Arc<Latch<(usize, usize)>>,
-    returned: Arc<Latch<bool>>,
-}
-
-impl Drop for ThreadEnd {
-    fn drop(&mut self) {
-        thread::sleep(Duration::from_millis(50));
-        let late = self.returned.update(|r| *r);
-        self.ended.update(|(n, after)| {
-            *n += 1;
-            *after += usize::from(late);
-        });
-    }
-}
-
 thread_local! {
-    static END: std::cell::RefCell<Option<ThreadEnd>> = const { std::cell::RefCell::new(None) };
+    static ARMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 #[test]
 fn finish_joins_every_worker() {
     const WORKERS: usize = 4;
-    let ended = Arc::new(Latch::new((0, 0)));
-    let returned = Arc::new(Latch::new(false));
-    let (e, r) = (Arc::clone(&ended), Arc::clone(&returned));
-    let total = within(LIMIT, HANGS, move || {
+    // How long finish takes with instant workers; then workers whose threads
+    // take well over that to END, after their last update (a thread-local
+    // dropped as each thread ends holds it). Only `join` waits for that:
+    // polling is_finished, counting finished workers, or a sleep of any
+    // fixed length (it is part of the first measurement) does not.
+    let quick = within(LIMIT, HANGS, || {
+        let survey = Survey::start((1..=8).collect(), WORKERS, |r, i| r[i], |t, v| t + v);
+        let start = Instant::now();
+        let total = survey.finish();
+        assert_eq!(total, 36, "the total of 1..=8");
+        start.elapsed()
+    });
+    let probe = EndProbe::new(quick);
+    let (total, (armed, ended)) = within(probe.limit(), HANGS, move || {
         let survey = Survey::start(
             (1..=8).collect(),
             WORKERS,
             move |readings, i| {
-                END.with(|end| {
-                    let mut end = end.borrow_mut();
-                    if end.is_none() {
-                        let (ended, returned) = (Arc::clone(&e), Arc::clone(&r));
-                        *end = Some(ThreadEnd { ended, returned });
-                    }
-                });
+                if !ARMED.replace(true) {
+                    probe.arm();
+                }
                 readings[i]
             },
             |t, v| t + v,
         );
         let total = survey.finish();
-        returned.update(|r| *r = true);
-        total
+        (total, probe.returned())
     });
     assert_eq!(total, 36, "the total of 1..=8");
-    ended.wait_until(Duration::from_secs(1), |&(n, _)| n == WORKERS);
-    let (n, after) = ended.update(|s| *s);
     assert!(
-        n == WORKERS && after == 0,
-        "finish returned while {} of the {WORKERS} worker threads were still running (their work was done, the \
+        ended == armed,
+        "finish returned while {} of the {armed} worker threads were still running (their work was done, the \
          threads had not ended yet): join every worker (JoinHandle::join); polling is_finished, counting finished \
          workers, or a sleep does not wait for the threads",
-        if n < WORKERS { WORKERS - n + after } else { after }
+        armed - ended
     );
 }
 
 #[test]
 fn waiting_threads_block_instead_of_spinning() {
-    // Many workers: on a busy machine, spinners still take most of the CPU.
     const WORKERS: usize = 16;
-    const HOLD: Duration = Duration::from_millis(100);
     let measured = Arc::new(Mutex::new(None));
     let m = Arc::clone(&measured);
-    let total = within(LIMIT, HANGS, move || {
+    let total = within(Duration::from_secs(3), HANGS, move || {
         let measures = Arc::new(Latch::new(0));
         let ms = Arc::clone(&measures);
         let first = Arc::new(AtomicBool::new(true));
@@ -355,10 +347,13 @@ fn waiting_threads_block_instead_of_spinning() {
                     // The first update (under the total's lock, if the
                     // update is one step): every other worker has measured
                     // and can only wait for the lock, the caller in finish
-                    // can only wait for the workers.
+                    // can only wait for the workers. Blocked threads use no
+                    // CPU and make no context switches; a thread that tries
+                    // again and again (try_lock, is_finished, with or without
+                    // a sleep) shows in every window.
                     measures.wait_until(Duration::from_millis(500), |&n| n == WORKERS);
                     thread::sleep(Duration::from_millis(10));
-                    *lock(&m) = Some(cpu_beside_a_spinner(HOLD));
+                    *lock(&m) = Some(quiet::wait_until_quiet());
                 }
                 t + v
             },
@@ -366,72 +361,38 @@ fn waiting_threads_block_instead_of_spinning() {
         survey.finish()
     });
     assert_eq!(total, WORKERS as u64, "{WORKERS} readings of 1");
-    if let Some((used, reference)) = *lock(&measured) {
-        assert!(
-            !spins(used, reference),
-            "while one worker held the total, the other {} workers and the caller in finish used {used:?} of CPU \
-             time (a thread spinning beside them got {reference:?}): something spins (try_lock or is_finished in \
-             a loop) instead of blocking in lock() and join()",
-            WORKERS - 1
+    let quiet: Option<Result<(), Window>> = *lock(&measured);
+    if let Some(quiet) = quiet {
+        quiet::assert_quiet(
+            quiet,
+            &format!(
+                "one worker held the total, and the other {} workers and the caller in finish",
+                WORKERS - 1
+            ),
+            "it (lock() and join() block; try_lock or is_finished in a loop does not)",
         );
     }
 }
 
-// Measuring "waits by blocking": while the code under test can only wait, a
-// reference thread of the test's own spins for `span`. Returns the CPU time
-// the rest of the process used meanwhile and the CPU time the reference
-// got. A blocked waiter uses next to nothing; spinners get about as much as
-// the reference each (the scheduler shares the CPUs fairly), however busy
-// the machine is, so the comparison holds on one CPU or many, loaded or idle.
-fn cpu_beside_a_spinner(span: Duration) -> (Duration, Duration) {
-    let before = process_cpu_time();
-    let reference = thread::spawn(move || {
-        let start = thread_cpu_time();
-        let until = Instant::now() + span;
-        while Instant::now() < until {
-            std::hint::spin_loop();
-        }
-        thread_cpu_time().map(|t| t.saturating_sub(start.unwrap_or_default()))
-    })
-    .join()
-    .unwrap();
-    let total = process_cpu_time().saturating_sub(before);
-    match reference {
-        Some(reference) => (total.saturating_sub(reference), reference),
-        // No per-thread clock here: compare with the span instead.
-        None => (total, span / 4),
-    }
-}
-
-// True when `others` (see `cpu_beside_a_spinner`) shows spinning.
-fn spins(others: Duration, reference: Duration) -> bool {
-    others > reference * 2 + Duration::from_millis(5)
-}
-
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-fn thread_cpu_time() -> Option<Duration> {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    unsafe extern "C" {
-        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
-    }
-    #[cfg(target_os = "linux")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    #[cfg(target_os = "macos")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
-    let mut time = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a plain system call writing into a valid struct.
-    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
-    (done == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn thread_cpu_time() -> Option<Duration> {
-    None
+#[test]
+fn two_surveys_at_once_keep_their_own_totals() {
+    // Survey A starts, then B; B finishes first, then A. Each total is its
+    // own survey's (not one static total that every survey shares).
+    let mut rng = Rng::from_env();
+    let (a_len, b_len) = (rng.range(5..50) as usize, rng.range(5..50) as usize);
+    let a_readings = random_readings(&mut rng, a_len);
+    let b_readings = random_readings(&mut rng, b_len);
+    let want_a: u64 = a_readings.iter().sum();
+    let want_b: u64 = b_readings.iter().sum();
+    let (a, b) = within(LIMIT, HANGS, move || {
+        let a = Survey::start(a_readings, 3, |r, i| r[i], |t, v| t + v);
+        let b = Survey::start(b_readings, 2, |r, i| r[i], |t, v| t + v);
+        let b = b.finish();
+        (a.finish(), b)
+    });
+    assert!(
+        a == want_a && b == want_b,
+        "two surveys ran at the same time, and their totals came out as {a} and {b} instead of {want_a} and \
+         {want_b}: does every Survey keep a total of its own (a field, not one static for all surveys)?"
+    );
 }

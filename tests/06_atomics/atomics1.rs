@@ -9,7 +9,8 @@ use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
-const HANGS: &str = "record did not return: is it waiting for something that another record call holds?";
+const HANGS: &str =
+    "record did not return: is it waiting for something that another record call holds?";
 
 // The API, pinned: these fail to compile if a signature changed.
 const _: fn() -> Traffic = Traffic::new;
@@ -22,7 +23,17 @@ fn record_takes_a_send_closure(traffic: &Traffic, size: u64) {
 #[test]
 fn one_handler_gets_the_right_total() {
     let mut rng = Rng::from_env();
-    let sizes: Vec<u64> = (0..rng.range(3..40)).map(|_| rng.range(0..100_000)).collect();
+    // Small responses and huge ones (a total far past 4 GiB: it needs all 64
+    // bits; their sum still fits in a u64).
+    let sizes: Vec<u64> = (0..rng.range(3..40))
+        .map(|n| {
+            if n % 2 == 0 {
+                rng.range(0..100_000)
+            } else {
+                rng.range(1 << 32..1 << 58)
+            }
+        })
+        .collect();
     let want: u64 = sizes.iter().sum();
     let count = sizes.len();
     let (total, calls) = within(LIMIT, HANGS, move || {
@@ -36,14 +47,20 @@ fn one_handler_gets_the_right_total() {
         }
         (traffic.total(), calls.into_inner())
     });
-    assert_eq!(calls, count, "send should run exactly once per record call, ran {calls} times for {count} calls");
-    assert_eq!(total, want, "recorded {count} responses (sum {want} bytes) one after another, but the total is {total}");
+    assert_eq!(
+        calls, count,
+        "send should run exactly once per record call, ran {calls} times for {count} calls"
+    );
+    assert_eq!(
+        total, want,
+        "recorded {count} responses (sum {want} bytes) one after another, but the total is {total}"
+    );
 }
 
 #[test]
 fn every_traffic_counts_its_own_bytes() {
     let mut rng = Rng::from_env();
-    let (a_size, b_size) = (rng.range(1..1000), rng.range(1000..2000));
+    let (a_size, b_size) = (rng.range(1..1000), rng.range(1 << 40..1 << 60));
     let (a, b, fresh) = within(LIMIT, HANGS, move || {
         let a = Traffic::new();
         let b = Traffic::new();
@@ -83,7 +100,9 @@ fn a_record_that_finishes_while_another_is_sending_is_kept() {
                 b_finished
             });
             s.spawn(move || {
-                a_sending_rx.recv_timeout(WAIT).expect("handler A never called send");
+                a_sending_rx
+                    .recv_timeout(WAIT)
+                    .expect("handler A never called send");
                 traffic.record(|| b_size);
                 let _ = b_done_tx.send(());
             });

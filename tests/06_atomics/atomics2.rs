@@ -1,11 +1,11 @@
-use super::support::within;
+use super::support::{assert_waits_without_spinning, block, within};
 use exercise::{Worker, start};
 
-use std::thread;
-use std::time::Duration;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::Duration;
 use std::time::Instant;
 
 const LIMIT: Duration = Duration::from_millis(1500);
@@ -92,7 +92,10 @@ fn ticks_run_on_one_worker_thread() {
         record.lock().unwrap().push(thread::current().id());
         counted();
     });
-    assert!(wait_for(&count, 3), "the worker did not tick 3 times within a second");
+    assert!(
+        wait_for(&count, 3),
+        "the worker did not tick 3 times within a second"
+    );
     stop_within_limit(worker);
     let ids = ids.lock().unwrap();
     assert!(
@@ -100,7 +103,12 @@ fn ticks_run_on_one_worker_thread() {
         "tick ran on the thread that called start(): the ticks belong on the worker's own thread"
     );
     let distinct: HashSet<_> = ids.iter().collect();
-    assert_eq!(distinct.len(), 1, "the ticks ran on {} different threads, expected one worker thread", distinct.len());
+    assert_eq!(
+        distinct.len(),
+        1,
+        "the ticks ran on {} different threads, expected one worker thread",
+        distinct.len()
+    );
 }
 
 #[test]
@@ -123,7 +131,9 @@ fn stop_waits_for_the_tick_in_progress() {
             }
         })
     };
-    inside_rx.recv_timeout(WAIT).expect("the worker never reached its third tick within a second");
+    inside_rx
+        .recv_timeout(WAIT)
+        .expect("the worker never reached its third tick within a second");
     let (returned_tx, returned_rx) = mpsc::channel();
     thread::spawn(move || {
         let _ = returned_tx.send(worker.stop());
@@ -138,8 +148,15 @@ fn stop_waits_for_the_tick_in_progress() {
     let ticks = returned_rx
         .recv_timeout(LIMIT)
         .unwrap_or_else(|_| panic!("no result after {LIMIT:?}: {STOP_HANGS}"));
-    assert!(finished_third.load(Ordering::SeqCst), "stop() returned before the worker finished its tick");
-    assert_eq!(ticks, count.load(Ordering::SeqCst), "stop() should return the number of ticks made");
+    assert!(
+        finished_third.load(Ordering::SeqCst),
+        "stop() returned before the worker finished its tick"
+    );
+    assert_eq!(
+        ticks,
+        count.load(Ordering::SeqCst),
+        "stop() should return the number of ticks made"
+    );
 }
 
 #[test]
@@ -148,7 +165,10 @@ fn stopping_one_worker_leaves_the_others_running() {
     let count_b = Arc::new(AtomicU64::new(0));
     let a = start_within_limit(counting_tick(&count_a));
     let b = start_within_limit(counting_tick(&count_b));
-    assert!(wait_for(&count_a, 1) && wait_for(&count_b, 1), "the two workers did not both start ticking");
+    assert!(
+        wait_for(&count_a, 1) && wait_for(&count_b, 1),
+        "the two workers did not both start ticking"
+    );
     stop_within_limit(a);
     let b_then = count_b.load(Ordering::SeqCst);
     assert!(
@@ -194,7 +214,10 @@ fn stop_returns_only_after_the_worker_thread_has_ended() {
     // worker's thread then takes longer than that to end.
     let count = Arc::new(AtomicU64::new(0));
     let worker = start_within_limit(counting_tick(&count));
-    assert!(wait_for(&count, 2), "the worker did not tick twice within a second");
+    assert!(
+        wait_for(&count, 2),
+        "the worker did not tick twice within a second"
+    );
     let began = Instant::now();
     stop_within_limit(worker);
     let plain_stop = began.elapsed();
@@ -207,12 +230,18 @@ fn stop_returns_only_after_the_worker_thread_has_ended() {
         let ended = Arc::clone(&ended);
         start_within_limit(move || {
             ON_END.with(|slot| {
-                slot.borrow_mut().get_or_insert_with(|| OnThreadEnd { linger, ended: Arc::clone(&ended) });
+                slot.borrow_mut().get_or_insert_with(|| OnThreadEnd {
+                    linger,
+                    ended: Arc::clone(&ended),
+                });
             });
             counted();
         })
     };
-    assert!(wait_for(&count, 2), "the worker did not tick twice within a second");
+    assert!(
+        wait_for(&count, 2),
+        "the worker did not tick twice within a second"
+    );
     let ticks = within(LIMIT + linger, STOP_HANGS, move || worker.stop());
     assert!(
         ended.load(Ordering::SeqCst),
@@ -221,5 +250,32 @@ fn stop_returns_only_after_the_worker_thread_has_ended() {
          with JoinHandle::join, not sleep or poll a flag until the loop looks finished",
         linger.as_millis()
     );
-    assert_eq!(ticks, count.load(Ordering::SeqCst), "stop() should return the number of ticks made");
+    assert_eq!(
+        ticks,
+        count.load(Ordering::SeqCst),
+        "stop() should return the number of ticks made"
+    );
+}
+
+#[test]
+fn stop_waits_without_spinning() {
+    // While the worker is stuck in a tick, stop() can only wait for it: it
+    // blocks in join(), using no CPU. A stop() that checks again and again
+    // (is_finished or a flag in a loop, with or without a sleep) shows up.
+    let ticks = assert_waits_without_spinning(1, "stop()", STOP_HANGS, |blocker| {
+        let mut first = true;
+        let worker = start(move || {
+            if first {
+                first = false;
+                block(blocker);
+            }
+        });
+        // Stop it only once it is in that tick.
+        blocker.wait_until(WAIT, |&(arrived, _, _)| arrived >= 1);
+        worker.stop()
+    });
+    assert_eq!(
+        ticks, 1,
+        "the worker was stopped during its first tick: stop() should return 1 tick"
+    );
 }

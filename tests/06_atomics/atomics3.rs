@@ -1,14 +1,15 @@
 use super::support::{Gate, Rng, within};
 use exercise::Limiter;
 
-use std::thread;
 use std::sync::Mutex;
 use std::sync::mpsc;
+use std::thread;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
-const HANGS: &str = "try_open did not return: is a retry loop spinning forever, or is it waiting for a lock?";
+const HANGS: &str =
+    "try_open did not return: is a retry loop spinning forever, or is it waiting for a lock?";
 
 // The API, pinned: these fail to compile if a signature changed.
 const _: fn() -> Limiter = Limiter::new;
@@ -35,9 +36,54 @@ fn opens_until_the_policy_says_no() {
         [true, true, true, false, false],
         "with the policy `open < 3`, five tries in a row should open 3 connections and refuse 2"
     );
-    assert_eq!(open_after, 3, "after 3 successful opens, open_now() is {open_after}");
-    assert!(reopened, "after close(), there is room for one more connection, but try_open refused it");
-    assert_eq!(open_end, 3, "open 3, close 1, open 1: open_now() should be 3, is {open_end}");
+    assert_eq!(
+        open_after, 3,
+        "after 3 successful opens, open_now() is {open_after}"
+    );
+    assert!(
+        reopened,
+        "after close(), there is room for one more connection, but try_open refused it"
+    );
+    assert_eq!(
+        open_end, 3,
+        "open 3, close 1, open 1: open_now() should be 3, is {open_end}"
+    );
+}
+
+#[test]
+fn every_limiter_counts_its_own_connections() {
+    // Two servers, each with a limiter of its own: what one opens is none
+    // of the other's business (not one static count for every limiter).
+    let mut rng = Rng::from_env();
+    let (a_opens, b_opens) = (1 + rng.below(5), 6 + rng.below(5));
+    let (a_open, b_open, fresh, b_seen) = within(LIMIT, HANGS, move || {
+        let a = Limiter::new();
+        for _ in 0..a_opens {
+            assert!(
+                a.try_open(|_| true),
+                "try_open refused a connection that its policy allowed"
+            );
+        }
+        let b = Limiter::new();
+        let fresh = b.open_now();
+        let b_seen = Mutex::new(Vec::new());
+        for _ in 0..b_opens {
+            b.try_open(|open| {
+                b_seen.lock().unwrap().push(open);
+                true
+            });
+        }
+        let b_seen = b_seen.into_inner().unwrap();
+        a.close();
+        (a.open_now(), b.open_now(), fresh, b_seen)
+    });
+    assert!(
+        fresh == 0 && b_seen.first() == Some(&0) && a_open == a_opens - 1 && b_open == b_opens,
+        "limiter A opened {a_opens} connections and closed one, limiter B opened {b_opens}, but A counts \
+         {a_open} and B {b_open} (B started at {fresh}, and its policy first saw {:?}): does every Limiter \
+         count on its own (a field, not one static count for all of them)?",
+        b_seen.first()
+    );
 }
 
 #[test]
@@ -71,11 +117,17 @@ fn the_policy_sees_the_current_count() {
 // opened, open count at the end, counts seen by A's policy, A's policy
 // calls, the largest count observed while the policies ran).
 #[track_caller]
-fn a_decides_while_b_opens(base: usize, limit: usize) -> (bool, bool, usize, Vec<usize>, usize, usize) {
+fn a_decides_while_b_opens(
+    base: usize,
+    limit: usize,
+) -> (bool, bool, usize, Vec<usize>, usize, usize) {
     within(LIMIT, HANGS, move || {
         let limiter = Limiter::new();
         for _ in 0..base {
-            assert!(limiter.try_open(|_| true), "try_open refused a connection that its policy allowed");
+            assert!(
+                limiter.try_open(|_| true),
+                "try_open refused a connection that its policy allowed"
+            );
         }
         let (a_asking_tx, a_asking_rx) = mpsc::channel();
         let (b_done_tx, b_done_rx) = mpsc::channel::<()>();
@@ -104,7 +156,9 @@ fn a_decides_while_b_opens(base: usize, limit: usize) -> (bool, bool, usize, Vec
                 })
             });
             let b = s.spawn(move || {
-                a_asking_rx.recv_timeout(WAIT).expect("thread A never asked its policy");
+                a_asking_rx
+                    .recv_timeout(WAIT)
+                    .expect("thread A never asked its policy");
                 let opened = limiter.try_open(|open| {
                     observe();
                     open < limit
@@ -141,7 +195,10 @@ fn two_threads_at_the_limit_never_both_get_in() {
         "the count reached {most} with a limit of {limit}: was a connection added before the policy \
          approved it (add first, check later)?"
     );
-    assert!(b_opened, "thread B found room for one more connection, but try_open refused it");
+    assert!(
+        b_opened,
+        "thread B found room for one more connection, but try_open refused it"
+    );
     assert_eq!(
         open_end, limit,
         "thread B opened a connection on top of {base}, but open_now() is {open_end}: was an open or a close lost?"
@@ -159,7 +216,10 @@ fn a_thread_that_lost_the_race_tries_again() {
     let base = Rng::from_env().below(20);
     let limit = base + 2;
     let (a_opened, b_opened, open_end, a_saw, calls, _) = a_decides_while_b_opens(base, limit);
-    assert!(b_opened, "thread B found room for a connection, but try_open refused it");
+    assert!(
+        b_opened,
+        "thread B found room for a connection, but try_open refused it"
+    );
     assert!(
         a_opened,
         "with room for two more, thread A was refused after B opened one while A's policy \
@@ -210,14 +270,21 @@ fn never_over_the_limit_under_contention() {
                 });
             }
         });
-        (most.into_inner().unwrap(), limiter.open_now(), admitted.into_inner().unwrap())
+        (
+            most.into_inner().unwrap(),
+            limiter.open_now(),
+            admitted.into_inner().unwrap(),
+        )
     });
     assert!(
         most <= MAX,
         "{THREADS} threads opened and closed connections with a limit of {MAX}, and {most} were open at \
          once: check-then-add lets two threads in on the same approval"
     );
-    assert_eq!(open_end, 0, "every opened connection was closed again, but open_now() is {open_end}: was an open or a close lost?");
+    assert_eq!(
+        open_end, 0,
+        "every opened connection was closed again, but open_now() is {open_end}: was an open or a close lost?"
+    );
     assert!(admitted > 0, "no connection was ever opened");
 }
 
@@ -232,7 +299,10 @@ fn an_open_interrupting_another_call_is_kept() {
     static LIMITER: std::sync::OnceLock<Limiter> = std::sync::OnceLock::new();
     fn on_interrupt() {
         if let Some(limiter) = LIMITER.get() {
-            assert!(limiter.try_open(|_| true), "try_open refused a connection that its policy allowed");
+            assert!(
+                limiter.try_open(|_| true),
+                "try_open refused a connection that its policy allowed"
+            );
         }
     }
     let limiter = LIMITER.get_or_init(Limiter::new);
@@ -252,8 +322,7 @@ fn an_open_interrupting_another_call_is_kept() {
         Interrupted::Done { calls, handled } => {
             let open = limiter.open_now();
             assert_eq!(
-                open,
-                handled as usize,
+                open, handled as usize,
                 "{calls} open-and-close pairs ran, interrupted {handled} times at random moments by a \
                  try_open that was never closed, so {handled} connections should be open, but open_now() \
                  is {open}: updates were lost. A call that reads the count and writes it back in a second \
@@ -263,4 +332,64 @@ fn an_open_interrupting_another_call_is_kept() {
             );
         }
     }
+}
+
+#[test]
+fn a_count_that_went_down_is_asked_about_too() {
+    // A policy that is not "below a limit": it allows a connection only
+    // with exactly `base` open. A's policy approves `base`; while it decides,
+    // B closes one. A's swap then fails, and the policy must be asked again
+    // about `base - 1` (and say no): an approval is for one count only,
+    // fewer open is not "surely fine".
+    let base = 1 + Rng::from_env().below(20);
+    let (a_opened, open_end, a_saw) = within(LIMIT, HANGS, move || {
+        let limiter = Limiter::new();
+        for _ in 0..base {
+            assert!(
+                limiter.try_open(|_| true),
+                "try_open refused a connection that its policy allowed"
+            );
+        }
+        let (a_asking_tx, a_asking_rx) = mpsc::channel();
+        let (b_done_tx, b_done_rx) = mpsc::channel::<()>();
+        let a_calls = Mutex::new(Vec::new());
+        let (limiter, a_calls) = (&limiter, &a_calls);
+        let a_opened = thread::scope(|s| {
+            let a = s.spawn(move || {
+                limiter.try_open(|open| {
+                    let first = {
+                        let mut calls = a_calls.lock().unwrap();
+                        calls.push(open);
+                        calls.len() == 1
+                    };
+                    if first {
+                        let _ = a_asking_tx.send(());
+                        let _ = b_done_rx.recv_timeout(WAIT);
+                    }
+                    open == base
+                })
+            });
+            s.spawn(move || {
+                a_asking_rx
+                    .recv_timeout(WAIT)
+                    .expect("thread A never asked its policy");
+                limiter.close();
+                let _ = b_done_tx.send(());
+            });
+            a.join().unwrap()
+        });
+        let a_saw = a_calls.lock().unwrap().clone();
+        (a_opened, limiter.open_now(), a_saw)
+    });
+    assert!(
+        !a_opened && open_end == base - 1,
+        "with {base} open, A's policy (yes only with exactly {base} open) approved; meanwhile B closed one, \
+         and A still opened a connection (A's policy saw {a_saw:?}, open_now() is {open_end}): when the swap \
+         fails, the count changed, up or down, and the policy must be asked again about the count as it is now"
+    );
+    assert!(
+        a_saw.first() == Some(&base) && a_saw.last() == Some(&(base - 1)),
+        "A's policy was asked with {a_saw:?}: after B closed one, A should have asked again with {} open",
+        base - 1
+    );
 }

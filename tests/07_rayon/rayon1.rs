@@ -8,8 +8,11 @@ use std::time::Duration;
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "count_matching did not return";
-/// More threads than any machine has cores: blocked threads cost nothing.
-const WIDE: usize = 32;
+/// More threads than any machine has cores (blocked threads cost nothing),
+/// and more than any fixed number of pieces (32 or 64; 65 to 129 here), drawn per run.
+fn wide(rng: &mut Rng) -> usize {
+    rng.range(65..130) as usize
+}
 
 // The API, pinned: this fails to compile if the signature changed.
 #[allow(dead_code)]
@@ -20,10 +23,14 @@ fn count_matching_takes_lines_and_a_predicate(lines: &[String]) -> usize {
 
 // Random lines of random words: `n` of them.
 fn random_lines(rng: &mut Rng, n: usize) -> Vec<String> {
-    const WORDS: [&str; 8] = ["ok", "ERROR", "warn", "GET", "POST", "500", "timeout", "retry"];
+    const WORDS: [&str; 8] = [
+        "ok", "ERROR", "warn", "GET", "POST", "500", "timeout", "retry",
+    ];
     (0..n)
         .map(|i| {
-            let words: Vec<&str> = (0..rng.range(1..6)).map(|_| WORDS[rng.below(WORDS.len())]).collect();
+            let words: Vec<&str> = (0..rng.range(1..6))
+                .map(|_| WORDS[rng.below(WORDS.len())])
+                .collect();
             format!("{i}: {}", words.join(" "))
         })
         .collect()
@@ -40,7 +47,11 @@ fn counts_the_matching_lines_checking_each_once() {
     // Prime sizes too: equal chunks of them always leave a remainder.
     const PRIMES: [usize; 6] = [61, 97, 251, 509, 1009, 1499];
     for round in 0..4 {
-        let n = if round % 2 == 0 { PRIMES[rng.below(PRIMES.len())] } else { rng.below(1500) };
+        let n = if round % 2 == 0 {
+            PRIMES[rng.below(PRIMES.len())]
+        } else {
+            rng.below(1500)
+        };
         let mut input = random_lines(&mut rng, n);
         let word = ["ERROR", "GET", "timeout", "5"][rng.below(4)];
         // The first and the last line always match.
@@ -64,7 +75,10 @@ fn counts_the_matching_lines_checking_each_once() {
             }
         });
         let lines = input.len();
-        assert_eq!(count, want, "{want} of {lines} lines contain {word:?}, count_matching returned {count}");
+        assert_eq!(
+            count, want,
+            "{want} of {lines} lines contain {word:?}, count_matching returned {count}"
+        );
         assert!(
             sorted(seen.clone()) == sorted(input),
             "matches should be called exactly once for each of the {lines} lines; it was called {} times",
@@ -72,47 +86,54 @@ fn counts_the_matching_lines_checking_each_once() {
         );
     }
     let empty = within(LIMIT, HANGS, || count_matching(&[], |_| true));
-    assert_eq!(empty, 0, "no lines, no matches: count_matching(&[], ..) returned {empty}");
+    assert_eq!(
+        empty, 0,
+        "no lines, no matches: count_matching(&[], ..) returned {empty}"
+    );
 }
 
 #[test]
 fn lines_are_checked_on_rayon_threads() {
     // Called from a thread outside any rayon pool: the work belongs on
-    // rayon's global pool.
+    // rayon's global pool, for a few lines as for many.
     pools::watch_global_pool();
     let mut rng = Rng::from_env();
-    let n = 100 + rng.below(400);
-    let input = random_lines(&mut rng, n);
-    let lines = input.len();
-    let ids = within(LIMIT, HANGS, move || {
-        let ids = Mutex::new(Vec::new());
-        count_matching(&input, |_| {
-            ids.lock().unwrap().push(thread::current().id());
-            false
+    // (From 2 lines on: rayon checks a single line on the calling thread.)
+    let sizes = [2, 3, 4 + rng.below(60), 100 + rng.below(400)];
+    for n in sizes {
+        let input = random_lines(&mut rng, n);
+        let lines = input.len();
+        let ids = within(LIMIT, HANGS, move || {
+            let ids = Mutex::new(Vec::new());
+            count_matching(&input, |_| {
+                ids.lock().unwrap().push(thread::current().id());
+                false
+            });
+            ids.into_inner().unwrap()
         });
-        ids.into_inner().unwrap()
-    });
-    assert_eq!(ids.len(), lines, "matches should be called once per line");
-    let outside = ids.iter().filter(|&&id| !pools::in_global_pool(id)).count();
-    assert_eq!(
-        outside, 0,
-        "{outside} of {lines} lines were checked outside rayon's global pool: is the code still using \
-         iter() instead of par_iter(), or threads (or a rayon pool) of its own?"
-    );
+        assert_eq!(ids.len(), lines, "matches should be called once per line");
+        let outside = ids.iter().filter(|&&id| !pools::in_global_pool(id)).count();
+        assert_eq!(
+            outside, 0,
+            "{outside} of {lines} lines were checked outside rayon's global pool: is the code still using \
+             iter() instead of par_iter() (for some sizes), or threads (or a rayon pool) of its own?"
+        );
+    }
 }
 
 #[test]
 fn lines_are_checked_in_parallel_in_the_callers_pool() {
-    // In a pool of 32 threads, each check waits (up to 1 s) until 32 checks
-    // are in progress at once. Checked one after another, or a few at a
-    // time, they never are.
+    // In a pool of wide threads, each check waits (up to 1 s) until wide
+    // checks are in progress at once. Checked one after another, or a few
+    // (a fixed number of pieces) at a time, they never are.
     let mut rng = Rng::from_env();
-    let n = 2 * WIDE + rng.below(300);
+    let wide = wide(&mut rng);
+    let n = 2 * wide + rng.below(300);
     let input = random_lines(&mut rng, n);
     let lines = input.len();
     let (count, in_pool, timed_out) = within(LIMIT, HANGS, move || {
-        let pool = pools::pool(WIDE);
-        let gate = Gate::new(WIDE);
+        let pool = pools::pool(wide);
+        let gate = Gate::new(wide);
         let in_pool = AtomicUsize::new(0);
         let count = pool.install(|| {
             count_matching(&input, |line| {
@@ -124,7 +145,10 @@ fn lines_are_checked_in_parallel_in_the_callers_pool() {
             })
         });
         let want = input.iter().filter(|line| line.contains("ERROR")).count();
-        assert_eq!(count, want, "{want} of the {lines} lines contain \"ERROR\", count_matching returned {count}");
+        assert_eq!(
+            count, want,
+            "{want} of the {lines} lines contain \"ERROR\", count_matching returned {count}"
+        );
         (count, in_pool.into_inner(), gate.timed_out())
     });
     let _ = count;
@@ -136,8 +160,8 @@ fn lines_are_checked_in_parallel_in_the_callers_pool() {
     );
     if let Some(arrived) = timed_out {
         panic!(
-            "in a pool of {WIDE} rayon threads, only {arrived} line(s) were being checked at the same time \
-             (the test waited 1 s for {WIDE}): the lines were checked one after another, or a few at a \
+            "in a pool of {wide} rayon threads, only {arrived} line(s) were being checked at the same time \
+             (the test waited 1 s for {wide}): the lines were checked one after another, or a few at a \
              time. Use a parallel iterator (par_iter) and let rayon split the work"
         );
     }
@@ -204,12 +228,18 @@ mod pools {
                 .build_global()
                 .is_ok()
         });
-        assert!(built, "the test could not set up rayon's global pool: was it used before the test began?");
+        assert!(
+            built,
+            "the test could not set up rayon's global pool: was it used before the test began?"
+        );
     }
 
     /// Whether `id` is a worker of rayon's global pool.
     pub fn in_global_pool(id: ThreadId) -> bool {
-        GLOBAL_WORKERS.lock().unwrap_or_else(|e| e.into_inner()).contains(&id)
+        GLOBAL_WORKERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
     }
 
     /// A pool of the test's own with `threads` threads.

@@ -8,8 +8,11 @@ use std::time::{Duration, Instant};
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "render_all did not return";
-/// More threads than any machine has cores: blocked threads cost nothing.
-const WIDE: usize = 32;
+/// More threads than any machine has cores (blocked threads cost nothing),
+/// and more than any fixed number of pieces (32 or 64; 65 to 129 here), drawn per run.
+fn wide(rng: &mut Rng) -> usize {
+    rng.range(65..130) as usize
+}
 
 // The API, pinned: this fails to compile if the signature changed.
 #[allow(dead_code)]
@@ -50,7 +53,10 @@ fn first_difference(got: &[String], want: &[String]) -> String {
         return format!("{} results for {} pages", got.len(), want.len());
     }
     match got.iter().zip(want).position(|(g, w)| g != w) {
-        Some(i) => format!("position {i} holds {:?} where {:?} belongs", got[i], want[i]),
+        Some(i) => format!(
+            "position {i} holds {:?} where {:?} belongs",
+            got[i], want[i]
+        ),
         None => "no difference".to_string(),
     }
 }
@@ -61,7 +67,11 @@ fn pages_come_back_in_input_order() {
     // Prime sizes too: equal chunks of them always leave a remainder.
     const PRIMES: [usize; 6] = [2, 7, 61, 251, 509, 1009];
     for round in 0..4 {
-        let n = if round % 2 == 0 { PRIMES[rng.below(PRIMES.len())] } else { rng.below(1000) };
+        let n = if round % 2 == 0 {
+            PRIMES[rng.below(PRIMES.len())]
+        } else {
+            rng.below(1000)
+        };
         let input = random_pages(&mut rng, n);
         let want = expected(&input);
         let got = within(LIMIT, HANGS, move || render_all(&input, render_of));
@@ -79,42 +89,55 @@ fn pages_come_back_in_input_order() {
 #[test]
 fn pages_are_rendered_on_rayon_threads() {
     // Called from a thread outside any rayon pool: the work belongs on
-    // rayon's global pool.
+    // rayon's global pool, for a few pages as for many. (From 2 pages on:
+    // rayon renders a single page on the calling thread.)
     pools::watch_global_pool();
     let mut rng = Rng::from_env();
-    let n = 100 + rng.below(300);
-    let input = random_pages(&mut rng, n);
-    let want = expected(&input);
-    let (got, ids) = within(LIMIT, HANGS, move || {
-        let ids = Mutex::new(Vec::new());
-        let got = render_all(&input, |page| {
-            ids.lock().unwrap().push(thread::current().id());
-            render_of(page)
+    let sizes = [2, 3, 4 + rng.below(60), 100 + rng.below(300)];
+    for n in sizes {
+        let input = random_pages(&mut rng, n);
+        let want = expected(&input);
+        let (got, ids) = within(LIMIT, HANGS, move || {
+            let ids = Mutex::new(Vec::new());
+            let got = render_all(&input, |page| {
+                ids.lock().unwrap().push(thread::current().id());
+                render_of(page)
+            });
+            (got, ids.into_inner().unwrap())
         });
-        (got, ids.into_inner().unwrap())
-    });
-    assert_eq!(ids.len(), n, "render should be called once per page, was called {} times for {n}", ids.len());
-    let outside = ids.iter().filter(|&&id| !pools::in_global_pool(id)).count();
-    assert_eq!(
-        outside, 0,
-        "{outside} of {n} pages were rendered outside rayon's global pool: use par_iter(), not iter(), \
-         threads or a rayon pool of your own"
-    );
-    assert!(got == want, "the pages came back wrong: {}", first_difference(&got, &want));
+        assert_eq!(
+            ids.len(),
+            n,
+            "render should be called once per page, was called {} times for {n}",
+            ids.len()
+        );
+        let outside = ids.iter().filter(|&&id| !pools::in_global_pool(id)).count();
+        assert_eq!(
+            outside, 0,
+            "{outside} of {n} pages were rendered outside rayon's global pool: use par_iter(), not iter() \
+             (for some sizes), threads or a rayon pool of your own"
+        );
+        assert!(
+            got == want,
+            "the pages came back wrong: {}",
+            first_difference(&got, &want)
+        );
+    }
 }
 
 #[test]
 fn pages_are_rendered_in_parallel_in_the_callers_pool() {
-    // In a pool of 32 threads, each render waits (up to 1 s) until 32
-    // renders are in progress at once. One after another, or a few at a
-    // time, they never are.
+    // In a pool of wide threads, each render waits (up to 1 s) until wide
+    // renders are in progress at once. One after another, or a few (a fixed
+    // number of pieces) at a time, they never are.
     let mut rng = Rng::from_env();
-    let n = 2 * WIDE + rng.below(300);
+    let wide = wide(&mut rng);
+    let n = 2 * wide + rng.below(300);
     let input = random_pages(&mut rng, n);
     let want = expected(&input);
     let (got, in_pool, timed_out) = within(LIMIT, HANGS, move || {
-        let pool = pools::pool(WIDE);
-        let gate = Gate::new(WIDE);
+        let pool = pools::pool(wide);
+        let gate = Gate::new(wide);
         let in_pool = AtomicUsize::new(0);
         let got = pool.install(|| {
             render_all(&input, |page| {
@@ -134,12 +157,16 @@ fn pages_are_rendered_in_parallel_in_the_callers_pool() {
     );
     if let Some(arrived) = timed_out {
         panic!(
-            "in a pool of {WIDE} rayon threads, only {arrived} page(s) were being rendered at the same time \
-             (the test waited 1 s for {WIDE}): the pages were rendered one after another, or a few at a \
+            "in a pool of {wide} rayon threads, only {arrived} page(s) were being rendered at the same time \
+             (the test waited 1 s for {wide}): the pages were rendered one after another, or a few at a \
              time. Use a parallel iterator (par_iter) and let rayon split the work"
         );
     }
-    assert!(got == want, "the pages came back wrong: {}", first_difference(&got, &want));
+    assert!(
+        got == want,
+        "the pages came back wrong: {}",
+        first_difference(&got, &want)
+    );
 }
 
 #[test]
@@ -260,12 +287,18 @@ mod pools {
                 .build_global()
                 .is_ok()
         });
-        assert!(built, "the test could not set up rayon's global pool: was it used before the test began?");
+        assert!(
+            built,
+            "the test could not set up rayon's global pool: was it used before the test began?"
+        );
     }
 
     /// Whether `id` is a worker of rayon's global pool.
     pub fn in_global_pool(id: ThreadId) -> bool {
-        GLOBAL_WORKERS.lock().unwrap_or_else(|e| e.into_inner()).contains(&id)
+        GLOBAL_WORKERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
     }
 
     /// A pool of the test's own with `threads` threads.

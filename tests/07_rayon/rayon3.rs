@@ -8,8 +8,11 @@ use std::time::Duration;
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "mean did not return";
-/// More threads than any machine has cores: blocked threads cost nothing.
-const WIDE: usize = 32;
+/// More threads than any machine has cores (blocked threads cost nothing),
+/// and more than any fixed number of pieces (32 or 64; 65 to 129 here), drawn per run.
+fn wide(rng: &mut Rng) -> usize {
+    rng.range(65..130) as usize
+}
 
 // The API, pinned: this fails to compile if the signature changed.
 #[allow(dead_code)]
@@ -53,10 +56,17 @@ fn close(got: f64, want: f64) -> bool {
 #[test]
 fn mean_of_a_few_values() {
     let (three, one, none) = within(LIMIT, HANGS, || {
-        (mean(&[1.0, 2.0, 3.0], |v| *v), mean(&[4.5], |v| *v), mean(&[] as &[f64], |v| *v))
+        (
+            mean(&[1.0, 2.0, 3.0], |v| *v),
+            mean(&[4.5], |v| *v),
+            mean(&[] as &[f64], |v| *v),
+        )
     });
     assert_eq!(one, Some(4.5), "the mean of the single value 4.5 is 4.5");
-    assert_eq!(none, None, "there is no mean of no values: mean(&[], ..) should be None, not 0 / 0 (NaN)");
+    assert_eq!(
+        none, None,
+        "there is no mean of no values: mean(&[], ..) should be None, not 0 / 0 (NaN)"
+    );
     let three = three.expect("mean of [1.0, 2.0, 3.0] returned None");
     assert!(
         close(three, 2.0),
@@ -105,22 +115,34 @@ fn same_mean_however_rayon_splits_the_work() {
 #[test]
 fn values_are_read_on_rayon_threads_once_each() {
     // Called from a thread outside any rayon pool: the work belongs on
-    // rayon's global pool.
+    // rayon's global pool, for a few values as for many. (From 2 values on:
+    // rayon reads a single value on the calling thread.)
     pools::watch_global_pool();
     let mut rng = Rng::from_env();
-    let n = 100 + rng.below(400);
-    let readings = random_readings(&mut rng, n);
+    let sizes = [2, 3, 5 + rng.below(59), 100 + rng.below(400)];
+    for n in sizes {
+        values_on_the_global_pool(&mut rng, n);
+    }
+}
+
+fn values_on_the_global_pool(rng: &mut Rng, n: usize) {
+    let readings = random_readings(rng, n);
     let n = readings.len();
     let want = exact_mean(&readings);
     let (got, mut seen) = within(LIMIT, HANGS, move || {
         let seen = Mutex::new(Vec::new());
         let got = mean(&readings, |r: &Reading| {
-            seen.lock().unwrap().push((r.sensor, thread::current().id()));
+            seen.lock()
+                .unwrap()
+                .push((r.sensor, thread::current().id()));
             r.value
         });
         (got, seen.into_inner().unwrap())
     });
-    let outside = seen.iter().filter(|&&(_, id)| !pools::in_global_pool(id)).count();
+    let outside = seen
+        .iter()
+        .filter(|&&(_, id)| !pools::in_global_pool(id))
+        .count();
     assert_eq!(
         outside,
         0,
@@ -136,20 +158,25 @@ fn values_are_read_on_rayon_threads_once_each() {
         sensors.len()
     );
     let got = got.unwrap_or_else(|| panic!("mean of {n} values returned None"));
-    assert!(close(got, want), "the mean of {n} values is {want}, mean returned {got}");
+    assert!(
+        close(got, want),
+        "the mean of {n} values is {want}, mean returned {got}"
+    );
 }
 
 #[test]
 fn values_are_read_in_parallel() {
-    // In a pool of 32 threads, each value waits (up to 1 s) until 32 values
-    // are being read at once. One after another, they never are.
+    // In a pool of wide threads, each value waits (up to 1 s) until wide
+    // values are being read at once. One after another, or a few (a fixed
+    // number of pieces) at a time, they never are.
     let mut rng = Rng::from_env();
-    let n = 2 * WIDE + rng.below(300);
+    let wide = wide(&mut rng);
+    let n = 2 * wide + rng.below(300);
     let readings = random_readings(&mut rng, n);
     let want = exact_mean(&readings);
     let (got, timed_out) = within(LIMIT, HANGS, move || {
-        let pool = pools::pool(WIDE);
-        let gate = Gate::new(WIDE);
+        let pool = pools::pool(wide);
+        let gate = Gate::new(wide);
         let got = pool.install(|| {
             mean(&readings, |r: &Reading| {
                 let _ = gate.wait(WAIT);
@@ -160,13 +187,16 @@ fn values_are_read_in_parallel() {
     });
     if let Some(arrived) = timed_out {
         panic!(
-            "in a pool of {WIDE} rayon threads, only {arrived} value(s) were being read at the same time \
-             (the test waited 1 s for {WIDE}): the items were gone through one after another. Use a \
+            "in a pool of {wide} rayon threads, only {arrived} value(s) were being read at the same time \
+             (the test waited 1 s for {wide}): the items were gone through one after another. Use a \
              parallel iterator (par_iter) and let rayon split the work"
         );
     }
     let got = got.expect("mean of the values returned None");
-    assert!(close(got, want), "the mean of the values is {want}, mean returned {got}");
+    assert!(
+        close(got, want),
+        "the mean of the values is {want}, mean returned {got}"
+    );
 }
 
 // Which pool ran a callback. A test's own pool answers through
@@ -195,12 +225,18 @@ mod pools {
                 .build_global()
                 .is_ok()
         });
-        assert!(built, "the test could not set up rayon's global pool: was it used before the test began?");
+        assert!(
+            built,
+            "the test could not set up rayon's global pool: was it used before the test began?"
+        );
     }
 
     /// Whether `id` is a worker of rayon's global pool.
     pub fn in_global_pool(id: ThreadId) -> bool {
-        GLOBAL_WORKERS.lock().unwrap_or_else(|e| e.into_inner()).contains(&id)
+        GLOBAL_WORKERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
     }
 
     /// A pool of the test's own with `threads` threads.

@@ -8,8 +8,11 @@ use std::time::Duration;
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "total did not return";
-/// More threads than any machine has cores: blocked threads cost nothing.
-const WIDE: usize = 32;
+/// More threads than any machine has cores (blocked threads cost nothing),
+/// and more than any fixed number of pieces (32 or 64; 65 to 129 here), drawn per run.
+fn wide(rng: &mut Rng) -> usize {
+    rng.range(65..130) as usize
+}
 
 // The API, pinned: this fails to compile if the signature changed.
 const _: fn(&Tree, &fn(u64) -> u64) -> u64 = total::<fn(u64) -> u64>;
@@ -26,7 +29,12 @@ enum Shape {
     Random,
 }
 
-const SHAPES: [Shape; 4] = [Shape::Balanced, Shape::LeansLeft, Shape::LeansRight, Shape::Random];
+const SHAPES: [Shape; 4] = [
+    Shape::Balanced,
+    Shape::LeansLeft,
+    Shape::LeansRight,
+    Shape::Random,
+];
 
 // A tree of the given shape whose leaves hold `items`, left to right.
 fn build(shape: Shape, items: &[u64], rng: &mut Rng) -> Tree {
@@ -90,33 +98,35 @@ fn adds_up_every_leaf_once() {
 #[test]
 fn leaves_are_weighed_on_rayon_threads() {
     // Called from a thread outside any rayon pool: the work belongs on
-    // rayon's global pool.
+    // rayon's global pool, for small trees as for large ones.
     pools::watch_global_pool();
     let mut rng = Rng::from_env();
-    let leaves = 32 + rng.below(200);
-    let items: Vec<u64> = (0..leaves as u64).collect();
-    let tree = build(Shape::Random, &items, &mut rng);
-    let ids = within(LIMIT, HANGS, move || {
-        let ids = Mutex::new(Vec::new());
-        total(&tree, &|_| {
-            ids.lock().unwrap().push(thread::current().id());
-            1
+    for leaves in [2, 3, 4 + rng.below(28), 32 + rng.below(200)] {
+        let items: Vec<u64> = (0..leaves as u64).collect();
+        let tree = build(Shape::Random, &items, &mut rng);
+        let ids = within(LIMIT, HANGS, move || {
+            let ids = Mutex::new(Vec::new());
+            total(&tree, &|_| {
+                ids.lock().unwrap().push(thread::current().id());
+                1
+            });
+            ids.into_inner().unwrap()
         });
-        ids.into_inner().unwrap()
-    });
-    let outside = ids.iter().filter(|&&id| !pools::in_global_pool(id)).count();
-    assert_eq!(
-        outside,
-        0,
-        "{outside} of {} leaves were weighed outside rayon's global pool: are the subtrees added up with \
-         plain recursion (or threads, or a rayon pool, of your own) instead of rayon::join?",
-        ids.len()
-    );
+        let outside = ids.iter().filter(|&&id| !pools::in_global_pool(id)).count();
+        assert_eq!(
+            outside,
+            0,
+            "{outside} of {} leaves were weighed outside rayon's global pool: are the subtrees added up with \
+             plain recursion (or threads, or a rayon pool, of your own) instead of rayon::join?",
+            ids.len()
+        );
+    }
 }
 
 #[test]
 fn every_leaf_can_be_weighed_at_the_same_time() {
-    // Trees of every shape, with up to 32 leaves, in a pool of 32 threads:
+    // Trees of every shape, with up to WIDE leaves, in a pool of WIDE threads
+    // (65 to 129, drawn per run):
     // each leaf waits (up to 1 s) until every leaf is being weighed. With
     // rayon::join at every node, idle threads take up every waiting half,
     // down to the last leaf; recursion without join anywhere in the tree
@@ -124,12 +134,13 @@ fn every_leaf_can_be_weighed_at_the_same_time() {
     // others to finish, and the gate never fills.
     let mut rng = Rng::from_env();
     for shape in SHAPES {
-        let leaves = WIDE - rng.below(8);
+        let wide = wide(&mut rng);
+        let leaves = wide - rng.below(8);
         let items: Vec<u64> = (0..leaves as u64).collect();
         let tree = build(shape, &items, &mut rng);
         let want = expected(&tree, &|item| item);
         let (sum, in_pool, timed_out) = within(LIMIT, HANGS, move || {
-            let pool = pools::pool(WIDE);
+            let pool = pools::pool(wide);
             let gate = Gate::new(leaves);
             let in_pool = AtomicUsize::new(0);
             let sum = pool.install(|| {
@@ -151,13 +162,16 @@ fn every_leaf_can_be_weighed_at_the_same_time() {
         );
         if let Some(arrived) = timed_out {
             panic!(
-                "a {shape:?} tree of {leaves} leaves, in a pool of {WIDE} rayon threads: only {arrived} \
+                "a {shape:?} tree of {leaves} leaves, in a pool of {wide} rayon threads: only {arrived} \
                  leaves were being weighed at the same time (the test waited 1 s for all {leaves}). Some \
                  nodes added up their two halves one after another: call rayon::join at every node, with \
                  one recursive call in each closure"
             );
         }
-        assert_eq!(sum, want, "the items of a {shape:?} tree add up to {want}, total returned {sum}");
+        assert_eq!(
+            sum, want,
+            "the items of a {shape:?} tree add up to {want}, total returned {sum}"
+        );
     }
 }
 
@@ -165,7 +179,9 @@ fn every_leaf_can_be_weighed_at_the_same_time() {
 fn same_total_in_pools_of_any_size() {
     let mut rng = Rng::from_env();
     let leaves = 50 + rng.below(300);
-    let items: Vec<u64> = (0..leaves as u64).map(|_| rng.range(0..1_000_000)).collect();
+    let items: Vec<u64> = (0..leaves as u64)
+        .map(|_| rng.range(0..1_000_000))
+        .collect();
     for threads in [1, 3, 8] {
         let tree = build(Shape::Random, &items, &mut rng);
         let want: u64 = items.iter().sum();
@@ -182,7 +198,10 @@ fn same_total_in_pools_of_any_size() {
             });
             (sum, outside.into_inner())
         });
-        assert_eq!(sum, want, "in a pool of {threads} rayon threads, the leaves add up to {want}, total returned {sum}");
+        assert_eq!(
+            sum, want,
+            "in a pool of {threads} rayon threads, the leaves add up to {want}, total returned {sum}"
+        );
         assert_eq!(
             outside, 0,
             "in a pool of {threads} rayon threads, {outside} of {leaves} leaves were weighed outside that \
@@ -217,12 +236,18 @@ mod pools {
                 .build_global()
                 .is_ok()
         });
-        assert!(built, "the test could not set up rayon's global pool: was it used before the test began?");
+        assert!(
+            built,
+            "the test could not set up rayon's global pool: was it used before the test began?"
+        );
     }
 
     /// Whether `id` is a worker of rayon's global pool.
     pub fn in_global_pool(id: ThreadId) -> bool {
-        GLOBAL_WORKERS.lock().unwrap_or_else(|e| e.into_inner()).contains(&id)
+        GLOBAL_WORKERS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
     }
 
     /// A pool of the test's own with `threads` threads.

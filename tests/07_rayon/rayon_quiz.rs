@@ -8,8 +8,9 @@
 // texts reached it and how often; each `add` checks that it runs on a thread
 // of the test's pool (`ThreadPool::current_thread_index`, which a pool of
 // the code's own cannot fake); the probe counts the tallies made and merged
-// (one per text is a map, not a fold); and in a pool of 32 threads each
-// `add` waits until 32 adds are going on at once, which one tally behind a
+// (one per text is a map, not a fold); and in a pool of WIDE threads (65 to
+// 129, drawn per run) each `add` waits until WIDE adds are going on at once,
+// which one tally behind a
 // lock, a sequential loop or a few big pieces never reach. In a 1-thread
 // pool, where nothing is stolen, the fold makes 4 tallies: a tally per few
 // texts makes hundreds.
@@ -23,12 +24,14 @@
 // info.toml forbids names only a bypass needs (locks, the pool's size or
 // thread index, a type's size or downcasts).
 
-use super::support::{Gate, Rng, lock, panic_message, process_cpu_time, within};
+use super::support::{
+    Gate, Rng, lock, panic_message, process_cpu_time, thread_cpu_time, within,
+};
 use exercise::{LetterCounts, Tally, tally_all};
 use rayon::ThreadPool;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 // The API, pinned: a changed signature does not compile.
@@ -44,8 +47,11 @@ fn counts_of(letters: &LetterCounts) -> [usize; 26] {
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "tally_all did not return";
-/// More threads than any machine has cores: blocked threads cost nothing.
-const WIDE: usize = 32;
+/// More threads than any machine has cores (blocked threads cost nothing),
+/// and more than any fixed number of pieces (32 or 64; 65 to 129 here), drawn per run.
+fn wide(rng: &mut Rng) -> usize {
+    rng.range(65..130) as usize
+}
 
 // ---- Letters ----
 
@@ -285,9 +291,9 @@ fn same_counts_in_pools_of_1_3_and_8_threads() {
 struct Hooks {
     /// The pool the test called tally_all in.
     pool: Mutex<Option<&'static ThreadPool>>,
-    /// Whether each add waits at `gate`.
+    /// Whether each add waits at `gate` (once the test has set it).
     gated: AtomicBool,
-    gate: Gate,
+    gate: OnceLock<Gate>,
     adds: AtomicUsize,
     /// Adds that ran on no thread of `pool`.
     outside: AtomicUsize,
@@ -301,7 +307,7 @@ impl Hooks {
         Hooks {
             pool: Mutex::new(None),
             gated: AtomicBool::new(false),
-            gate: Gate::new(WIDE),
+            gate: OnceLock::new(),
             adds: AtomicUsize::new(0),
             outside: AtomicUsize::new(0),
             made: AtomicUsize::new(0),
@@ -353,8 +359,8 @@ impl<const K: usize> Tally for Probe<K> {
         if !in_pool {
             hooks.outside.fetch_add(1, Ordering::SeqCst);
         }
-        if hooks.gated.load(Ordering::SeqCst) {
-            let _ = hooks.gate.wait(WAIT);
+        if let (true, Some(gate)) = (hooks.gated.load(Ordering::SeqCst), hooks.gate.get()) {
+            let _ = gate.wait(WAIT);
         }
         let number = text
             .split_once(':')
@@ -448,18 +454,20 @@ fn each_text_is_added_once_in_the_callers_pool() {
 
 #[test]
 fn texts_are_added_on_many_threads_at_once() {
-    // In a pool of 32 threads, each add waits (up to 1 s) until 32 adds are
-    // going on at once. With one tally behind a lock, one after another or
-    // in a few big pieces, they never are.
+    // In a pool of WIDE threads, each add waits (up to 1 s) until WIDE adds
+    // are going on at once. With one tally behind a lock, one after another
+    // or in a few (a fixed number of) big pieces, they never are.
     let mut rng = Rng::from_env();
-    let n = 2 * WIDE + rng.below(300);
+    let wide = wide(&mut rng);
+    let n = 2 * wide + rng.below(300);
     let texts = numbered_texts(&mut rng, n);
+    let _ = HOOKS[AT_ONCE].gate.set(Gate::new(wide));
     HOOKS[AT_ONCE].gated.store(true, Ordering::SeqCst);
-    let numbers = probe::<AT_ONCE>(pool(WIDE), texts);
-    if let Some(arrived) = HOOKS[AT_ONCE].gate.timed_out() {
+    let numbers = probe::<AT_ONCE>(pool(wide), texts);
+    if let Some(arrived) = HOOKS[AT_ONCE].gate.get().and_then(Gate::timed_out) {
         panic!(
-            "in a {WIDE}-thread rayon pool, only {arrived} text(s) were being added at the \
-             same time (the test waited 1 s for {WIDE}): the texts were added one after another, \
+            "in a {wide}-thread rayon pool, only {arrived} text(s) were being added at the \
+             same time (the test waited 1 s for {wide}): the texts were added one after another, \
              or a few at a time. One tally that every thread adds to, behind a lock, lets only \
              one add run at a time. Give each piece of the work that rayon splits off a tally of \
              its own"
@@ -471,7 +479,7 @@ fn texts_are_added_on_many_threads_at_once() {
         "{outside} of {n} texts were added outside the pool tally_all was called in: use \
          par_iter in the pool you are called in"
     );
-    assert_each_once::<AT_ONCE>(&numbers, n, WIDE);
+    assert_each_once::<AT_ONCE>(&numbers, n, wide);
 }
 
 #[test]
@@ -584,34 +592,4 @@ fn the_caller_does_not_count_the_letters_itself() {
              pool: use par_iter for every Tally and every input, with no sequential path"
         );
     }
-}
-
-/// CPU time the calling thread has used (Linux and macOS; None elsewhere,
-/// where the check that needs it is skipped).
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-fn thread_cpu_time() -> Option<Duration> {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    unsafe extern "C" {
-        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
-    }
-    #[cfg(target_os = "linux")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    #[cfg(target_os = "macos")]
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 16;
-    let mut time = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: a plain system call writing into a valid struct.
-    let done = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
-    (done == 0).then(|| Duration::new(time.tv_sec as u64, time.tv_nsec as u32))
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn thread_cpu_time() -> Option<Duration> {
-    None
 }

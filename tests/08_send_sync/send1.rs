@@ -1,3 +1,4 @@
+use super::support::quiet::{self, Window};
 use super::support::{EndProbe, Latch, Rng, lock, process_cpu_time, within};
 use exercise::{Service, Worker};
 
@@ -282,27 +283,39 @@ fn dropping_the_worker_waits_for_its_thread_to_end() {
 
 #[test]
 fn an_idle_worker_sleeps() {
-    // A worker with nothing to do waits inside `recv`, using no CPU; one
-    // that polls its channel (try_recv in a loop) keeps a CPU busy. Load on
-    // the machine only makes a polling worker look better.
+    // A worker with nothing to do waits inside `recv`, using no CPU and
+    // making no context switches; one that polls its channel (try_recv in a
+    // loop, with or without a sleep) shows up in every window. Load on the
+    // machine only makes a polling worker look better, never a blocked one
+    // worse.
     const IDLE: Duration = Duration::from_millis(150);
     let log = Arc::new(Mutex::new(Log::default()));
     let make = factory(0, &log, || {});
-    let (cpu, stretch) = within(LIMIT + IDLE, HANGS, move || {
+    let (cpu, stretch, quiet) = within(LIMIT + IDLE, HANGS, move || {
         let worker = Worker::start(make);
         worker.call(1);
         let cpu_before = process_cpu_time();
         let started = Instant::now();
-        thread::sleep(IDLE);
+        let quiet = quiet::wait_until_quiet();
+        if started.elapsed() < IDLE {
+            thread::sleep(IDLE - started.elapsed());
+        }
         let busy = (
             process_cpu_time().saturating_sub(cpu_before),
             started.elapsed(),
+            quiet,
         );
         worker.close();
         busy
     });
+    quiet::assert_quiet(
+        quiet,
+        "the Worker had no request",
+        "one (the idle worker checks its channel again and again: try_recv in a loop, with or without a \
+         sleep. Block in recv, a for loop over the Receiver, until a request comes)",
+    );
     assert!(
-        cpu * 50 < stretch,
+        cpu * 4 < stretch,
         "while the Worker had no request for {stretch:?}, the process kept a CPU busy for {cpu:?}: the idle \
          worker checks its channel again and again (try_recv in a loop). Block in recv (a for loop over the \
          Receiver) until a request comes"
@@ -359,8 +372,16 @@ fn call_waits_for_a_slow_reply_without_spinning() {
     let held = hold.wait_until(LIMIT, |s| s.0);
     let cpu_before = process_cpu_time();
     let started = Instant::now();
-    if held {
-        thread::sleep(HOLD);
+    // Everyone else only waits now: the caller in call, the worker in the
+    // service. A call that polls for the reply (try_recv in a loop, with or
+    // without a sleep) shows in every window.
+    let quiet: Result<(), Window> = if held {
+        quiet::wait_until_quiet()
+    } else {
+        Ok(())
+    };
+    if held && started.elapsed() < HOLD {
+        thread::sleep(HOLD - started.elapsed());
     }
     let (cpu, stretch) = (
         process_cpu_time().saturating_sub(cpu_before),
@@ -389,11 +410,16 @@ fn call_waits_for_a_slow_reply_without_spinning() {
         "a service that took {HOLD:?} over one request: the replies should still be its answers, each to \
          its own request, in order, but they were {replies:?} instead of {want:?}"
     );
+    quiet::assert_quiet(
+        quiet,
+        "the service worked on one request, call",
+        "the reply (it checks again and again: try_recv in a loop, with or without a sleep. recv blocks \
+         until the reply comes)",
+    );
     assert!(
-        cpu * 50 < stretch,
+        cpu * 4 < stretch,
         "while the service worked on one request for {stretch:?}, the process kept a CPU busy for {cpu:?}: \
          call checks for the reply again and again (try_recv in a loop). recv blocks until the reply comes, \
          using no CPU"
     );
 }
-

@@ -20,9 +20,11 @@
 //
 // The value is a type of the test's own, neither `Clone` nor `Default`.
 
-use super::support::quiet::{WINDOW, Window, wait_until_quiet};
+use super::support::quiet::{
+    assert_quiet_stretch, own_since, own_usage, quiet_until, wait_until_quiet,
+};
 use super::support::{
-    Deliberate, Gate, Latch, Rng, deliberate_panic, panic_message, process_cpu_time, within,
+    Deliberate, Gate, Latch, Rng, deliberate_panic, panic_message, within,
 };
 use exercise::Lazy;
 
@@ -59,13 +61,8 @@ const LONG_WAIT: Duration = Duration::from_secs(3);
 const HANGS: &str = "get_or_init did not return: does a caller wait for a value that never \
                      comes (after an `init` that panicked, say)?";
 
-// ---- Private helpers: a long quiet stretch, and one thread's own wait ----
-//
-// support::quiet asks for two quiet windows in a row (~120 ms): a poller
-// that sleeps 250 ms between tries slips through. `quiet_until` settles the
-// same way, then watches until a deadline, every window quiet.
+// ---- A long quiet stretch (support::quiet), and one thread's own wait ----
 
-const QUIET_CPU: Duration = Duration::from_micros(100);
 // A thread that only blocks uses microseconds of CPU and makes a switch or
 // two; one that spins before it blocks (or polls) shows more.
 const OWN_CPU: Duration = Duration::from_millis(20);
@@ -73,98 +70,6 @@ const OWN_SWITCHES: i64 = 10;
 // One-sided: a blocked thread is woken microseconds after its release; one
 // that sleeps between tries comes when its sleep ends.
 const WAKE: Duration = Duration::from_secs(1);
-
-// (CPU time, context switches) of the process (`who` = 0) or of the calling
-// thread (1), where the platform tells.
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn usage(who: i32) -> Option<(Duration, i64)> {
-    // struct rusage: ru_utime and ru_stime (two timevals: 4 longs), then 14
-    // longs, the last two ru_nvcsw and ru_nivcsw.
-    unsafe extern "C" {
-        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
-    }
-    let mut u = [0i64; 18];
-    // SAFETY: a plain system call writing into a buffer of the right size.
-    let done = unsafe { getrusage(who, &mut u) };
-    (done == 0).then(|| {
-        let micros = (u[0] + u[2]) * 1_000_000 + u[1] + u[3];
-        (Duration::from_micros(micros.max(0) as u64), u[16] + u[17])
-    })
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn usage(_who: i32) -> Option<(Duration, i64)> {
-    None
-}
-
-// What the other threads of the process did during one window.
-fn others_during_window() -> Window {
-    let thread_before = usage(1);
-    let process_before = usage(0);
-    let cpu_before = process_cpu_time();
-    thread::sleep(WINDOW);
-    let cpu_after = process_cpu_time();
-    let process_after = usage(0);
-    let thread_after = usage(1);
-    match (thread_before, process_before, process_after, thread_after) {
-        (Some(t0), Some(p0), Some(p1), Some(t1)) => Window {
-            cpu: (p1.0.saturating_sub(p0.0)).saturating_sub(t1.0.saturating_sub(t0.0)),
-            switches: (p1.1 - p0.1) - (t1.1 - t0.1),
-        },
-        _ => Window {
-            cpu: cpu_after.saturating_sub(cpu_before),
-            switches: 0,
-        },
-    }
-}
-
-// How a long quiet stretch went.
-enum Quiet {
-    Yes,
-    // Never two quiet windows in a row: the busiest.
-    Never(Window),
-    // Quiet at first, then a window with this in it.
-    WokeUp(Window),
-}
-
-// Waits until every other thread is quiet, then watches until `until`.
-fn quiet_until(until: Instant) -> Quiet {
-    if let Err(busiest) = wait_until_quiet() {
-        return Quiet::Never(busiest);
-    }
-    while Instant::now() + WINDOW <= until {
-        let window = others_during_window();
-        if window.switches > 0 || window.cpu > QUIET_CPU {
-            return Quiet::WokeUp(window);
-        }
-    }
-    Quiet::Yes
-}
-
-fn assert_quiet_long(quiet: Quiet, who: &str, waits_for: &str) {
-    match quiet {
-        Quiet::Yes => {}
-        Quiet::Never(Window { cpu, switches }) => panic!(
-            "while {who} waited for {waits_for}, the process never went quiet: never two windows \
-             of {WINDOW:?} in a row without CPU time or context switches (the busiest: {cpu:?} \
-             of CPU, {switches} switches). Something keeps trying (a flag or a short sleep in \
-             a loop) instead of blocking until it can go on"
-        ),
-        Quiet::WokeUp(Window { cpu, switches }) => panic!(
-            "while {who} waited for {waits_for}, the process went quiet, then woke up again \
-             ({cpu:?} of CPU, {switches} switches) although nothing had changed: something \
-             sleeps and looks again (at a flag, in a loop) instead of blocking until the value \
-             is there"
-        ),
-    }
-}
-
-// The calling thread's own CPU time and switches since `before`.
-fn own_since(before: Option<(Duration, i64)>) -> Option<(Duration, i64)> {
-    let (cpu0, switches0) = before?;
-    let (cpu1, switches1) = usage(1)?;
-    Some((cpu1.saturating_sub(cpu0), switches1 - switches0))
-}
 
 fn leak<T>(value: T) -> &'static T {
     Box::leak(Box::new(value))
@@ -209,7 +114,7 @@ fn init_runs_once_while_others_wait() {
                 .map(|i| {
                     s.spawn(move || -> Got {
                         later.update(|l| l.0 += 1);
-                        let before = usage(1);
+                        let before = own_usage();
                         let value = lazy.get_or_init(|| {
                             later.update(|l| l.1 += 1);
                             Value {
@@ -286,7 +191,7 @@ fn init_runs_once_while_others_wait() {
             );
         }
     }
-    assert_quiet_long(
+    assert_quiet_stretch(
         quiet,
         &format!("{late} caller(s)"),
         "the first caller's `init` to finish",

@@ -20,9 +20,11 @@
 // the data cannot be copied out of the lock and looked at outside it. The
 // closures return a type without `Default`, so `write` must run `change`.
 
-use super::support::quiet::{Window, wait_until_quiet};
+use super::support::quiet::{
+    assert_quiet_stretch, own_since, own_usage, quiet_for, wait_until_quiet,
+};
 use super::support::{
-    Deliberate, Gate, Latch, Rng, deliberate_panic, lock, panic_message, process_cpu_time, within,
+    Deliberate, Gate, Latch, Rng, deliberate_panic, lock, panic_message, within,
 };
 use exercise::Shared;
 
@@ -71,14 +73,9 @@ const LONG_WAIT: Duration = Duration::from_secs(3);
 const HANGS: &str = "read or write did not return: does one of them lock twice, or keep a \
                      guard alive while it waits for another lock?";
 
-// ---- Private helpers: a long quiet stretch, and one thread's own wait ----
-//
-// support::quiet asks for two quiet windows in a row (~120 ms): a poller
-// that sleeps 250 ms between tries slips through. `quiet_for` settles the
-// same way, then watches `QUIET_MORE` longer, every window quiet.
+// ---- A long quiet stretch (support::quiet), and one thread's own wait ----
 
 const QUIET_MORE: Duration = Duration::from_secs(1);
-const QUIET_CPU: Duration = Duration::from_micros(100);
 // A thread that only blocks uses microseconds of CPU and makes a switch or
 // two; one that spins before it blocks (or polls) shows more.
 const OWN_CPU: Duration = Duration::from_millis(20);
@@ -86,100 +83,6 @@ const OWN_SWITCHES: i64 = 10;
 // One-sided: a blocked thread is woken microseconds after its release; one
 // that sleeps between tries comes when its sleep ends.
 const WAKE: Duration = Duration::from_secs(1);
-
-// (CPU time, context switches) of the process (`who` = 0) or of the calling
-// thread (1), where the platform tells.
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
-fn usage(who: i32) -> Option<(Duration, i64)> {
-    // struct rusage: ru_utime and ru_stime (two timevals: 4 longs), then 14
-    // longs, the last two ru_nvcsw and ru_nivcsw.
-    unsafe extern "C" {
-        fn getrusage(who: i32, usage: *mut [i64; 18]) -> i32;
-    }
-    let mut u = [0i64; 18];
-    // SAFETY: a plain system call writing into a buffer of the right size.
-    let done = unsafe { getrusage(who, &mut u) };
-    (done == 0).then(|| {
-        let micros = (u[0] + u[2]) * 1_000_000 + u[1] + u[3];
-        (Duration::from_micros(micros.max(0) as u64), u[16] + u[17])
-    })
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn usage(_who: i32) -> Option<(Duration, i64)> {
-    None
-}
-
-// What the other threads of the process did during one window.
-fn others_during_window() -> Window {
-    let thread_before = usage(1);
-    let process_before = usage(0);
-    let cpu_before = process_cpu_time();
-    thread::sleep(super::support::quiet::WINDOW);
-    let cpu_after = process_cpu_time();
-    let process_after = usage(0);
-    let thread_after = usage(1);
-    match (thread_before, process_before, process_after, thread_after) {
-        (Some(t0), Some(p0), Some(p1), Some(t1)) => Window {
-            cpu: (p1.0.saturating_sub(p0.0)).saturating_sub(t1.0.saturating_sub(t0.0)),
-            switches: (p1.1 - p0.1) - (t1.1 - t0.1),
-        },
-        _ => Window {
-            cpu: cpu_after.saturating_sub(cpu_before),
-            switches: 0,
-        },
-    }
-}
-
-// How a long quiet stretch went.
-enum Quiet {
-    Yes,
-    // Never two quiet windows in a row: the busiest.
-    Never(Window),
-    // Quiet at first, then a window with this in it.
-    WokeUp(Window),
-}
-
-// Waits until every other thread is quiet, then watches QUIET_MORE longer.
-fn quiet_for_long() -> Quiet {
-    if let Err(busiest) = wait_until_quiet() {
-        return Quiet::Never(busiest);
-    }
-    let until = Instant::now() + QUIET_MORE;
-    while Instant::now() < until {
-        let window = others_during_window();
-        if window.switches > 0 || window.cpu > QUIET_CPU {
-            return Quiet::WokeUp(window);
-        }
-    }
-    Quiet::Yes
-}
-
-fn assert_quiet_long(quiet: Quiet, who: &str, waits_for: &str) {
-    match quiet {
-        Quiet::Yes => {}
-        Quiet::Never(Window { cpu, switches }) => panic!(
-            "while {who} waited for {waits_for}, the process never went quiet: never two windows \
-             of {:?} in a row without CPU time or context switches (the busiest: {cpu:?} of \
-             CPU, {switches} switches). Something keeps trying (try_read/try_write, a flag or \
-             a short sleep in a loop) instead of blocking until it can go on",
-            super::support::quiet::WINDOW
-        ),
-        Quiet::WokeUp(Window { cpu, switches }) => panic!(
-            "while {who} waited for {waits_for}, the process went quiet, then woke up again \
-             ({cpu:?} of CPU, {switches} switches) although nothing had changed: something \
-             sleeps and tries again (try_read/try_write after a sleep, in a loop) instead of \
-             blocking until it can go on"
-        ),
-    }
-}
-
-// The calling thread's own CPU time and switches since `before`.
-fn own_since(before: Option<(Duration, i64)>) -> Option<(Duration, i64)> {
-    let (cpu0, switches0) = before?;
-    let (cpu1, switches1) = usage(1)?;
-    Some((cpu1.saturating_sub(cpu0), switches1 - switches0))
-}
 
 fn assert_own_wait(own: Option<(Duration, i64)>, who: &str) {
     if let Some((cpu, switches)) = own {
@@ -293,7 +196,7 @@ fn a_writer_waits_until_the_readers_leave() {
             }
             let writer = s.spawn(|| -> WriterSaw {
                 writing.update(|w| *w = true);
-                let before = usage(1);
+                let before = own_usage();
                 let mut saw = None;
                 shared.write(|p| {
                     let at = Instant::now();
@@ -311,7 +214,7 @@ fn a_writer_waits_until_the_readers_leave() {
             writing.wait_until(WAIT, |&w| w);
             // Let the writer reach its lock.
             thread::sleep(Duration::from_millis(5));
-            let quiet = quiet_for_long();
+            let quiet = quiet_for(QUIET_MORE);
             let released = Instant::now();
             state.update(|s| s.1 = true);
             let seen: Vec<u64> = reading
@@ -350,7 +253,7 @@ fn a_writer_waits_until_the_readers_leave() {
         "after the writer finished, read() should see its change (a = b = {new})"
     );
     assert_own_wait(own, "a writer waiting for readers inside `look`");
-    assert_quiet_long(quiet, "a writer", "readers inside `look`");
+    assert_quiet_stretch(quiet, "a writer", "readers inside `look`");
     assert_woken_quickly(
         entered.saturating_duration_since(released),
         "a writer waiting for readers",
@@ -395,7 +298,7 @@ fn readers_wait_while_a_writer_is_inside() {
                 .map(|_| {
                     s.spawn(|| -> ReaderSaw {
                         reader_state.update(|r| r.0 += 1);
-                        let before = usage(1);
+                        let before = own_usage();
                         let mut at = None;
                         let value = shared
                             .read(|p| {
@@ -413,7 +316,7 @@ fn readers_wait_while_a_writer_is_inside() {
                 .collect();
             reader_state.wait_until(WAIT, |r| r.0 == readers);
             thread::sleep(Duration::from_millis(5));
-            let quiet = quiet_for_long();
+            let quiet = quiet_for(QUIET_MORE);
             let got_in = reader_state.update(|r| r.1);
             let released = Instant::now();
             writer_state.update(|w| w.1 = true);
@@ -453,7 +356,7 @@ fn readers_wait_while_a_writer_is_inside() {
     for &(_, _, own) in &seen {
         assert_own_wait(own, "a reader waiting for a writer inside `change`");
     }
-    assert_quiet_long(quiet, "readers", "a writer inside `change`");
+    assert_quiet_stretch(quiet, "readers", "a writer inside `change`");
     for &(_, at, _) in &seen {
         assert_woken_quickly(
             at.saturating_duration_since(released),

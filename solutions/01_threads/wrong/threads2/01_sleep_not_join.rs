@@ -1,15 +1,23 @@
-// WRONG: sleeps 300 ms instead of joining the threads
+// WRONG: collects pages in a shared Vec and sleeps 300 ms instead of joining
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-pub fn run_all<F>(inputs: Vec<u64>, job: F)
+pub fn fetch_all<F>(urls: Vec<String>, fetch: F) -> Vec<String>
 where
-    F: Fn(u64) + Copy + Send + 'static,
+    F: Fn(String) -> String + Copy + Send + 'static,
 {
-    for input in inputs {
-        thread::spawn(move || job(input));
+    let pages = Arc::new(Mutex::new(vec![None; urls.len()]));
+    for (i, url) in urls.into_iter().enumerate() {
+        let pages = Arc::clone(&pages);
+        thread::spawn(move || {
+            let page = fetch(url);
+            pages.lock().unwrap()[i] = Some(page);
+        });
     }
     thread::sleep(Duration::from_millis(300));
+    let pages = pages.lock().unwrap();
+    pages.iter().flatten().cloned().collect()
 }
 
 fn main() {}

@@ -1,17 +1,19 @@
-// WRONG: joins each thread right after spawning it
+// WRONG: joins each scoped thread right after spawning it
 use std::thread;
 
-pub fn greet_all<F>(greeting: String, names: Vec<String>, render: F) -> Vec<String>
+pub fn map_chunks<R, F>(data: &[u64], workers: usize, f: F) -> Vec<R>
 where
-    F: Fn(&str, &str) -> String + Copy + Send + 'static,
+    F: Fn(&[u64]) -> R + Sync,
+    R: Send,
 {
-    let mut lines = Vec::new();
-    for name in names {
-        let greeting = greeting.clone();
-        let handle = thread::spawn(move || render(&greeting, &name));
-        lines.push(handle.join().expect("a greeting thread panicked"));
-    }
-    lines
+    assert!(workers > 0, "need at least one worker");
+    let chunk_len = data.len().div_ceil(workers).max(1);
+    let f = &f;
+    thread::scope(|scope| {
+        data.chunks(chunk_len)
+            .map(|chunk| scope.spawn(move || f(chunk)).join().unwrap())
+            .collect()
+    })
 }
 
 fn main() {}

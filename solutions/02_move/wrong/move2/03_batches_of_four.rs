@@ -1,26 +1,28 @@
-// WRONG: runs at most 4 greeting threads at a time
+// WRONG: runs at most 4 scoped threads at a time
 use std::thread;
 
-pub fn greet_all<F>(greeting: String, names: Vec<String>, render: F) -> Vec<String>
+pub fn map_chunks<R, F>(data: &[u64], workers: usize, f: F) -> Vec<R>
 where
-    F: Fn(&str, &str) -> String + Copy + Send + 'static,
+    F: Fn(&[u64]) -> R + Sync,
+    R: Send,
 {
-    let mut lines = Vec::new();
-    let mut names = names.into_iter().peekable();
-    while names.peek().is_some() {
-        let handles: Vec<_> = names
-            .by_ref()
-            .take(4)
-            .map(|name| {
-                let greeting = greeting.clone();
-                thread::spawn(move || render(&greeting, &name))
-            })
-            .collect();
-        for handle in handles {
-            lines.push(handle.join().expect("a greeting thread panicked"));
-        }
+    assert!(workers > 0, "need at least one worker");
+    let chunk_len = data.len().div_ceil(workers).max(1);
+    let f = &f;
+    let chunks: Vec<&[u64]> = data.chunks(chunk_len).collect();
+    let mut results = Vec::new();
+    for batch in chunks.chunks(4) {
+        thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|&chunk| scope.spawn(move || f(chunk)))
+                .collect();
+            for h in handles {
+                results.push(h.join().unwrap());
+            }
+        });
     }
-    lines
+    results
 }
 
 fn main() {}

@@ -1,26 +1,26 @@
-// WRONG: returns the greetings in the order the threads finished
-use std::sync::mpsc;
+// WRONG: collects the results in the order the threads finished
+use std::sync::Mutex;
 use std::thread;
 
-pub fn greet_all<F>(greeting: String, names: Vec<String>, render: F) -> Vec<String>
+pub fn map_chunks<R, F>(data: &[u64], workers: usize, f: F) -> Vec<R>
 where
-    F: Fn(&str, &str) -> String + Copy + Send + 'static,
+    F: Fn(&[u64]) -> R + Sync,
+    R: Send,
 {
-    let (tx, rx) = mpsc::channel();
-    let handles: Vec<_> = names
-        .into_iter()
-        .map(|name| {
-            let greeting = greeting.clone();
-            let tx = tx.clone();
-            thread::spawn(move || tx.send(render(&greeting, &name)).unwrap())
-        })
-        .collect();
-    drop(tx);
-    let lines = rx.iter().collect();
-    for handle in handles {
-        handle.join().expect("a greeting thread panicked");
-    }
-    lines
+    assert!(workers > 0, "need at least one worker");
+    let chunk_len = data.len().div_ceil(workers).max(1);
+    let results = Mutex::new(Vec::new());
+    let f = &f;
+    let results_ref = &results;
+    thread::scope(|scope| {
+        for chunk in data.chunks(chunk_len) {
+            scope.spawn(move || {
+                let r = f(chunk);
+                results_ref.lock().unwrap().push(r);
+            });
+        }
+    });
+    results.into_inner().unwrap()
 }
 
 fn main() {}

@@ -1,0 +1,20 @@
+// WRONG: fetches at most 64 pages at a time
+use std::thread;
+
+pub fn fetch_all<F>(urls: Vec<String>, fetch: F) -> Vec<String>
+where
+    F: Fn(String) -> String + Copy + Send + 'static,
+{
+    let mut pages = Vec::new();
+    let mut urls = urls.into_iter().peekable();
+    while urls.peek().is_some() {
+        let handles: Vec<_> = urls
+            .by_ref()
+            .take(64)
+            .map(|url| thread::spawn(move || fetch(url)))
+            .collect();
+        pages.extend(handles.into_iter().map(|h| h.join().unwrap()));
+    }
+    pages
+}
+fn main() {}

@@ -1,0 +1,100 @@
+// WRONG: a worker that finds the total locked sleeps 1 ms and tries again (try_lock in a loop) instead of blocking in lock()
+// arc_quiz: a survey in the background.
+//
+// Put the last two topics together. `Survey::start` starts worker threads
+// and returns at once; `Survey::finish` waits for them and returns the total.
+// Every worker reads the same readings, measures some of them, and folds
+// each measurement into one shared total.
+//
+// What the hidden tests check:
+// - the workers are real threads, running side by side, and `start` returns
+//   while they are still at work;
+// - all workers read one copy of the readings (no per-worker copies);
+// - no lock is held while `measure` runs (it is slow);
+// - `total = combine(total, value)` happens in one step: no update may slip
+//   in between reading the total and storing the new one;
+// - `finish` returns the total only after every worker is done.
+//
+// Fill in the fields of `Survey`, then write `start` and `finish`.
+
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+
+// Don't change this name: the hidden tests use it. Its fields are up to you.
+#[derive(Debug)]
+pub struct Survey {
+    total: Arc<Mutex<u64>>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Survey {
+    // Don't change this signature: the hidden tests call it.
+    // Starts `workers` threads and returns without waiting for them. Every
+    // index i of `readings` is measured exactly once, by some worker (for
+    // example worker w takes every i with i % workers == w): the worker
+    // computes `value = measure(&readings, i)` and then sets
+    // `total = combine(total, value)`. The total starts at 0.
+    pub fn start<M, C>(readings: Vec<u64>, workers: usize, measure: M, combine: C) -> Survey
+    where
+        M: Fn(&[u64], usize) -> u64 + Send + Sync + 'static,
+        C: Fn(u64, u64) -> u64 + Send + Sync + 'static,
+    {
+        let readings = Arc::new(readings);
+        let measure = Arc::new(measure);
+        let combine = Arc::new(combine);
+        let total = Arc::new(Mutex::new(0));
+        let handles = (0..workers)
+            .map(|w| {
+                let readings = Arc::clone(&readings);
+                let measure = Arc::clone(&measure);
+                let combine = Arc::clone(&combine);
+                let total = Arc::clone(&total);
+                thread::spawn(move || {
+                    for i in (w..readings.len()).step_by(workers) {
+                        // Slow work first, without any lock.
+                        let value = measure(&readings, i);
+                        // Then read, combine and store under one guard.
+                        loop {
+                            if let Ok(mut total) = total.try_lock() {
+                                *total = combine(*total, value);
+                                break;
+                            }
+                            thread::sleep(std::time::Duration::from_millis(1));
+                        }
+                    }
+                })
+            })
+            .collect();
+        Survey {
+            total,
+            workers: handles,
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Waits for every worker, then returns the total.
+    pub fn finish(self) -> u64 {
+        for worker in self.workers {
+            worker.join().unwrap();
+        }
+        let Some(total) = Arc::into_inner(self.total) else {
+            panic!("a worker still owns the total after being joined");
+        };
+        total.into_inner().unwrap()
+    }
+}
+
+fn main() {
+    let readings: Vec<u64> = (1..=100).collect();
+    let survey = Survey::start(
+        readings,
+        4,
+        |readings, i| {
+            thread::sleep(std::time::Duration::from_millis(1));
+            readings[i] * readings[i]
+        },
+        |total, value| total + value,
+    );
+    println!("started; the workers are busy");
+    println!("sum of squares: {}", survey.finish());
+}
