@@ -1,0 +1,111 @@
+// WRONG: the waker notifies a Condvar and block_on waits on it after each Pending, with no flag: a wake-up that comes before the wait (during the poll, or just after) is a notify nobody hears, and block_on waits forever
+// future2: block_on, an executor for one future.
+//
+// `block_on(future)` runs a future on the calling thread until it is done,
+// and returns its output. It polls the future; on `Poll::Pending` it must
+// wait until the future's waker is woken (by whatever the future waits for:
+// another thread, a timer, the future itself), then poll again.
+//
+// Run it (`main` below): the answer is right, but the future was polled
+// hundreds of thousands of times while it waited for one value, and the
+// thread kept a CPU busy all along.
+
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+
+struct CondvarWaker {
+    lock: Mutex<()>,
+    woken: std::sync::Condvar,
+}
+
+impl Wake for CondvarWaker {
+    fn wake(self: Arc<Self>) {
+        self.woken.notify_one();
+    }
+}
+
+// Don't change this signature: the hidden tests call it.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    // The waker unparks this thread, the one that will park below.
+    let shared = Arc::new(CondvarWaker {
+        lock: Mutex::new(()),
+        woken: std::sync::Condvar::new(),
+    });
+    let waker = Waker::from(Arc::clone(&shared));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(output) => return output,
+            // Sleeps until woken. A wake-up that came before (during the
+            // poll, or just after it) left the thread's token on, and park
+            // returns at once: nothing is lost. A park that returns for no
+            // reason only costs one more poll.
+            Poll::Pending => {
+                let guard = shared.lock.lock().unwrap();
+                drop(shared.woken.wait(guard).unwrap());
+            }
+        }
+    }
+}
+
+// For `main`: a value computed on another thread, as a future.
+struct FromThread {
+    shared: Arc<Mutex<(Option<u64>, Option<Waker>)>>,
+}
+
+impl FromThread {
+    fn compute(work: impl FnOnce() -> u64 + Send + 'static) -> FromThread {
+        let shared = Arc::new(Mutex::new((None, None::<Waker>)));
+        let theirs = Arc::clone(&shared);
+        thread::spawn(move || {
+            let value = work();
+            let waker = {
+                let mut state = theirs.lock().unwrap();
+                state.0 = Some(value);
+                state.1.take()
+            };
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        });
+        FromThread { shared }
+    }
+}
+
+impl Future for FromThread {
+    type Output = u64;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
+        let mut state = self.shared.lock().unwrap();
+        match state.0.take() {
+            Some(value) => Poll::Ready(value),
+            None => {
+                state.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+fn main() {
+    let polls = AtomicUsize::new(0);
+    let answer = block_on(async {
+        let slow = FromThread::compute(|| (1..=30_000_000_u64).map(|i| i % 7).sum());
+        // Counts how often block_on polls the whole async block.
+        let mut slow = pin!(slow);
+        std::future::poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::SeqCst);
+            slow.as_mut().poll(cx)
+        })
+        .await
+    });
+    println!(
+        "answer: {answer}, after {} polls",
+        polls.load(Ordering::SeqCst)
+    );
+}

@@ -1,0 +1,418 @@
+// The hidden tests of future1. The test is the executor: it polls the
+// receiver itself, with wakers of its own (`Probe`) that count their clones,
+// drops and wake-ups, and note on which thread, and whether inside `send`,
+// each wake-up came. A receiver that returns `Pending` is only polled again
+// after the waker of its latest poll was woken, as a real executor does.
+
+use super::support::{Latch, Rng, within};
+use exercise::{Receiver, Sender, oneshot};
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+use std::thread;
+use std::time::Duration;
+
+// The API, pinned: a changed signature does not compile.
+const _: fn() -> (Sender, Receiver) = oneshot;
+const _: fn(Sender, u64) = Sender::send;
+const _: for<'a, 'b, 'c> fn(Pin<&'a mut Receiver>, &'b mut Context<'c>) -> Poll<u64> =
+    <Receiver as Future>::poll;
+
+fn both_ends_are_send() {
+    fn send<T: Send + 'static>() {}
+    send::<Sender>();
+    send::<Receiver>();
+}
+
+const LIMIT: Duration = Duration::from_secs(2);
+
+type Hook = Box<dyn FnOnce() + Send>;
+
+// A waker of the test's: counts what is done with it.
+struct Probe {
+    clones: AtomicUsize,
+    drops: AtomicUsize,
+    wakes: Latch<usize>,
+    // Wake-ups that came on a thread inside `send` (see IN_SEND).
+    in_send: AtomicUsize,
+    // Runs once, at the first clone (inside the learner's `poll`).
+    on_clone: Mutex<Option<Hook>>,
+    // Runs once, at the first wake-up.
+    on_wake: Mutex<Option<Hook>>,
+}
+
+thread_local! {
+    // Set on the test's sending thread while it is inside `send`.
+    static IN_SEND: Cell<bool> = const { Cell::new(false) };
+}
+
+impl Probe {
+    fn new() -> &'static Probe {
+        Box::leak(Box::new(Probe {
+            clones: AtomicUsize::new(0),
+            drops: AtomicUsize::new(0),
+            wakes: Latch::new(0),
+            in_send: AtomicUsize::new(0),
+            on_clone: Mutex::new(None),
+            on_wake: Mutex::new(None),
+        }))
+    }
+
+    // The test's own waker (not counted as a clone; its drop is counted).
+    fn waker(&'static self) -> Waker {
+        let data = self as *const Probe as *const ();
+        // SAFETY: `data` is a `&'static Probe`, and VTABLE's functions only
+        // use it as one.
+        unsafe { Waker::from_raw(RawWaker::new(data, &VTABLE)) }
+    }
+
+    // Clones of the test's waker that are still alive (held by the code
+    // under test), while the test's own waker is alive too.
+    fn held(&self) -> usize {
+        let clones = self.clones.load(Ordering::SeqCst);
+        clones.saturating_sub(self.drops.load(Ordering::SeqCst))
+    }
+
+    fn wakes(&self) -> usize {
+        self.wakes.update(|n| *n)
+    }
+
+    fn woken(&self) {
+        if IN_SEND.with(Cell::get) {
+            self.in_send.fetch_add(1, Ordering::SeqCst);
+        }
+        let hook = self
+            .on_wake
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(hook) = hook {
+            hook();
+        }
+        self.wakes.update(|n| *n += 1);
+    }
+}
+
+fn probe(data: *const ()) -> &'static Probe {
+    // SAFETY: every RawWaker with VTABLE was made from a `&'static Probe`.
+    unsafe { &*(data as *const Probe) }
+}
+
+static VTABLE: RawWakerVTable = RawWakerVTable::new(
+    |data| {
+        let p = probe(data);
+        p.clones.fetch_add(1, Ordering::SeqCst);
+        let hook = p.on_clone.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(hook) = hook {
+            hook();
+        }
+        RawWaker::new(data, &VTABLE)
+    },
+    |data| {
+        let p = probe(data);
+        p.woken();
+        p.drops.fetch_add(1, Ordering::SeqCst);
+    },
+    |data| probe(data).woken(),
+    |data| {
+        probe(data).drops.fetch_add(1, Ordering::SeqCst);
+    },
+);
+
+fn poll(rx: &mut Pin<Box<Receiver>>, waker: &Waker) -> Poll<u64> {
+    rx.as_mut().poll(&mut Context::from_waker(waker))
+}
+
+// Calls `send` on a thread of its own, marked as "inside send", and waits
+// for it to return.
+fn send_on_thread(tx: Sender, value: u64) {
+    let sending = thread::spawn(move || {
+        IN_SEND.with(|s| s.set(true));
+        tx.send(value);
+        IN_SEND.with(|s| s.set(false));
+    });
+    if let Err(panic) = sending.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+// A value from the whole u64 range.
+fn value(rng: &mut Rng) -> u64 {
+    rng.next_u64()
+}
+
+#[test]
+fn pending_until_sent_then_woken_by_send_then_ready() {
+    both_ends_are_send();
+    let mut rng = Rng::from_env();
+    let v = value(&mut rng);
+    let polls = 1 + rng.below(4);
+    within(
+        LIMIT,
+        "poll or send did not return: neither may wait for the other",
+        move || {
+            let (tx, rx) = oneshot();
+            let mut rx = Box::pin(rx);
+            let p = Probe::new();
+            let waker = p.waker();
+            for i in 1..=polls {
+                let got = poll(&mut rx, &waker);
+                assert!(
+                    got.is_pending(),
+                    "poll {i}, before anything was sent, returned {got:?}: with no value yet, \
+                     poll must return Poll::Pending"
+                );
+                assert!(
+                    p.wakes() == 0,
+                    "poll {i} returned Pending, but the waker was already woken ({} times) \
+                     although nothing was sent: the executor then polls again at once, and \
+                     again, a busy loop. Wake the waker when the value arrives, in send",
+                    p.wakes()
+                );
+                assert!(
+                    p.held() >= 1,
+                    "poll {i} returned Pending without keeping a clone of cx.waker(): nobody \
+                     can wake this task when the value arrives, so it is never polled again"
+                );
+            }
+            send_on_thread(tx, v);
+            assert!(
+                p.in_send.load(Ordering::SeqCst) >= 1,
+                "send({v}) returned, but it did not wake the waker of the last poll (woken \
+                 {} times, none inside send): the executor polls a Pending future only after \
+                 its waker is woken, so this receiver is never polled again. send must wake \
+                 the waker that poll left",
+                p.wakes()
+            );
+            let got = poll(&mut rx, &waker);
+            assert!(
+                got == Poll::Ready(v),
+                "after send({v}) woke the waker, poll returned {got:?}: it should be \
+                 Poll::Ready({v})"
+            );
+            let outside = p.wakes() - p.in_send.load(Ordering::SeqCst);
+            assert!(
+                outside == 0,
+                "the waker was woken {outside} time(s) outside send (from another thread, or \
+                 in poll): only send has news for the task"
+            );
+            drop(rx);
+            drop(waker);
+            let (clones, drops) = (
+                p.clones.load(Ordering::SeqCst),
+                p.drops.load(Ordering::SeqCst),
+            );
+            assert!(
+                drops == clones + 1,
+                "the waker was cloned {clones} times, but only {} of the clones were dropped \
+                 once the channel was gone: a waker was leaked (mem::forget, leak)",
+                drops.saturating_sub(1)
+            );
+        },
+    );
+}
+
+#[test]
+fn ready_at_the_first_poll_when_the_value_was_sent_before() {
+    let mut rng = Rng::from_env();
+    let v = value(&mut rng);
+    within(
+        LIMIT,
+        "poll or send did not return: neither may wait for the other",
+        move || {
+            let (tx, rx) = oneshot();
+            let mut rx = Box::pin(rx);
+            send_on_thread(tx, v);
+            let p = Probe::new();
+            let waker = p.waker();
+            let got = poll(&mut rx, &waker);
+            assert!(
+                got == Poll::Ready(v),
+                "send({v}) had returned before the first poll, which returned {got:?}: the \
+                 value is there, so poll should return Poll::Ready({v}) at once (a Pending now \
+                 waits for a wake-up that will never come: send is over)"
+            );
+        },
+    );
+}
+
+#[test]
+fn the_waker_of_the_latest_poll_is_woken_and_older_ones_are_let_go() {
+    let mut rng = Rng::from_env();
+    let v = value(&mut rng);
+    let polls = 2 + rng.below(5);
+    within(
+        LIMIT,
+        "poll or send did not return: neither may wait for the other",
+        move || {
+            let (tx, rx) = oneshot();
+            let mut rx = Box::pin(rx);
+            let probes: Vec<&'static Probe> = (0..polls).map(|_| Probe::new()).collect();
+            let wakers: Vec<Waker> = probes.iter().map(|p| p.waker()).collect();
+            for (i, waker) in wakers.iter().enumerate() {
+                let got = poll(&mut rx, waker);
+                assert!(
+                    got.is_pending(),
+                    "poll {}, before anything was sent, returned {got:?}: with no value yet, \
+                     poll must return Poll::Pending",
+                    i + 1
+                );
+                if i > 0 {
+                    let held = probes[i - 1].held();
+                    assert!(
+                        held == 0,
+                        "after poll {} with a new waker, the receiver still holds {held} \
+                         clone(s) of the waker of poll {i}: only the latest poll's waker is \
+                         needed (a task that moved on is woken through its new waker). \
+                         Replace the old one",
+                        i + 1
+                    );
+                }
+            }
+            send_on_thread(tx, v);
+            let last = probes[polls - 1];
+            assert!(
+                last.in_send.load(Ordering::SeqCst) >= 1,
+                "the receiver was polled {polls} times, each time with a new waker, then \
+                 send({v}) returned without waking the waker of the LAST poll: a task may be \
+                 polled with a different waker each time, and only the latest one reaches it. \
+                 Keep the waker of every poll, replacing the one before"
+            );
+            let got = poll(&mut rx, &wakers[polls - 1]);
+            assert!(
+                got == Poll::Ready(v),
+                "after send({v}), poll returned {got:?}: it should be Poll::Ready({v})"
+            );
+        },
+    );
+}
+
+// Each round: the first clone of the waker, inside the learner's poll,
+// lets the sender go and gives it up to HOLD to finish `send`. A poll that
+// checks the value and then, apart from that check, leaves its waker (after
+// the clone), does so after send looked for a waker and found none: the
+// wake-up is lost. A poll that checks and leaves its waker under one lock
+// keeps send waiting until poll is done (the hold only times out).
+#[test]
+fn a_send_that_comes_while_poll_runs_is_not_lost() {
+    const ROUNDS: usize = 4;
+    const HOLD: Duration = Duration::from_millis(60);
+    let mut rng = Rng::from_env();
+    let values: Vec<u64> = (0..ROUNDS).map(|_| value(&mut rng)).collect();
+    within(
+        LIMIT * 2,
+        "poll or send did not return: neither may wait for the other for long",
+        move || {
+            for (round, v) in values.into_iter().enumerate() {
+                let (tx, rx) = oneshot();
+                let mut rx = Box::pin(rx);
+                let (go, wait_for_go) = mpsc::channel::<()>();
+                let (sent, wait_for_sent) = mpsc::channel::<()>();
+                let sending = thread::spawn(move || {
+                    if wait_for_go.recv().is_ok() {
+                        IN_SEND.with(|s| s.set(true));
+                        tx.send(v);
+                        IN_SEND.with(|s| s.set(false));
+                        let _ = sent.send(());
+                    }
+                });
+                let p = Probe::new();
+                *p.on_clone.lock().unwrap() = Some(Box::new(move || {
+                    let _ = go.send(());
+                    let _ = wait_for_sent.recv_timeout(HOLD);
+                }));
+                let waker = p.waker();
+                let got = poll(&mut rx, &waker);
+                if got.is_pending() {
+                    let woken = p.wakes.wait_until(LIMIT, |&n| n >= 1);
+                    assert!(
+                        woken,
+                        "round {}: poll returned Pending, and send({v}) ran while poll was \
+                         running (after poll had found no value, before it returned); then \
+                         nothing ever woke the waker: the wake-up was lost. Looking at the \
+                         value and leaving the waker must be one step that send cannot come \
+                         in between: do both under one lock, the one send takes",
+                        round + 1
+                    );
+                    let again = poll(&mut rx, &waker);
+                    assert!(
+                        again == Poll::Ready(v),
+                        "after send({v}) woke the waker, poll returned {again:?}: it should be \
+                         Poll::Ready({v})"
+                    );
+                } else {
+                    assert!(
+                        got == Poll::Ready(v),
+                        "poll returned {got:?} after send({v}): it should be Poll::Ready({v})"
+                    );
+                }
+                if let Err(panic) = sending.join() {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+        },
+    );
+}
+
+// When send wakes the waker, the task may be polled at once, on another
+// thread (here: the test's): the value must be there by then. Otherwise that
+// poll returns Pending, and nothing wakes the task again.
+#[test]
+fn the_value_is_there_when_the_waker_is_woken() {
+    // How long the wake-up waits for the poll it causes: a send that still
+    // holds its lock while it wakes keeps that poll waiting until it is done.
+    const HOLD: Duration = Duration::from_millis(200);
+    let mut rng = Rng::from_env();
+    let v = value(&mut rng);
+    within(
+        LIMIT * 2,
+        "poll or send did not return: neither may wait for the other for long",
+        move || {
+            let (tx, rx) = oneshot();
+            let rx = Arc::new(Mutex::new(Box::pin(rx)));
+            let p = Probe::new();
+            let waker = p.waker();
+            let first = poll(&mut rx.lock().unwrap(), &waker);
+            assert!(
+                first.is_pending(),
+                "the first poll, before anything was sent, returned {first:?}: with no value \
+                 yet, poll must return Poll::Pending"
+            );
+            // The poll the wake-up causes, on a thread of its own.
+            let (poll_now, wait_for_wake) = mpsc::channel::<()>();
+            let (polled, wait_for_poll) = mpsc::channel::<Poll<u64>>();
+            let rx2 = Arc::clone(&rx);
+            let waker2 = waker.clone();
+            let polling = thread::spawn(move || {
+                if wait_for_wake.recv().is_ok() {
+                    let got = poll(&mut rx2.lock().unwrap(), &waker2);
+                    let _ = polled.send(got);
+                }
+            });
+            let (seen, seen_rx) = mpsc::channel::<Option<Poll<u64>>>();
+            *p.on_wake.lock().unwrap() = Some(Box::new(move || {
+                let _ = poll_now.send(());
+                let _ = seen.send(wait_for_poll.recv_timeout(HOLD).ok());
+            }));
+            send_on_thread(tx, v);
+            if let Err(panic) = polling.join() {
+                std::panic::resume_unwind(panic);
+            }
+            let at_wake = seen_rx
+                .recv_timeout(LIMIT)
+                .expect("send returned without waking the waker: send must wake it");
+            if at_wake.is_some_and(|got| got.is_pending()) {
+                assert!(
+                    p.wakes() >= 2,
+                    "send woke the waker before the value was stored: the task, polled right \
+                     then, got Poll::Pending, and nothing woke it again, so it waits forever. \
+                     Store the value first, then wake"
+                );
+            }
+        },
+    );
+}
