@@ -99,6 +99,18 @@ pub enum Pin {
     OneCpu,
 }
 
+/// How much of an exercise's tests to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// Every test, for the whole report.
+    AllRun,
+    /// Until one test fails: the rest are stopped (`NotRun`), and the
+    /// outcome is that failure. For `dev check` of known-wrong solutions,
+    /// whose tests mostly wait (often for a time limit) after the first
+    /// rejection. It cancels the check's token: give it one of its own.
+    FirstFailure,
+}
+
 /// Compiles and tests one exercise: as often as the exercise's `repeat`
 /// asks, stopping at the first run that does not pass (a pass by luck is
 /// not a pass).
@@ -108,13 +120,13 @@ pub fn check(
     source: Source,
     cancel: &Cancel,
 ) -> Result<Report> {
-    let mut report = check_with(harness, exercise, source, Pin::No, cancel)?;
+    let mut report = check_with(harness, exercise, source, Pin::No, Until::AllRun, cancel)?;
     for _ in 1..exercise.repeat {
         if !report.outcome.passed() {
             break;
         }
         let elapsed = report.elapsed;
-        report = check_with(harness, exercise, source, Pin::No, cancel)?;
+        report = check_with(harness, exercise, source, Pin::No, Until::AllRun, cancel)?;
         report.elapsed += elapsed;
     }
     Ok(report)
@@ -126,6 +138,7 @@ pub fn check_with(
     exercise: &Exercise,
     source: Source,
     pin: Pin,
+    until: Until,
     cancel: &Cancel,
 ) -> Result<Report> {
     let started = Instant::now();
@@ -147,9 +160,14 @@ pub fn check_with(
             probes,
         } => {
             report.compiler_output = warnings;
-            report.tests = run_tests(&path, &tests, exercise, pin, cancel)?;
+            report.tests = run_tests(&path, &tests, exercise, pin, until, cancel)?;
             report.tests.extend(probes.iter().map(probe_run));
-            report.outcome = summarize(&report.tests, cancel);
+            report.outcome = match until {
+                Until::FirstFailure if report.failing().next().is_some() => {
+                    outcome_of(&report.tests)
+                }
+                _ => summarize(&report.tests, cancel),
+            };
         }
         Compiled::Failed { stage, output } => {
             report.failed_stage = Some(stage.clone());
@@ -209,6 +227,11 @@ fn summarize(tests: &[TestRun], cancel: &Cancel) -> Outcome {
     if cancel.is_cancelled() || process::interrupted().is_some() {
         return Outcome::Cancelled;
     }
+    outcome_of(tests)
+}
+
+/// The outcome the tests' verdicts add up to.
+fn outcome_of(tests: &[TestRun]) -> Outcome {
     let any = |f: fn(&Verdict) -> bool| tests.iter().any(|t| f(&t.verdict));
     if any(|v| matches!(v, Verdict::TimedOut(_))) {
         Outcome::TimedOut
@@ -259,6 +282,7 @@ fn run_tests(
     names: &[String],
     exercise: &Exercise,
     pin: Pin,
+    until: Until,
     cancel: &Cancel,
 ) -> Result<Vec<TestRun>> {
     let limits = Limits {
@@ -275,7 +299,12 @@ fn run_tests(
                         if cancel.is_cancelled() || process::interrupted().is_some() {
                             return Ok(not_run(name));
                         }
-                        run_test(binary, name, exercise, pin, limits, cancel)
+                        let run = run_test(binary, name, exercise, pin, limits, cancel)?;
+                        let failed = !matches!(run.verdict, Verdict::Passed | Verdict::NotRun);
+                        if failed && until == Until::FirstFailure {
+                            cancel.cancel();
+                        }
+                        Ok(run)
                     })
                 })
                 .collect();

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::check::{self, Outcome, Pin};
+use crate::check::{self, Outcome, Pin, Until};
 use crate::exercise::{Exercise, Source};
 use crate::harness::{Harness, Stage};
 use crate::lint::{self, Tools};
@@ -79,8 +79,7 @@ pub fn check(
             scope.spawn(|| {
                 while let Some(exercise) = selected.get(next.fetch_add(1, Ordering::Relaxed)) {
                     bar.set_message(exercise.name.clone());
-                    let result =
-                        check_exercise(harness, exercise, repeat, pin, tools.clippy.as_deref());
+                    let result = check_exercise(harness, exercise, repeat, pin, &tools, explain);
                     let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
                     match result {
                         Ok(mut checked) => {
@@ -136,7 +135,8 @@ fn check_exercise(
     exercise: &Exercise,
     repeat: u32,
     pinned: Option<Pin>,
-    clippy: Option<&Path>,
+    tools: &Tools,
+    explain: bool,
 ) -> Result<Checked> {
     // A model-checked exercise's tests explore every interleaving, the same
     // ones in every run, on one OS thread: one run proves what twenty would,
@@ -149,7 +149,7 @@ fn check_exercise(
     let cancel = Cancel::new();
     let mut problems = Vec::new();
     let mut looked_slow = false;
-    if let Some(clippy) = clippy {
+    if let Some(clippy) = tools.clippy.as_deref() {
         problems.extend(lint::clippy_problem(harness, exercise, clippy)?);
     }
     // The original must fail, and the same way every time: a pass "by luck"
@@ -192,11 +192,18 @@ fn check_exercise(
         }
     }
     let (wrong_problems, rejections) =
-        wrong_solution_problems(harness, exercise, repeat, pinned, &cancel)?;
+        wrong_solution_problems(harness, exercise, repeat, pinned, explain)?;
     problems.extend(wrong_problems);
     let runs = (0..repeat).map(|_| Pin::No).chain(pinned);
     for (i, pin) in runs.enumerate() {
-        let report = check::check_with(harness, exercise, Source::Solution, pin, &cancel)?;
+        let report = check::check_with(
+            harness,
+            exercise,
+            Source::Solution,
+            pin,
+            Until::AllRun,
+            &cancel,
+        )?;
         if report.outcome != Outcome::Passed {
             let when = match pin {
                 Pin::OneCpu => "pinned to one CPU".to_string(),
@@ -272,13 +279,15 @@ fn slow_problems(harness: &Harness, suspects: &[&Exercise]) -> Result<Vec<String
 const WRONG_WANTED: usize = 6;
 
 /// Every known-wrong solution must fail in every run, unpinned and pinned:
-/// one lucky pass is a pass a learner keeps.
+/// one lucky pass is a pass a learner keeps. A run stops at the first test
+/// that rejects it (the rest would mostly wait for their time limits), but
+/// for the first run with `explain`, which names every test that rejects it.
 fn wrong_solution_problems(
     harness: &Harness,
     exercise: &Exercise,
     repeat: u32,
     pinned: Option<Pin>,
-    cancel: &Cancel,
+    explain: bool,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let root = harness.root();
     let wrong = exercise.wrong_solutions(root);
@@ -308,8 +317,16 @@ fn wrong_solution_problems(
         };
         let runs = (0..repeat.min(20)).map(|_| Pin::No).chain(pinned);
         for (run, pin) in runs.enumerate() {
-            let report = check::check_with(harness, exercise, Source::Wrong(i), pin, cancel)?;
-            if run == 0 {
+            let until = if explain && run == 0 {
+                Until::AllRun
+            } else {
+                Until::FirstFailure
+            };
+            // A token per run: stopping at the first failure cancels it.
+            let cancel = Cancel::new();
+            let report =
+                check::check_with(harness, exercise, Source::Wrong(i), pin, until, &cancel)?;
+            if run == 0 && explain {
                 rejections.push(ui::rejection_line(&shown(root, path), why, &report));
             }
             if report.outcome.passed() {

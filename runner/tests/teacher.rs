@@ -1088,3 +1088,36 @@ fn dev_check_explains_what_rejected_each_known_wrong_solution() {
     let quiet = course.run(&["--color", "never", "dev", "check", "--repeat", "1"]);
     assert!(!quiet.stdout().contains("rejected by"), "{}", quiet.all());
 }
+
+#[test]
+fn dev_check_stops_a_known_wrong_solution_at_its_first_rejection() {
+    // A wrong solution that one test rejects at once and another would
+    // wait on until its time limit: the check needs the first only.
+    let course = Course::only(&["failing"]);
+    let limit = 300;
+    course.write(
+        "info.toml",
+        &course.read("info.toml").replace(
+            "name = \"failing\"\n",
+            &format!("name = \"failing\"\ntimeout_secs = {limit}\n"),
+        ),
+    );
+    assert_eq!(course.run(&["dev", "update"]).code(), 0);
+    course.write(
+        "solutions/basics/wrong/failing/hangs.rs",
+        "// WRONG: doubles, and hangs on zero\npub fn add(a: u32, b: u32) -> u32 {\n    \
+         if b == 0 {\n        loop {\n            std::thread::park();\n        }\n    }\n    \
+         a * 2 + b\n}\n\nfn main() {}\n",
+    );
+    let started = std::time::Instant::now();
+    let run = course.run(&["--color", "never", "dev", "check", "--repeat", "1"]);
+    let elapsed = started.elapsed();
+    assert_eq!(run.code(), 0, "{}", run.all());
+    // Waiting for `adds_zero` would take the whole limit, twice (unpinned
+    // and pinned): finishing before one limit is over means it was stopped.
+    assert!(
+        elapsed < std::time::Duration::from_secs(limit),
+        "dev check took {elapsed:?}: it waited for the hanging test\n{}",
+        run.all()
+    );
+}
