@@ -416,3 +416,157 @@ fn the_value_is_there_when_the_waker_is_woken() {
         },
     );
 }
+
+#[test]
+fn a_send_at_any_moment_of_poll_is_not_lost() {
+    interrupted::check();
+}
+
+// The send of `a_send_that_comes_while_poll_runs_is_not_lost`, at random
+// instructions of `poll` (see support::interrupt): a signal interrupts the
+// thread that polls, and its handler hands the round's Sender to a sending
+// thread and waits (a little) for `send` to return. A poll that looks at the
+// value under one lock and leaves its waker under another is interrupted
+// between the two after a few dozen signals: send finds no waker, poll then
+// leaves one that nobody wakes. A poll that does both under one lock keeps
+// send waiting until it is done (the handler stops waiting and returns).
+mod interrupted {
+    use super::super::support::interrupt::{Interrupted, run_interrupted};
+    use super::{Rng, Sender, oneshot, poll};
+
+    use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+    use std::sync::{Arc, OnceLock};
+    use std::task::{Poll, Wake, Waker};
+    use std::thread::{self, Thread};
+    use std::time::{Duration, Instant};
+
+    // How long the handler waits for a send that is held up (by the lock
+    // the interrupted poll holds): it gives up and lets the poll go on.
+    const HANDLER_WAIT: Duration = Duration::from_millis(2);
+    // How long the polling thread waits for a send that was started.
+    const SEND_WAIT: Duration = Duration::from_secs(2);
+
+    // The round's Sender, while the polling thread may be interrupted.
+    static ROUND: AtomicPtr<Sender> = AtomicPtr::new(std::ptr::null_mut());
+    // The Sender handed to the sending thread.
+    static TO_SEND: AtomicPtr<Sender> = AtomicPtr::new(std::ptr::null_mut());
+    static SENT: AtomicBool = AtomicBool::new(false);
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static VALUE: AtomicU64 = AtomicU64::new(0);
+    static SENDER: OnceLock<Thread> = OnceLock::new();
+    // Rounds in which send ran while poll was under way / lost its wake-up.
+    static RACED: AtomicUsize = AtomicUsize::new(0);
+    static LOST: AtomicUsize = AtomicUsize::new(0);
+    static WRONG: AtomicU64 = AtomicU64::new(0);
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    // In the signal handler: atomics, unpark, yield and the clock only.
+    fn on_interrupt() {
+        let tx = ROUND.swap(std::ptr::null_mut(), Ordering::SeqCst);
+        if tx.is_null() {
+            return;
+        }
+        TO_SEND.store(tx, Ordering::SeqCst);
+        if let Some(sender) = SENDER.get() {
+            sender.unpark();
+        }
+        let start = Instant::now();
+        while !SENT.load(Ordering::SeqCst) && start.elapsed() < HANDLER_WAIT {
+            thread::yield_now();
+        }
+    }
+
+    fn sending_thread() {
+        while !STOP.load(Ordering::SeqCst) {
+            let tx = TO_SEND.swap(std::ptr::null_mut(), Ordering::SeqCst);
+            if tx.is_null() {
+                thread::park();
+                continue;
+            }
+            // SAFETY: every pointer in ROUND / TO_SEND came from
+            // Box::into_raw, and is taken out (swapped to null) once.
+            let tx = unsafe { Box::from_raw(tx) };
+            tx.send(VALUE.load(Ordering::SeqCst));
+            SENT.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn round() {
+        let (tx, rx) = oneshot();
+        let mut rx = Box::pin(rx);
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&count));
+        SENT.store(false, Ordering::SeqCst);
+        ROUND.store(Box::into_raw(Box::new(tx)), Ordering::SeqCst);
+        let got = poll(&mut rx, &waker);
+        let tx = ROUND.swap(std::ptr::null_mut(), Ordering::SeqCst);
+        if !tx.is_null() {
+            // Not interrupted with this round's Sender: nothing was sent.
+            // SAFETY: as in `sending_thread`.
+            drop(unsafe { Box::from_raw(tx) });
+            return;
+        }
+        let start = Instant::now();
+        while !SENT.load(Ordering::SeqCst) && start.elapsed() < SEND_WAIT {
+            thread::sleep(Duration::from_micros(50));
+        }
+        let value = VALUE.load(Ordering::SeqCst);
+        match got {
+            Poll::Pending => {
+                RACED.fetch_add(1, Ordering::SeqCst);
+                if SENT.load(Ordering::SeqCst) && count.0.load(Ordering::SeqCst) == 0 {
+                    LOST.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            Poll::Ready(v) if v == value => {}
+            Poll::Ready(v) => WRONG.store(v ^ value, Ordering::SeqCst),
+        }
+    }
+
+    pub fn check() {
+        let mut rng = Rng::from_env();
+        VALUE.store(rng.next_u64(), Ordering::SeqCst);
+        let sender = thread::spawn(sending_thread);
+        let _ = SENDER.set(sender.thread().clone());
+        let outcome = run_interrupted(on_interrupt, round);
+        STOP.store(true, Ordering::SeqCst);
+        sender.thread().unpark();
+        let _ = sender.join();
+        let (raced, lost) = (RACED.load(Ordering::SeqCst), LOST.load(Ordering::SeqCst));
+        match outcome {
+            Interrupted::Stuck { handled } => panic!(
+                "poll or send did not return (after {handled} sends at random moments of a \
+                 poll had worked): does one wait for the other, or hold the lock while \
+                 waking?"
+            ),
+            Interrupted::Done { handled, .. } => {
+                assert!(
+                    lost == 0,
+                    "{handled} times, a send came at a random moment while poll was running; \
+                     {raced} of those polls returned Pending, and in {lost} of them send \
+                     returned without waking anything, while the waker poll left was never \
+                     woken: those wake-ups were lost. Looking at the value and leaving the \
+                     waker must be one step that send cannot come in between: do both under \
+                     one lock, the one send takes (a clone of the waker made before that lock \
+                     is fine, a second lock for the waker is not)"
+                );
+                let wrong = WRONG.load(Ordering::SeqCst);
+                assert!(
+                    wrong == 0,
+                    "a poll that came during send returned Ready with a value that was not \
+                     the one sent"
+                );
+            }
+        }
+    }
+}
