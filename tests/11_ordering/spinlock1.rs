@@ -122,7 +122,11 @@ fn a_value_written_under_the_lock_is_seen_by_the_next_holder() {
             // SAFETY: as above.
             guard.with(|p| unsafe { (*p).clone() })
         };
-        assert_eq!(after, [7], "after the writer ended, the lock holds {after:?}");
+        assert_eq!(
+            after,
+            [7],
+            "after the writer ended, the lock holds {after:?}"
+        );
     });
 }
 
@@ -138,7 +142,10 @@ fn the_guard_unlocks_when_dropped() {
         *again += 1;
         drop(again);
         let value = *lock.lock();
-        assert_eq!(value, 3, "locked three times in a row, the value is {value}");
+        assert_eq!(
+            value, 3,
+            "locked three times in a row, the value is {value}"
+        );
     });
 }
 
