@@ -455,6 +455,9 @@ mod interrupted {
     static VALUE: AtomicU64 = AtomicU64::new(0);
     static SENDER: OnceLock<Thread> = OnceLock::new();
     // Rounds in which send ran while poll was under way / lost its wake-up.
+    // A send did not return within SEND_WAIT: the rounds stop.
+    static SEND_STUCK: AtomicBool = AtomicBool::new(false);
+    static SENDS: AtomicUsize = AtomicUsize::new(0);
     static RACED: AtomicUsize = AtomicUsize::new(0);
     static LOST: AtomicUsize = AtomicUsize::new(0);
     static WRONG: AtomicU64 = AtomicU64::new(0);
@@ -476,6 +479,7 @@ mod interrupted {
         if tx.is_null() {
             return;
         }
+        SENDS.fetch_add(1, Ordering::SeqCst);
         TO_SEND.store(tx, Ordering::SeqCst);
         if let Some(sender) = SENDER.get() {
             sender.unpark();
@@ -502,6 +506,9 @@ mod interrupted {
     }
 
     fn round() {
+        if SEND_STUCK.load(Ordering::SeqCst) {
+            return;
+        }
         let (tx, rx) = oneshot();
         let mut rx = Box::pin(rx);
         let count = Arc::new(Count(AtomicUsize::new(0)));
@@ -520,11 +527,15 @@ mod interrupted {
         while !SENT.load(Ordering::SeqCst) && start.elapsed() < SEND_WAIT {
             thread::sleep(Duration::from_micros(50));
         }
+        if !SENT.load(Ordering::SeqCst) {
+            SEND_STUCK.store(true, Ordering::SeqCst);
+            return;
+        }
         let value = VALUE.load(Ordering::SeqCst);
         match got {
             Poll::Pending => {
                 RACED.fetch_add(1, Ordering::SeqCst);
-                if SENT.load(Ordering::SeqCst) && count.0.load(Ordering::SeqCst) == 0 {
+                if count.0.load(Ordering::SeqCst) == 0 {
                     LOST.fetch_add(1, Ordering::SeqCst);
                 }
             }
@@ -541,18 +552,27 @@ mod interrupted {
         let outcome = run_interrupted(on_interrupt, round);
         STOP.store(true, Ordering::SeqCst);
         sender.thread().unpark();
+        assert!(
+            !SEND_STUCK.load(Ordering::SeqCst),
+            "send, called (on another thread) while poll was running or right after it, did \
+             not return within {SEND_WAIT:?}: does send wait for something poll does, or \
+             hold the lock while it wakes a waker that needs it?"
+        );
         let _ = sender.join();
         let (raced, lost) = (RACED.load(Ordering::SeqCst), LOST.load(Ordering::SeqCst));
         match outcome {
             Interrupted::Stuck { handled } => panic!(
-                "poll or send did not return (after {handled} sends at random moments of a \
-                 poll had worked): does one wait for the other, or hold the lock while \
+                "poll or send did not return (after {handled} interrupts at random moments of \
+                 a poll had been handled): does one wait for the other, or hold the lock while \
                  waking?"
             ),
-            Interrupted::Done { handled, .. } => {
+            Interrupted::Done { .. } => {
+                let sends = SENDS.load(Ordering::SeqCst);
                 assert!(
                     lost == 0,
-                    "{handled} times, a send came at a random moment while poll was running; \
+                    "{sends} times, send was called at a random moment around a poll (a signal \
+                     interrupted the thread in poll, and another thread called send \
+                     meanwhile); \
                      {raced} of those polls returned Pending, and in {lost} of them send \
                      returned without waking anything, while the waker poll left was never \
                      woken: those wake-ups were lost. Looking at the value and leaving the \
