@@ -416,3 +416,366 @@ fn the_value_is_there_when_the_waker_is_woken() {
         },
     );
 }
+
+#[test]
+fn a_send_at_any_moment_of_poll_is_not_lost() {
+    interrupted::check();
+}
+
+// The send of `a_send_that_comes_while_poll_runs_is_not_lost`, at random
+// instructions of `poll` (see support::interrupt): a signal interrupts the
+// thread that polls, and its handler hands the round's Sender to a sending
+// thread and waits (a little) for `send` to return. A poll that looks at the
+// value under one lock and leaves its waker under another is interrupted
+// between the two after a few dozen signals: send finds no waker, poll then
+// leaves one that nobody wakes. A poll that does both under one lock keeps
+// send waiting until it is done (the handler stops waiting and returns).
+mod interrupted {
+    use super::super::support::interrupt::{Interrupted, run_interrupted};
+    use super::{Rng, Sender, oneshot, poll};
+
+    use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+    use std::sync::{Arc, OnceLock};
+    use std::task::{Poll, Wake, Waker};
+    use std::thread::{self, Thread};
+    use std::time::{Duration, Instant};
+
+    // How long the handler waits for a send that is held up (by the lock
+    // the interrupted poll holds): it gives up and lets the poll go on.
+    const HANDLER_WAIT: Duration = Duration::from_millis(2);
+    // How long the polling thread waits for a send that was started.
+    const SEND_WAIT: Duration = Duration::from_secs(2);
+
+    // The round's Sender, while the polling thread may be interrupted.
+    static ROUND: AtomicPtr<Sender> = AtomicPtr::new(std::ptr::null_mut());
+    // The Sender handed to the sending thread.
+    static TO_SEND: AtomicPtr<Sender> = AtomicPtr::new(std::ptr::null_mut());
+    static SENT: AtomicBool = AtomicBool::new(false);
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static VALUE: AtomicU64 = AtomicU64::new(0);
+    static SENDER: OnceLock<Thread> = OnceLock::new();
+    // Rounds in which send ran while poll was under way / lost its wake-up.
+    // A send did not return within SEND_WAIT: the rounds stop.
+    static SEND_STUCK: AtomicBool = AtomicBool::new(false);
+    static SENDS: AtomicUsize = AtomicUsize::new(0);
+    static RACED: AtomicUsize = AtomicUsize::new(0);
+    static LOST: AtomicUsize = AtomicUsize::new(0);
+    static WRONG: AtomicU64 = AtomicU64::new(0);
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    // In the signal handler: atomics, unpark, yield and the clock only.
+    fn on_interrupt() {
+        let tx = ROUND.swap(std::ptr::null_mut(), Ordering::SeqCst);
+        if tx.is_null() {
+            return;
+        }
+        SENDS.fetch_add(1, Ordering::SeqCst);
+        TO_SEND.store(tx, Ordering::SeqCst);
+        if let Some(sender) = SENDER.get() {
+            sender.unpark();
+        }
+        let start = Instant::now();
+        while !SENT.load(Ordering::SeqCst) && start.elapsed() < HANDLER_WAIT {
+            thread::yield_now();
+        }
+    }
+
+    fn sending_thread() {
+        while !STOP.load(Ordering::SeqCst) {
+            let tx = TO_SEND.swap(std::ptr::null_mut(), Ordering::SeqCst);
+            if tx.is_null() {
+                thread::park();
+                continue;
+            }
+            // SAFETY: every pointer in ROUND / TO_SEND came from
+            // Box::into_raw, and is taken out (swapped to null) once.
+            let tx = unsafe { Box::from_raw(tx) };
+            tx.send(VALUE.load(Ordering::SeqCst));
+            SENT.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn round() {
+        if SEND_STUCK.load(Ordering::SeqCst) {
+            return;
+        }
+        let (tx, rx) = oneshot();
+        let mut rx = Box::pin(rx);
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&count));
+        SENT.store(false, Ordering::SeqCst);
+        ROUND.store(Box::into_raw(Box::new(tx)), Ordering::SeqCst);
+        let got = poll(&mut rx, &waker);
+        let tx = ROUND.swap(std::ptr::null_mut(), Ordering::SeqCst);
+        if !tx.is_null() {
+            // Not interrupted with this round's Sender: nothing was sent.
+            // SAFETY: as in `sending_thread`.
+            drop(unsafe { Box::from_raw(tx) });
+            return;
+        }
+        let start = Instant::now();
+        while !SENT.load(Ordering::SeqCst) && start.elapsed() < SEND_WAIT {
+            thread::sleep(Duration::from_micros(50));
+        }
+        if !SENT.load(Ordering::SeqCst) {
+            SEND_STUCK.store(true, Ordering::SeqCst);
+            return;
+        }
+        let value = VALUE.load(Ordering::SeqCst);
+        match got {
+            Poll::Pending => {
+                RACED.fetch_add(1, Ordering::SeqCst);
+                if count.0.load(Ordering::SeqCst) == 0 {
+                    LOST.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            Poll::Ready(v) if v == value => {}
+            Poll::Ready(v) => WRONG.store(v ^ value, Ordering::SeqCst),
+        }
+    }
+
+    pub fn check() {
+        let mut rng = Rng::from_env();
+        VALUE.store(rng.next_u64(), Ordering::SeqCst);
+        let sender = thread::spawn(sending_thread);
+        let _ = SENDER.set(sender.thread().clone());
+        let outcome = run_interrupted(on_interrupt, round);
+        STOP.store(true, Ordering::SeqCst);
+        sender.thread().unpark();
+        assert!(
+            !SEND_STUCK.load(Ordering::SeqCst),
+            "send, called (on another thread) while poll was running or right after it, did \
+             not return within {SEND_WAIT:?}: does send wait for something poll does, or \
+             hold the lock while it wakes a waker that needs it?"
+        );
+        let _ = sender.join();
+        let (raced, lost) = (RACED.load(Ordering::SeqCst), LOST.load(Ordering::SeqCst));
+        match outcome {
+            Interrupted::Stuck { handled } => panic!(
+                "poll or send did not return (after {handled} interrupts at random moments of \
+                 a poll had been handled): does one wait for the other, or hold the lock while \
+                 waking?"
+            ),
+            Interrupted::Done { .. } => {
+                let sends = SENDS.load(Ordering::SeqCst);
+                assert!(
+                    lost == 0,
+                    "{sends} times, send was called at a random moment around a poll (a signal \
+                     interrupted the thread in poll, and another thread called send \
+                     meanwhile); \
+                     {raced} of those polls returned Pending, and in {lost} of them send \
+                     returned without waking anything, while the waker poll left was never \
+                     woken: those wake-ups were lost. Looking at the value and leaving the \
+                     waker must be one step that send cannot come in between: do both under \
+                     one lock, the one send takes (a clone of the waker made before that lock \
+                     is fine, a second lock for the waker is not)"
+                );
+                let wrong = WRONG.load(Ordering::SeqCst);
+                assert!(
+                    wrong == 0,
+                    "a poll that came during send returned Ready with a value that was not \
+                     the one sent"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_poll_at_any_moment_of_send_is_not_lost() {
+    interrupted_send::check();
+}
+
+// The other side of `interrupted`: a signal interrupts the thread in `send`,
+// and its handler hands the receiver to a polling thread, which polls it
+// with a new waker (the task moved) while send is under way. A send that
+// takes the waker under one lock and stores the value under another is
+// interrupted between the two: the poll finds no value and leaves the new
+// waker, and send wakes the old one it took. Under one lock, the poll waits
+// until send is done (the handler stops waiting) and finds the value.
+mod interrupted_send {
+    use super::super::support::interrupt::{Interrupted, run_interrupted};
+    use super::{Receiver, Rng, oneshot, poll};
+
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+    use std::sync::{Arc, OnceLock};
+    use std::task::{Poll, Wake, Waker};
+    use std::thread::{self, Thread};
+    use std::time::{Duration, Instant};
+
+    const HANDLER_WAIT: Duration = Duration::from_millis(2);
+    const POLL_WAIT: Duration = Duration::from_secs(2);
+
+    type Rx = Pin<Box<Receiver>>;
+
+    // The round's receiver, while send may be interrupted.
+    static ROUND: AtomicPtr<Rx> = AtomicPtr::new(std::ptr::null_mut());
+    // The receiver handed to the polling thread.
+    static TO_POLL: AtomicPtr<Rx> = AtomicPtr::new(std::ptr::null_mut());
+    // What that poll returned: 0 not yet, 1 Pending, 2 the value, 3 another.
+    static POLLED: AtomicUsize = AtomicUsize::new(0);
+    // Wake-ups of the polling thread's (new) waker in this round.
+    static NEW_WOKEN: AtomicUsize = AtomicUsize::new(0);
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static POLL_STUCK: AtomicBool = AtomicBool::new(false);
+    static VALUE: AtomicU64 = AtomicU64::new(0);
+    static POLLER: OnceLock<Thread> = OnceLock::new();
+    static POLLS: AtomicUsize = AtomicUsize::new(0);
+    static RACED: AtomicUsize = AtomicUsize::new(0);
+    static LOST: AtomicUsize = AtomicUsize::new(0);
+    static WRONG: AtomicUsize = AtomicUsize::new(0);
+
+    // The waker of the first poll: only counted as a waker.
+    struct Old;
+
+    impl Wake for Old {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    // The waker of the poll during send.
+    struct New;
+
+    impl Wake for New {
+        fn wake(self: Arc<Self>) {
+            NEW_WOKEN.fetch_add(1, Ordering::SeqCst);
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            NEW_WOKEN.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    // In the signal handler: atomics, unpark, yield and the clock only.
+    fn on_interrupt() {
+        let rx = ROUND.swap(std::ptr::null_mut(), Ordering::SeqCst);
+        if rx.is_null() {
+            return;
+        }
+        POLLS.fetch_add(1, Ordering::SeqCst);
+        TO_POLL.store(rx, Ordering::SeqCst);
+        if let Some(poller) = POLLER.get() {
+            poller.unpark();
+        }
+        let start = Instant::now();
+        while POLLED.load(Ordering::SeqCst) == 0 && start.elapsed() < HANDLER_WAIT {
+            thread::yield_now();
+        }
+    }
+
+    fn polling_thread() {
+        let waker = Waker::from(Arc::new(New));
+        while !STOP.load(Ordering::SeqCst) {
+            let rx = TO_POLL.swap(std::ptr::null_mut(), Ordering::SeqCst);
+            if rx.is_null() {
+                thread::park();
+                continue;
+            }
+            // SAFETY: every pointer in ROUND / TO_POLL came from
+            // Box::into_raw, and is taken out (swapped to null) once.
+            let mut rx = unsafe { Box::from_raw(rx) };
+            let got = match poll(&mut rx, &waker) {
+                Poll::Pending => 1,
+                Poll::Ready(v) if v == VALUE.load(Ordering::SeqCst) => 2,
+                Poll::Ready(_) => 3,
+            };
+            POLLED.store(got, Ordering::SeqCst);
+        }
+    }
+
+    fn round() {
+        if POLL_STUCK.load(Ordering::SeqCst) {
+            return;
+        }
+        let (tx, rx) = oneshot();
+        let mut rx = Box::pin(rx);
+        let old = Waker::from(Arc::new(Old));
+        if poll(&mut rx, &old).is_ready() {
+            WRONG.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        POLLED.store(0, Ordering::SeqCst);
+        NEW_WOKEN.store(0, Ordering::SeqCst);
+        ROUND.store(Box::into_raw(Box::new(rx)), Ordering::SeqCst);
+        tx.send(VALUE.load(Ordering::SeqCst));
+        let rx = ROUND.swap(std::ptr::null_mut(), Ordering::SeqCst);
+        if !rx.is_null() {
+            // Not interrupted with this round's receiver: nobody polled.
+            // SAFETY: as in `polling_thread`.
+            drop(unsafe { Box::from_raw(rx) });
+            return;
+        }
+        let start = Instant::now();
+        while POLLED.load(Ordering::SeqCst) == 0 && start.elapsed() < POLL_WAIT {
+            thread::sleep(Duration::from_micros(50));
+        }
+        match POLLED.load(Ordering::SeqCst) {
+            0 => POLL_STUCK.store(true, Ordering::SeqCst),
+            1 => {
+                RACED.fetch_add(1, Ordering::SeqCst);
+                if NEW_WOKEN.load(Ordering::SeqCst) == 0 {
+                    LOST.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            2 => {}
+            _ => {
+                WRONG.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    pub fn check() {
+        let mut rng = Rng::from_env();
+        VALUE.store(rng.next_u64(), Ordering::SeqCst);
+        let poller = thread::spawn(polling_thread);
+        let _ = POLLER.set(poller.thread().clone());
+        let outcome = run_interrupted(on_interrupt, round);
+        STOP.store(true, Ordering::SeqCst);
+        poller.thread().unpark();
+        assert!(
+            !POLL_STUCK.load(Ordering::SeqCst),
+            "poll, called (on another thread) while send was running, did not return within \
+             {POLL_WAIT:?}: does poll wait for something send does?"
+        );
+        let _ = poller.join();
+        match outcome {
+            Interrupted::Stuck { handled } => panic!(
+                "send or poll did not return (after {handled} interrupts at random moments of \
+                 a send had been handled): does one wait for the other?"
+            ),
+            Interrupted::Done { .. } => {
+                let (polls, raced, lost) = (
+                    POLLS.load(Ordering::SeqCst),
+                    RACED.load(Ordering::SeqCst),
+                    LOST.load(Ordering::SeqCst),
+                );
+                assert!(
+                    lost == 0,
+                    "{polls} times, the receiver was polled again, with a new waker (the task \
+                     moved), at a random moment of send (a signal interrupted the thread in \
+                     send, and another thread polled meanwhile); {raced} of those polls \
+                     returned Pending, and in {lost} of them send returned without waking the \
+                     new waker: it woke the waker it had taken before that poll. Storing the \
+                     value and taking the waker must be one step under the lock poll takes \
+                     too: a poll then either finds the value, or leaves its waker before send \
+                     takes it"
+                );
+                let wrong = WRONG.load(Ordering::SeqCst);
+                assert!(
+                    wrong == 0,
+                    "{wrong} time(s), a poll returned Ready before anything was sent, or a \
+                     poll during send returned a value that was not the one sent"
+                );
+            }
+        }
+    }
+}

@@ -12,9 +12,10 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
@@ -362,6 +363,112 @@ fn a_child_wakes_the_task_of_the_joins_latest_poll() {
                  children the join's current waker at every poll"
         );
     });
+}
+
+type Hook = Box<dyn FnOnce() + Send>;
+
+// A waker for the join's task that runs a hook of the test's at its first
+// wake-up, before that wake-up returns.
+struct HookedParent {
+    wakes: AtomicUsize,
+    on_wake: Mutex<Option<Hook>>,
+}
+
+impl Wake for HookedParent {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let hook = self
+            .on_wake
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(hook) = hook {
+            hook();
+        }
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+// When a child's waker wakes the join's task, that task may poll the join at
+// once, on another thread, before the wake-up has even returned: the child's
+// news must be noted by then. Here the child is woken on a helper thread,
+// and the join's task (the test) polls the join while that wake-up is still
+// under way. A waker that wakes the task first and notes the news after
+// leaves that poll nothing to poll, and nothing wakes the task again.
+#[test]
+fn the_news_is_noted_before_the_joins_task_is_woken() {
+    // How long the wake-up waits for the poll it causes: a waker that holds
+    // a lock of the join's while it wakes keeps that poll waiting until then.
+    const HOLD: Duration = Duration::from_millis(200);
+    let mut rng = Rng::from_env();
+    let first = if rng.below(2) == 0 { "a" } else { "b" };
+    let (va, vb) = (rng.next_u64(), text(&mut rng));
+    within(
+        LIMIT * 2,
+        "polling the join, or waking a child, did not return",
+        move || {
+            let log = Log::default();
+            let (a, ha) = child("a", vec![false; 2], va, &log);
+            let (b, hb) = child("b", vec![false; 2], vb, &log);
+            let mut join = Box::pin(join2(a, b));
+            let p = Arc::new(HookedParent {
+                wakes: AtomicUsize::new(0),
+                on_wake: Mutex::new(None),
+            });
+            let waker = Waker::from(Arc::clone(&p));
+            let got = poll_join(&mut join, &waker);
+            assert!(
+                got.is_pending(),
+                "both children are pending, the join returned {got:?}"
+            );
+            let both = polled(&log);
+            assert!(
+                both == ["a", "b"],
+                "the first poll of the join should poll each child once, it polled {both:?}"
+            );
+            let (poll_now, wait_for_wake) = mpsc::channel::<()>();
+            let (polled_it, wait_for_poll) = mpsc::channel::<()>();
+            *p.on_wake.lock().unwrap() = Some(Box::new(move || {
+                let _ = poll_now.send(());
+                let _ = wait_for_poll.recv_timeout(HOLD);
+            }));
+            let woken = if first == "a" { &ha } else { &hb };
+            let child_waker = woken
+                .state
+                .borrow()
+                .waker
+                .clone()
+                .expect("the first poll of the join polled both children");
+            let waking = thread::spawn(move || child_waker.wake());
+            let at_wake = wait_for_wake.recv_timeout(LIMIT).is_ok();
+            assert!(
+                at_wake,
+                "child {first} was woken (on another thread), but the join's task was not:                  nobody polls the join again. A child's waker must wake the waker the join                  was polled with"
+            );
+            let got = poll_join(&mut join, &waker);
+            let now = polled(&log);
+            let _ = polled_it.send(());
+            if let Err(panic) = waking.join() {
+                std::panic::resume_unwind(panic);
+            }
+            assert!(
+                got.is_pending(),
+                "both children are pending, the join returned {got:?}"
+            );
+            assert!(
+                now == [first] || (now.is_empty() && p.wakes.load(Ordering::SeqCst) >= 2),
+                "child {first} was woken on another thread, and its wake-up woke the join's                  task, which polled the join at once (before the wake-up returned): that poll                  polled {now:?}, and nothing woke the task again. {}",
+                if now.is_empty() {
+                    "The child's waker woke the task before it noted that the child has                      news: note first (the task may poll the join the moment it is woken),                      then wake"
+                } else {
+                    "Only the child whose waker was woken has news"
+                }
+            );
+        },
+    );
 }
 
 // Random runs: each child goes through its steps, woken by the test one at
