@@ -519,7 +519,9 @@ fn drop_joins_each_thread_of_the_stage() {
     for &(workers, rank) in &trials {
         let probe = RankedEndProbe::new(quick, rank);
         limit = limit.max(probe.limit() + LIMIT);
-        let len = workers + rng.below(2 * workers);
+        // More items than workers: the feeder ends only after a worker has
+        // passed the gate, so every thread has armed before one ends.
+        let len = workers + 1 + rng.below(2 * workers);
         let tx = tx.clone();
         thread::spawn(move || {
             let _ = tx.send((
