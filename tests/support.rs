@@ -1311,3 +1311,131 @@ pub mod quiet_through {
         }
     }
 }
+
+// ---- Did drop join EVERY thread? (pool2, pipeline2) ----
+
+/// The number std gave the thread `id` as it was spawned (ids count up in
+/// the order threads are spawned), read from its `Debug` form,
+/// `ThreadId(7)`; `None` if that form ever changes.
+pub fn spawn_number(id: ThreadId) -> Option<u64> {
+    let text = format!("{id:?}");
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// A thread-end probe that holds one thread only: of the threads armed, the
+/// one spawned `target`-th (counting from 0). An [`EndProbe`] holds every
+/// thread for the same time, so a `drop` that joins all threads but one
+/// returns as the joined ones end, and the one left out has ended in the
+/// same moment: it cannot tell. With a `RankedEndProbe` per rank, on pools
+/// (or stages) of their own run at the same time, whichever threads a
+/// `drop` leaves out, the probe whose target one of them is sees `drop`
+/// return while that thread still holds. (A pool's workers are spawned in
+/// the order its `Vec` keeps them, so "all but the first" is rank 0.)
+///
+/// Every thread to rank must have armed before the first of them ends.
+pub struct RankedEndProbe {
+    hold: Duration,
+    target: usize,
+    state: Mutex<RankedState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct RankedState {
+    // The spawn number of each armed thread, in the order they armed.
+    armed: Vec<u64>,
+    ended: usize,
+    returned: bool,
+}
+
+thread_local! {
+    // The ranked probes this thread is armed with (by address).
+    static RANKED: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+impl RankedEndProbe {
+    /// `quick` is how long the call under test took with jobs that do
+    /// nothing: the hold is well beyond any fixed wait the code may use.
+    pub fn new(quick: Duration, target: usize) -> &'static RankedEndProbe {
+        let hold = (Duration::from_millis(120) + quick * 3).min(Duration::from_millis(1500));
+        Box::leak(Box::new(RankedEndProbe {
+            hold,
+            target,
+            state: Mutex::new(RankedState::default()),
+            changed: Condvar::new(),
+        }))
+    }
+
+    /// Arms the calling thread; later calls on the same thread do nothing.
+    pub fn arm(&'static self) {
+        let key = self as *const RankedEndProbe as usize;
+        let first = RANKED.with(|armed| {
+            let mut armed = armed.borrow_mut();
+            let first = !armed.contains(&key);
+            if first {
+                armed.push(key);
+            }
+            first
+        });
+        if !first {
+            return;
+        }
+        let number = {
+            let mut state = lock(&self.state);
+            // Where the id cannot be read, the order of arming stands in.
+            let number = spawn_number(thread::current().id()).unwrap_or(state.armed.len() as u64);
+            state.armed.push(number);
+            number
+        };
+        at_thread_end(move || {
+            let mut state = lock(&self.state);
+            let rank = state.armed.iter().filter(|&&n| n < number).count();
+            if rank == self.target {
+                let deadline = Instant::now() + self.hold;
+                while !state.returned {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    state = self
+                        .changed
+                        .wait_timeout(state, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+            state.ended += 1;
+        });
+    }
+
+    /// Call right after the call under test returned, on its thread:
+    /// (threads armed, threads that had ended by then).
+    pub fn returned(&self) -> (usize, usize) {
+        let mut state = lock(&self.state);
+        state.returned = true;
+        self.changed.notify_all();
+        (state.armed.len(), state.ended)
+    }
+
+    /// The rank this probe holds.
+    pub fn target(&self) -> usize {
+        self.target
+    }
+
+    /// A time limit for a call whose target thread holds for `hold`.
+    pub fn limit(&self) -> Duration {
+        self.hold * 2 + THREAD_LIMIT
+    }
+}
+
+/// The ranks to probe for `threads` threads, one [`RankedEndProbe`] each:
+/// every rank where `threads` is at most `every_up_to`; else the first, the
+/// last and one between, drawn by `rng`.
+pub fn ranks_to_probe(threads: usize, every_up_to: usize, rng: &mut Rng) -> Vec<usize> {
+    if threads <= every_up_to {
+        (0..threads).collect()
+    } else {
+        vec![0, threads - 1, 1 + rng.below(threads - 2)]
+    }
+}

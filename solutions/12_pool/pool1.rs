@@ -97,3 +97,10 @@ fn main() {
 // tried (100 ms to 3 s: the quiet windows, the 600 ms idle hold, the
 // one-worker rounds and the gates), but no test bounds how late a job may
 // start, so a poller tuned against all of them at once is not ruled out.
+// Also accepted: a cap on the number of workers above the largest gate
+// (1025-1088 threads, as many as the thread and memory limits in info.toml
+// allow with room to spare) passes: no test can afford a gate past every
+// number.
+// A pool of one worker is in the idle test and the one-worker rounds,
+// whose quiet checks are asserted: a poller special-cased for size 1 was
+// caught at 1 ms, 300 ms, 700 ms and 1.2 s.

@@ -94,3 +94,8 @@ fn main() {
 // per worker, sent after the queued jobs, then join) and `mem::replace` of
 // the Sender with a fresh one pass: both drop the pool's last Sender or
 // stop every worker only after the queue, and join every thread.
+// A `drop` that joins only some workers is caught where pools are probed
+// one spawn rank at a time (`RankedEndProbe`, pools side by side): every
+// rank of a pool of 4-7, and the first, the last and one between of 33-64.
+// A drop that leaves out, say, only the 20th worker, and only of large
+// pools, may pass.

@@ -142,3 +142,6 @@ fn main() {
 //   more (a stage whose workers pull from the source themselves has no
 //   feeder holding an item): a results channel one short of `capacity`
 //   together with such a feeder is not seen.
+// - A cap on the number of workers above the largest gate (1025-1088
+//   threads, as many as the thread and memory limits in info.toml allow with
+//   room to spare) passes: no test can afford a gate past every number.

@@ -145,11 +145,10 @@ fn main() {
 }
 
 // Hidden tests, accepted gaps:
-// - A `drop` that joins the feeder and only some of the workers: the
-//   threads' thread-end probe holds the feeder and the workers for
-//   different times (each way round, in the two tests), so joining only the
-//   feeder or only the workers fails, but workers left out end during the
-//   same hold as the workers joined, and may be seen as ended. The starting
-//   code joins every handle it keeps.
+// - A `drop` that joins only some threads is caught where a stage's
+//   threads are probed one spawn rank at a time (`RankedEndProbe`, stages
+//   side by side): every rank of a stage of 4-6 threads, and the first, the
+//   last and one between of 18-33. A drop that leaves out, say, only the
+//   20th thread, and only of large stages, may pass.
 // - A feeder blocked inside its source (no item coming) cannot notice the
 //   hang-up: the tests' source always has an item ready.

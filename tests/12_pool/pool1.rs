@@ -126,8 +126,9 @@ fn size_jobs_run_at_once_on_size_workers() {
     let mut rng = Rng::from_env();
     // A small pool, and one larger than any machine has cores: waiting
     // threads cost no CPU, so "as many as there are cores" is too few, and
-    // 129-160 is past every round number a pool might be capped at.
-    for size in [1 + rng.below(4), 129 + rng.below(32)] {
+    // 1025-1088 is past every round number a pool might be capped at (256,
+    // 500, 512, 1000, 1024; info.toml raises the thread and memory limits).
+    for size in [1 + rng.below(4), 1025 + rng.below(64)] {
         let pool = ThreadPool::new(size);
         all_workers_at_once(&pool, size);
     }
@@ -259,32 +260,37 @@ fn every_job_runs_exactly_once() {
 #[test]
 fn idle_workers_sleep_and_then_serve_again() {
     let mut rng = Rng::from_env();
-    let size = 1 + rng.below(40);
-    let pool = ThreadPool::new(size);
-    let first = all_workers_at_once(&pool, size);
+    // Two pools idle at once: one of a single worker (a pool of one is a
+    // pool too), one of 2-41.
+    let sizes = [1, 2 + rng.below(40)];
+    let pools = sizes.map(ThreadPool::new);
+    let first = [0, 1].map(|i| all_workers_at_once(&pools[i], sizes[i]));
+    let [one, size] = sizes;
     // Every job is done: the workers can only wait for the next one.
     if let Err(Window { cpu, switches }) = quiet::wait_until_quiet() {
         panic!(
-            "an idle pool of {size} workers, with no job to run, kept the CPU busy ({cpu:?} of \
-             CPU and {switches} context switches in 60 ms): a worker that waits for a job must \
-             block in recv(), not check again and again"
+            "two idle pools, of {one} and {size} workers, with no job to run, kept the CPU busy \
+             ({cpu:?} of CPU and {switches} context switches in 60 ms): a worker that waits for \
+             a job must block in recv(), not check again and again"
         );
     }
     if let Some(switches) = others_switch_during(IDLE_HOLD) {
         assert!(
             switches == 0,
-            "an idle pool of {size} workers woke up {switches} times in {IDLE_HOLD:?} without \
-             any job to run: a worker that waits for a job must block in recv() until one \
-             comes, not sleep and check again"
+            "two idle pools, of {one} and {size} workers, woke up {switches} times in \
+             {IDLE_HOLD:?} without any job to run: a worker that waits for a job must block in \
+             recv() until one comes, not sleep and check again"
         );
     }
-    let second = all_workers_at_once(&pool, size);
-    assert!(
-        first == second,
-        "after a pause, jobs ran on {} thread(s) that were not the pool's workers before: the \
-         same `size` workers serve every job, for as long as the pool lives",
-        second.difference(&first).count()
-    );
+    for i in [0, 1] {
+        let second = all_workers_at_once(&pools[i], sizes[i]);
+        assert!(
+            first[i] == second,
+            "after a pause, jobs ran on {} thread(s) that were not the pool's workers before: \
+             the same `size` workers serve every job, for as long as the pool lives",
+            second.difference(&first[i]).count()
+        );
+    }
 }
 
 #[test]
@@ -297,7 +303,13 @@ fn an_idle_worker_takes_a_job_at_once() {
     let log = log(1);
     let mut waited = Duration::ZERO;
     for round in 1..=ROUNDS {
-        let _ = quiet::wait_until_quiet();
+        if let Err(Window { cpu, switches }) = quiet::wait_until_quiet() {
+            panic!(
+                "an idle pool of one worker, with no job to run (round {round}), kept the CPU \
+                 busy ({cpu:?} of CPU and {switches} context switches in 60 ms): a worker that \
+                 waits for a job must block in recv(), not check again and again"
+            );
+        }
         let queued = Instant::now();
         pool.execute(log.job());
         let ran = log

@@ -1,12 +1,12 @@
 use super::support::{
-    EndProbe, Gate, Latch, Rng, ThreadIds, assert_waits_without_spinning, block, panic_message,
-    quiet, within,
+    Gate, Latch, RankedEndProbe, Rng, ThreadIds, assert_waits_without_spinning, block,
+    panic_message, quiet, ranks_to_probe, within,
 };
 use exercise::ThreadPool;
 
 use std::panic;
-use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Once, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -177,27 +177,12 @@ fn drop_waits_for_the_jobs_still_queued() {
     );
 }
 
-#[test]
-fn drop_waits_until_every_worker_thread_has_ended() {
-    count_panics();
-    let mut rng = Rng::from_env();
-    let size = 1 + rng.below(32);
-    // How long new + execute + drop take with jobs that do nothing...
-    let quick = within(LIMIT, HANGS, move || {
-        let started = Instant::now();
-        let pool = ThreadPool::new(size);
-        let done = log(1);
-        for _ in 0..size {
-            pool.execute(done.job());
-        }
-        drop(pool);
-        started.elapsed()
-    });
-    // ...then every worker runs a job that holds its thread as it ends
-    // (a thread-local's destructor), for longer than that.
-    let probe = EndProbe::new(quick);
+// One pool of `size` workers whose every worker runs one job (they wait for
+// each other) that arms `probe`; then drop. (armed, ended when drop
+// returned), or the number of jobs that ran at once if they did not all.
+fn drop_with_a_probe(size: usize, probe: &'static RankedEndProbe) -> Result<(usize, usize), usize> {
     let started = log(size);
-    let (armed, ended) = within(probe.limit(), HANGS, move || {
+    let (armed, ended) = {
         let pool = ThreadPool::new(size);
         for _ in 0..size {
             let job = started.gate_job();
@@ -209,25 +194,94 @@ fn drop_waits_until_every_worker_thread_has_ended() {
         started.wait_for(size);
         drop(pool);
         probe.returned()
+    };
+    match started.gate.timed_out() {
+        Some(arrived) => Err(arrived),
+        None => Ok((armed, ended)),
+    }
+}
+
+#[test]
+fn drop_waits_until_every_worker_thread_has_ended() {
+    count_panics();
+    let mut rng = Rng::from_env();
+    // Every rank of a pool of 4-7 (an off-by-one leaves out the first, the
+    // second, the last..), and the first, the last and one between of 33-64.
+    let small = 4 + rng.below(4);
+    let large = 33 + rng.below(32);
+    // How long new + execute + drop take with jobs that do nothing...
+    let quick = within(LIMIT, HANGS, move || {
+        let started = Instant::now();
+        let pool = ThreadPool::new(large);
+        let done = log(1);
+        for _ in 0..large {
+            pool.execute(done.job());
+        }
+        drop(pool);
+        started.elapsed()
     });
-    if let Some(arrived) = started.gate.timed_out() {
-        panic!(
-            "{size} jobs that wait (up to 1 s) for each other on a pool of {size} workers did not \
-             all run at once: only {arrived} were running at the same time"
+    // ...then pools at the same time, each of whose workers runs a job;
+    // as the workers end, one of them (a different one in each pool: the
+    // first spawned, the second, ..) holds its thread for longer than that
+    // (a thread-local's destructor). A drop that leaves any worker out
+    // returns, in one of the pools, while that worker still holds.
+    let mut trials = vec![(1, 0)];
+    trials.extend((0..small).map(|rank| (small, rank)));
+    trials.extend(
+        ranks_to_probe(large, 0, &mut rng)
+            .into_iter()
+            .map(|rank| (large, rank)),
+    );
+    let (tx, rx) = mpsc::channel();
+    let mut limit = LIMIT;
+    for &(size, rank) in &trials {
+        let probe = RankedEndProbe::new(quick, rank);
+        limit = limit.max(probe.limit());
+        let tx = tx.clone();
+        thread::spawn(move || {
+            let _ = tx.send((size, rank, drop_with_a_probe(size, probe)));
+        });
+    }
+    drop(tx);
+    let deadline = Instant::now() + limit;
+    for _ in 0..trials.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok((size, rank, result)) = rx.recv_timeout(left) else {
+            panic!("no result after {limit:?}: {HANGS}");
+        };
+        let (armed, ended) = match result {
+            Ok(counts) => counts,
+            Err(arrived) => panic!(
+                "{size} jobs that wait (up to 1 s) for each other on a pool of {size} workers \
+                 did not all run at once: only {arrived} were running at the same time"
+            ),
+        };
+        assert!(
+            armed == size,
+            "{size} jobs were queued on a pool of {size} workers, but {armed} ran"
+        );
+        assert!(
+            ended == armed,
+            "drop(pool) returned while a worker thread of a pool of {size} (the one spawned \
+             {} of {size}) was still ending: only JoinHandle::join waits until a thread has \
+             ended, and drop must join every worker, each one. A sleep, a counter or \
+             is_finished() sees the worker's loop end, not the thread",
+            ordinal(rank + 1)
         );
     }
-    assert!(
-        armed == size,
-        "{size} jobs were queued on a pool of {size} workers, but {armed} ran"
-    );
-    assert!(
-        ended == armed,
-        "drop(pool) returned while {} of the {size} worker threads were still ending: only \
-         JoinHandle::join waits until a thread has ended. A sleep, a counter or is_finished() \
-         sees the worker's loop end, not the thread",
-        armed - ended
-    );
     assert_no_worker_panicked();
+}
+
+// 1st, 2nd, 3rd, 4th, .., 11th, 12th, 13th, .., 21st
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 #[test]

@@ -251,8 +251,10 @@ fn results_come_out_in_order_through_a_pause() {
 fn a_slow_first_item_still_comes_out_first() {
     let mut rng = Rng::from_env();
     let seed = rng.next_u64();
-    // More workers than any machine has cores: they only wait, blocked.
-    let workers = 129 + rng.below(32);
+    // More workers than any machine has cores (they only wait, blocked),
+    // past every round number a stage might be capped at (256, 500, 512,
+    // 1000, 1024; info.toml raises the thread and memory limits).
+    let workers = 1025 + rng.below(64);
     let capacity = rng.below(9);
     let len = workers + 1 + rng.below(workers);
 

@@ -16,7 +16,10 @@
 // - No stage thread panics (a failed send is the signal to stop, not an
 //   error): a panic hook counts them.
 
-use super::support::{Gate, Latch, Rng, at_thread_end, lock, panic_message, quiet, within};
+use super::support::{
+    Gate, Latch, RankedEndProbe, Rng, at_thread_end, lock, panic_message, quiet, ranks_to_probe,
+    within,
+};
 use exercise::{Ordered, map_ordered};
 
 use std::cell::RefCell;
@@ -185,6 +188,7 @@ struct Source {
     len: usize,
     pulled: Arc<AtomicUsize>,
     probe: Option<&'static EndProbe>,
+    ranked: Option<&'static RankedEndProbe>,
 }
 
 impl Iterator for Source {
@@ -192,6 +196,9 @@ impl Iterator for Source {
     fn next(&mut self) -> Option<Item> {
         if let Some(probe) = self.probe {
             probe.arm(false);
+        }
+        if let Some(probe) = self.ranked {
+            probe.arm();
         }
         if self.next >= self.len {
             return None;
@@ -221,6 +228,7 @@ fn quick_run(seed: u64) -> Duration {
                 len: 20,
                 pulled: Arc::new(AtomicUsize::new(0)),
                 probe: None,
+                ranked: None,
             };
             let got: Vec<u64> = map_ordered(source, 3, 1, |item| work(&item)).collect();
             assert!(
@@ -302,6 +310,7 @@ fn dropping_early_stops_the_stage_and_joins_its_threads() {
         len,
         pulled: Arc::clone(&pulled),
         probe: Some(probe),
+        ranked: None,
     };
     // Every worker's first item waits at the gate, so every worker runs f
     // (and is probed). Items after those the consumer takes wait until it
@@ -415,6 +424,7 @@ fn dropping_at_the_end_joins_the_threads() {
         len,
         pulled: Arc::new(AtomicUsize::new(0)),
         probe: Some(probe),
+        ranked: None,
     };
     let f = move |item: Item| {
         probe.arm(true);
@@ -441,4 +451,136 @@ fn dropping_at_the_end_joins_the_threads() {
     );
     check_no_panics("after the stage ran to its end");
     check_ended(armed, ended, "after the stage ran to its end");
+}
+
+// A stage of `workers` whose every thread is armed with `probe` (every
+// worker's first item waits at a gate for the others, so each runs f),
+// taken to the end and dropped: (armed, ended when drop returned), or how
+// many calls of f ran at once if they did not all.
+fn drop_a_probed_stage(
+    seed: u64,
+    workers: usize,
+    len: usize,
+    probe: &'static RankedEndProbe,
+) -> Result<(usize, usize, bool), usize> {
+    let source = Source {
+        seed,
+        next: 0,
+        len,
+        pulled: Arc::new(AtomicUsize::new(0)),
+        probe: None,
+        ranked: Some(probe),
+    };
+    let gate = Arc::new(Gate::new(workers));
+    let f = {
+        let gate = Arc::clone(&gate);
+        move |item: Item| {
+            probe.arm();
+            if item.index < workers {
+                let _ = gate.wait(LIMIT);
+            }
+            work(&item)
+        }
+    };
+    let mut ordered = map_ordered(source, workers, 1, f);
+    let got: Vec<u64> = ordered.by_ref().collect();
+    drop(ordered);
+    let (armed, ended) = probe.returned();
+    let right = got.len() == len && got.iter().enumerate().all(|(i, &v)| v == expected(seed, i));
+    match gate.timed_out() {
+        Some(arrived) => Err(arrived),
+        None => Ok((armed, ended, right)),
+    }
+}
+
+#[test]
+fn drop_joins_each_thread_of_the_stage() {
+    count_panics();
+    let mut rng = Rng::from_env();
+    let seed = rng.next_u64();
+    let quick = quick_run(seed);
+    // Stages at the same time; as their threads end, one thread of each (a
+    // different one in each stage: the first spawned, the second, ..)
+    // holds for well beyond a whole quick run. A drop that leaves any thread
+    // out returns, in one of the stages, while that thread still holds.
+    // Every rank of a stage of 4-6 threads (an off-by-one leaves out the
+    // first, the second, the last..), and the first, the last and one
+    // between of 18-33.
+    let small = 3 + rng.below(3);
+    let large = 17 + rng.below(16);
+    let mut trials: Vec<(usize, usize)> = (0..=small).map(|rank| (small, rank)).collect();
+    trials.extend(
+        ranks_to_probe(large + 1, 0, &mut rng)
+            .into_iter()
+            .map(|rank| (large, rank)),
+    );
+    let (tx, rx) = mpsc::channel();
+    let mut limit = LIMIT;
+    for &(workers, rank) in &trials {
+        let probe = RankedEndProbe::new(quick, rank);
+        limit = limit.max(probe.limit() + LIMIT);
+        // More items than workers: the feeder ends only after a worker has
+        // passed the gate, so every thread has armed before one ends.
+        let len = workers + 1 + rng.below(2 * workers);
+        let tx = tx.clone();
+        thread::spawn(move || {
+            let _ = tx.send((
+                workers,
+                rank,
+                drop_a_probed_stage(seed, workers, len, probe),
+            ));
+        });
+    }
+    drop(tx);
+    let deadline = Instant::now() + limit;
+    for _ in 0..trials.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok((workers, rank, result)) = rx.recv_timeout(left) else {
+            panic!(
+                "stages taken to the end were dropped, and a drop did not return within \
+                 {limit:?}: does it wait for something that has already happened (a result, a \
+                 message)?"
+            );
+        };
+        let threads = workers + 1;
+        let (armed, ended, right) = match result {
+            Ok(counts) => counts,
+            Err(arrived) => panic!(
+                "a stage of {workers} workers was given items whose first {workers} calls of f \
+                 wait (up to 2 s) for each other, but only {arrived} ran at the same time (as in \
+                 pipeline1: every worker calls f, all at once)"
+            ),
+        };
+        assert!(
+            right,
+            "a stage of {workers} workers, taken to the end, did not give every result in order \
+             (as in pipeline1)"
+        );
+        assert!(
+            armed == threads,
+            "a stage of {workers} workers ran the test's source and f on {armed} threads, \
+             expected {threads}: the feeder, which pulls, and each worker, which runs f"
+        );
+        assert!(
+            ended == armed,
+            "a stage of {workers} workers was taken to the end and dropped, and drop returned \
+             while one of its {threads} threads (the one spawned {} of {threads}) had not ended \
+             yet: drop must wait for every thread it started (join each one, the feeder and \
+             every worker), not for a while, and not only for some",
+            ordinal(rank + 1)
+        );
+    }
+    check_no_panics("after stages ran to their end");
+}
+
+// 1st, 2nd, 3rd, 4th, .., 11th, 12th, 13th, .., 21st
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
