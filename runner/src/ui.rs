@@ -217,7 +217,9 @@ fn linked_locations(output: &str, root: &Path) -> String {
             let end = rest[..end].trim_end().len();
             let location = &rest[..end];
             let file = location.split(':').next().unwrap_or_default();
-            if !file.ends_with(".rs") || Path::new(file).is_absolute() {
+            // Outside the course: absolute, or rooted (the toolchain's
+            // `/rustc/...` has no drive letter on Windows).
+            if !file.ends_with(".rs") || Path::new(file).has_root() {
                 return line.to_string();
             }
             format!(

@@ -7,7 +7,7 @@
 //! gone, on every system: the system lets go of a dead process's locks.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -313,27 +313,20 @@ fn a_killed_runner_takes_its_test_process_along() {
     assert_closed(lines, "after the runner was killed");
 }
 
-/// Runs `role` to its end through the platform layer; its status, decoded.
+/// Runs `role` to its end (within minutes) through the platform layer;
+/// its status, decoded, and its output.
 fn ending_of(role: &str) -> (Exit, String) {
-    let mut command = helper(role, &[]);
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = spawn(&mut command, &Confine::Nothing, None).expect("the child starts");
-    let mut err = child.stderr.take().expect("a piped stderr");
-    let errors = thread::spawn(move || {
-        let mut text = String::new();
-        let _ = err.read_to_string(&mut text);
-        text
-    });
-    let mut out = String::new();
-    let _ = child
-        .stdout
-        .take()
-        .expect("a piped stdout")
-        .read_to_string(&mut out);
-    let status = child.wait().expect("the child ends");
-    release(child.id());
-    let errors = errors.join().unwrap_or_default();
-    (describe_exit(status), format!("{out}{errors}"))
+    use crate::process::{Cancel, Finish, Limits, run};
+    let limits = Limits {
+        timeout: Duration::from_secs(120),
+        output_cap: 64 * 1024,
+    };
+    let ran = run(helper(role, &[]), limits, &Cancel::new()).expect("the child runs");
+    let text = ran.output.text();
+    match ran.finish {
+        Finish::Exited(status) => (describe_exit(status), text),
+        other => panic!("the child did not end by itself ({other:?}): {text}"),
+    }
 }
 
 #[test]
