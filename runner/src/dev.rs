@@ -349,10 +349,7 @@ fn wrong_solution_problems(
 }
 
 fn shown(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    crate::exercise::course_relative(root, path)
 }
 
 /// One pinned run where the platform can pin a process to a CPU.
@@ -396,8 +393,8 @@ fn file_problems(course: &Course) -> Vec<String> {
                 .parent()
                 .is_some_and(|dir| course.exercises.iter().any(|e| e.wrong_dir(root) == dir));
             if !support && !wrong && !listed.contains(&file) {
-                let shown = file.strip_prefix(root).unwrap_or(&file);
-                problems.push(format!("{}: not listed in info.toml", shown.display()));
+                let shown = shown(root, &file);
+                problems.push(format!("{shown}: not listed in info.toml"));
             }
         }
     }

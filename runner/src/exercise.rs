@@ -8,6 +8,24 @@ use std::time::Duration;
 /// shipped.
 pub const PRISTINE_DIR: &str = ".course/pristine";
 
+/// `path` relative to the course `root`, as the course names files (in
+/// info.toml, git and every message): folders joined with `/` on every
+/// system. A path outside the course is shown as it is.
+pub fn course_relative(root: &Path, path: &Path) -> String {
+    slashed(path.strip_prefix(root).unwrap_or(path))
+}
+
+/// A relative path with `/` between its parts (Windows also writes `\`).
+pub fn slashed(path: &Path) -> String {
+    if path.has_root() {
+        return path.display().to_string();
+    }
+    path.components()
+        .map(|part| part.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exercise {
     pub name: String,

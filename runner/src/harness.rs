@@ -280,14 +280,10 @@ impl Harness {
         if let Some(found) =
             forbidden::first_violation(&String::from_utf8_lossy(&code), &exercise.forbidden)
         {
-            let shown = source_path.strip_prefix(&self.root).unwrap_or(&source_path);
+            let shown = crate::exercise::course_relative(&self.root, &source_path);
             let output = format!(
                 "error: `{}` is not allowed in this exercise: {}\n --> {}:{}:{}\n",
-                found.name,
-                found.because,
-                shown.display(),
-                found.line,
-                found.column
+                found.name, found.because, shown, found.line, found.column
             );
             let stage = Stage::Exercise;
             return Ok((Compiled::Failed { stage, output }, code_digest));

@@ -355,7 +355,7 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
                     continue;
                 }
                 if !path.is_file() {
-                    let relative = path.strip_prefix(root).unwrap_or(&path);
+                    let relative = crate::exercise::course_relative(root, &path);
                     let fix = if kind == "exercise" {
                         format!(" (run `cargo runner reset {name}` to restore it)")
                     } else {
@@ -363,10 +363,7 @@ pub fn parse(root: &Path, text: &str, files: Files) -> Result<Course, Vec<Proble
                     };
                     problem(
                         entry.name.span(),
-                        format!(
-                            "the {kind} file of `{name}` is missing: {}{fix}",
-                            relative.display()
-                        ),
+                        format!("the {kind} file of `{name}` is missing: {relative}{fix}"),
                     );
                 }
             }

@@ -152,7 +152,8 @@ impl Original {
             let Ok(relative) = path.strip_prefix(root) else {
                 continue;
             };
-            let relative = relative.to_string_lossy().into_owned();
+            // As git names it: `/` between folders everywhere.
+            let relative = crate::exercise::slashed(relative);
             if !files.contains(&relative) {
                 differences.push(Difference {
                     file: relative,
@@ -204,11 +205,7 @@ impl Original {
             .filter(|e| !e.path(root, source).is_file())
             .map(|e| {
                 let path = e.path(root, source);
-                let shown = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .display()
-                    .to_string();
+                let shown = crate::exercise::course_relative(root, &path);
                 match source {
                     Source::Exercise => {
                         format!("{shown} (`cargo runner reset {}` restores it)", e.name)

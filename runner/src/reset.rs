@@ -81,8 +81,8 @@ pub fn command(
                     exercise.display_path()
                 );
                 if let Some(backup) = backup {
-                    let shown = backup.strip_prefix(&course.root).unwrap_or(&backup);
-                    println!("Your version is saved as {}", shown.display());
+                    let shown = crate::exercise::course_relative(&course.root, &backup);
+                    println!("Your version is saved as {shown}");
                 }
                 restored.push(exercise.name.clone());
             }

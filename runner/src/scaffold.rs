@@ -140,10 +140,7 @@ fn title(dir: &str) -> String {
 }
 
 fn shown(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    crate::exercise::course_relative(root, path)
 }
 
 /// Inserts an `[[exercises]]` entry as the `index`-th, editing the

@@ -276,10 +276,7 @@ fn set_aside(path: &Path) -> Option<std::path::PathBuf> {
 }
 
 fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    crate::exercise::course_relative(root, path)
 }
 
 #[cfg(test)]

@@ -148,15 +148,48 @@ pub fn link(text: &str, path: &Path) -> String {
 }
 
 fn osc8(text: &str, path: &Path) -> String {
-    let mut url = String::from("file://");
-    for byte in path.display().to_string().bytes() {
-        if byte.is_ascii_alphanumeric() || b"/-_.~".contains(&byte) {
-            url.push(char::from(byte));
-        } else {
-            url.push_str(&format!("%{byte:02X}"));
+    format!("\x1b]8;;{}\x1b\\{text}\x1b]8;;\x1b\\", file_url(path))
+}
+
+/// A `file://` URL for an absolute path: `file:///course/x.rs`, and on
+/// Windows `file:///C:/course/x.rs` (whichever separators the path has).
+fn file_url(path: &Path) -> String {
+    use std::path::{Component, Prefix};
+    fn escaped(url: &mut String, part: &std::ffi::OsStr) {
+        for byte in part.to_string_lossy().bytes() {
+            if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+                url.push(char::from(byte));
+            } else {
+                url.push_str(&format!("%{byte:02X}"));
+            }
         }
     }
-    format!("\x1b]8;;{url}\x1b\\{text}\x1b]8;;\x1b\\")
+    let mut url = String::from("file://");
+    for component in path.components() {
+        match component {
+            Component::Prefix(prefix) => match prefix.kind() {
+                Prefix::Disk(letter) | Prefix::VerbatimDisk(letter) => {
+                    url.push_str(&format!("/{}:", char::from(letter)));
+                }
+                Prefix::UNC(server, share) | Prefix::VerbatimUNC(server, share) => {
+                    escaped(&mut url, server);
+                    url.push('/');
+                    escaped(&mut url, share);
+                }
+                Prefix::Verbatim(part) | Prefix::DeviceNS(part) => {
+                    url.push('/');
+                    escaped(&mut url, part);
+                }
+            },
+            Component::RootDir | Component::CurDir => {}
+            Component::ParentDir => url.push_str("/.."),
+            Component::Normal(part) => {
+                url.push('/');
+                escaped(&mut url, part);
+            }
+        }
+    }
+    url
 }
 
 /// Compiler output with the location after each `--> ` made a link to its
@@ -184,7 +217,9 @@ fn linked_locations(output: &str, root: &Path) -> String {
             let end = rest[..end].trim_end().len();
             let location = &rest[..end];
             let file = location.split(':').next().unwrap_or_default();
-            if !file.ends_with(".rs") || Path::new(file).is_absolute() {
+            // Outside the course: absolute, or rooted (the toolchain's
+            // `/rustc/...` has no drive letter on Windows).
+            if !file.ends_with(".rs") || Path::new(file).has_root() {
                 return line.to_string();
             }
             format!(
@@ -291,12 +326,7 @@ fn is_format_char(c: char) -> bool {
 /// After a pass: where the reference solution is, to compare.
 pub fn solution_text(course: &Course, reference: &crate::sealed::Reference) -> String {
     use crate::sealed::Reference;
-    let shown = |path: &std::path::Path| {
-        path.strip_prefix(&course.root)
-            .unwrap_or(path)
-            .display()
-            .to_string()
-    };
+    let shown = |path: &std::path::Path| crate::exercise::course_relative(&course.root, path);
     match reference {
         Reference::Present(path) => {
             format!("Compare your code with the solution: {}\n", shown(path))

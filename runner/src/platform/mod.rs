@@ -16,6 +16,9 @@ mod windows;
 #[cfg(windows)]
 use windows as imp;
 
+#[cfg(test)]
+pub(crate) mod tests;
+
 pub use imp::{
     Channel, can_pin, confinement, describe_exit, init, kill_tree, on_termination, release,
     shared_file_permissions, spawn, sweep_orphans,

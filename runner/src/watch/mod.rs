@@ -576,8 +576,8 @@ impl Session {
                     exercise.display_path()
                 );
                 if let Some(backup) = backup {
-                    let shown = backup.strip_prefix(&root).unwrap_or(&backup);
-                    text.push_str(&format!(" Your version is saved as {}", shown.display()));
+                    let shown = crate::exercise::course_relative(&root, &backup);
+                    text.push_str(&format!(" Your version is saved as {shown}"));
                 }
                 self.start_check();
                 self.model.notice = Some(Notice::good(text));

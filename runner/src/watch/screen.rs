@@ -155,7 +155,7 @@ fn header(model: &Model, now: Instant) -> Vec<String> {
     }
     lines.push(title);
     if let Some(lesson) = model.lesson() {
-        let shown = lesson.display().to_string();
+        let shown = crate::exercise::slashed(&lesson);
         lines.push(format!(
             "A new topic: its lesson is in {}",
             link(&shown, &model.course.root.join(&lesson))
@@ -236,13 +236,11 @@ fn exercise_body(model: &Model) -> (Vec<String>, Option<String>) {
                 lines.push(String::new());
                 lines.push(match &model.solution {
                     Some(solution) => {
-                        let shown = solution
-                            .strip_prefix(&model.course.root)
-                            .unwrap_or(solution);
+                        let shown = crate::exercise::course_relative(&model.course.root, solution);
                         format!(
                             "{} Compare your code with the solution: {}",
                             "Done!".green().bold(),
-                            link(&shown.display().to_string(), solution)
+                            link(&shown, solution)
                         )
                     }
                     None => format!("{}", "Done!".green().bold()),
