@@ -296,7 +296,10 @@ fn random_webs_two_at_once_each_page_once() {
             20 + rng.below(200)
         };
         let pages = distinct_ids(&mut rng, count, &mut taken);
-        let orphans = distinct_ids(&mut rng, 1 + rng.below(5), &mut taken);
+        let orphans = {
+            let n = 1 + rng.below(5);
+            distinct_ids(&mut rng, n, &mut taken)
+        };
         // Two webs over the same pages, crawled at the same time.
         let webs: Vec<Web> = (0..2)
             .map(|_| random_web(&mut rng, &pages, &orphans))
@@ -474,8 +477,14 @@ fn runs_workers_fetches_at_once_and_never_more() {
     let mut taken = HashSet::new();
     let root = distinct_ids(&mut rng, 1, &mut taken)[0];
     let level1 = distinct_ids(&mut rng, first, &mut taken);
-    let level2 = distinct_ids(&mut rng, 1 + rng.below(20), &mut taken);
-    let orphans = distinct_ids(&mut rng, 1 + rng.below(5), &mut taken);
+    let level2 = {
+        let n = 1 + rng.below(20);
+        distinct_ids(&mut rng, n, &mut taken)
+    };
+    let orphans = {
+        let n = 1 + rng.below(5);
+        distinct_ids(&mut rng, n, &mut taken)
+    };
     let mut links = HashMap::new();
     let mut out = level1.clone();
     out.push(root);
@@ -688,8 +697,14 @@ fn a_panicking_fetch_is_reported_and_the_crawl_goes_on() {
     let mut rng = Rng::from_env();
     let workers = 1 + rng.below(4);
     let mut taken = HashSet::new();
-    let pages = distinct_ids(&mut rng, 40 + rng.below(100), &mut taken);
-    let orphans = distinct_ids(&mut rng, 1 + rng.below(4), &mut taken);
+    let pages = {
+        let n = 40 + rng.below(100);
+        distinct_ids(&mut rng, n, &mut taken)
+    };
+    let orphans = {
+        let n = 1 + rng.below(4);
+        distinct_ids(&mut rng, n, &mut taken)
+    };
     let mut web = random_web(&mut rng, &pages, &orphans);
     // A seed that links to many pages, so that enough pages are reached.
     let seed = distinct_ids(&mut rng, 1, &mut taken)[0];
