@@ -168,7 +168,23 @@ impl Seen {
 // The plain fetch of a web: counts its calls, yields (so that workers
 // interleave), panics for the web's panicking pages.
 fn fetcher(web: Arc<Web>, seen: Arc<Seen>) -> impl Fn(u64) -> Vec<u64> + Send + Sync + 'static {
+    fetcher_meeting(web, seen, None)
+}
+
+// The same; the crawl's first fetch also waits at `start` (shared with
+// another crawl: both have started before either finds a page).
+fn fetcher_meeting(
+    web: Arc<Web>,
+    seen: Arc<Seen>,
+    start: Option<Arc<Gate>>,
+) -> impl Fn(u64) -> Vec<u64> + Send + Sync + 'static {
+    let first = std::sync::atomic::AtomicBool::new(true);
     move |page| {
+        if let Some(start) = &start {
+            if first.swap(false, SeqCst) {
+                let _ = start.wait(LIMIT);
+            }
+        }
         seen.enter(page);
         thread::yield_now();
         seen.leave();
@@ -301,16 +317,28 @@ fn random_webs_two_at_once_each_page_once() {
             distinct_ids(&mut rng, n, &mut taken)
         };
         // Two webs over the same pages, crawled at the same time.
-        let webs: Vec<Web> = (0..2)
+        let mut webs: Vec<Web> = (0..2)
             .map(|_| random_web(&mut rng, &pages, &orphans))
             .collect();
+        // From round 1 on, the same seeds, and the first links to a page
+        // both crawls must fetch; both first fetches meet at a gate, so
+        // that each crawl has started when the other finds its pages.
+        let start = (round > 0).then(|| {
+            let mut seeds = vec![pages[0]];
+            seeds.extend((0..rng.below(3)).map(|_| pages[2 + rng.below(pages.len() - 2)]));
+            for web in &mut webs {
+                web.seeds = seeds.clone();
+                web.links.get_mut(&pages[0]).unwrap().push(pages[1]);
+            }
+            Arc::new(Gate::new(2))
+        });
         let crawls: Vec<_> = webs
             .into_iter()
             .map(|web| {
                 let workers = 1 + rng.below(8);
                 let web = Arc::new(web);
                 let seen = Arc::new(Seen::default());
-                let fetch = fetcher(Arc::clone(&web), Arc::clone(&seen));
+                let fetch = fetcher_meeting(Arc::clone(&web), Arc::clone(&seen), start.clone());
                 let seeds = web.seeds.clone();
                 let handle = thread::spawn(move || {
                     run_crawl(
