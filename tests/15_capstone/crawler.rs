@@ -782,4 +782,49 @@ fn a_panicking_fetch_is_reported_and_the_crawl_goes_on() {
         &results,
         &seen,
     );
+
+    // One worker: the seed links to pages on both sides of one that
+    // panics, each of which links to one more page. Whether the worker
+    // takes pages first in first out or last in first out, other pages
+    // wait on the frontier when the panic comes: they are still fetched.
+    let mut taken = HashSet::new();
+    let ids = distinct_ids(&mut rng, 2, &mut taken);
+    let (s, p) = (ids[0], ids[1]);
+    let side = {
+        let n = 4 + 2 * rng.below(3);
+        distinct_ids(&mut rng, n, &mut taken)
+    };
+    let behind = distinct_ids(&mut rng, side.len(), &mut taken);
+    let mut links = HashMap::new();
+    let mut s_links = side.clone();
+    s_links.insert(side.len() / 2, p);
+    links.insert(s, s_links);
+    links.insert(p, vec![s]);
+    for (&page, &next) in side.iter().zip(&behind) {
+        links.insert(page, vec![next]);
+        links.insert(next, vec![]);
+    }
+    let web = Arc::new(Web {
+        links,
+        seeds: vec![s],
+        panics: HashSet::from([p]),
+    });
+    let seen = Arc::new(Seen::default());
+    let fetch = fetcher(Arc::clone(&web), Arc::clone(&seen));
+    let results = run_crawl(
+        LIMIT,
+        "a crawl with one worker and one panicking fetch did not end: does the panic end the \
+         worker (catch_unwind keeps it working)?",
+        web.seeds.clone(),
+        1,
+        fetch,
+    );
+    check_crawl(
+        "one worker; the seed links to a page whose fetch panics, between pages that link on: \
+         the crawl goes on after the panic, with every page found",
+        &web,
+        1,
+        &results,
+        &seen,
+    );
 }
