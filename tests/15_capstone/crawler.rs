@@ -208,6 +208,9 @@ where
     });
     match outcome {
         Ok(results) => results,
+        Err(message) if message.contains("not yet implemented") => {
+            panic!("crawl panicked: {message} (a todo!() is left)")
+        }
         Err(message) => panic!(
             "crawl panicked: {message}. A fetch that panics is caught (catch_unwind) and \
              reported under its page; nothing else of the crawl should panic"
