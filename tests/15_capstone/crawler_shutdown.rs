@@ -628,8 +628,9 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
     let gate = Arc::new(Gate::new(workers));
     // Results the consumer has taken.
     let received = Arc::new(Latch::new(0_usize));
-    // (the consumer had every earlier result, how the pause went)
-    let pause: Arc<Mutex<Option<(bool, Option<quiet_through::Stretch>)>>> = Arc::default();
+    // (results the consumer had while A waited for them, how the pause
+    // went)
+    let pause: Arc<Mutex<Option<(usize, Option<quiet_through::Stretch>)>>> = Arc::default();
     let fetch = {
         let (web, gate) = (Arc::clone(&web), Arc::clone(&gate));
         let (received, pause) = (Arc::clone(&received), Arc::clone(&pause));
@@ -639,8 +640,9 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
                 // S, B and the chain behind B: fetched and taken by the
                 // consumer while A is slow.
                 let before = received.wait_until(LIMIT, |&n| n >= 2 + chain_len);
+                let had = received.update(|n| *n);
                 let stretch = before.then(|| quiet_through::watch(PAUSE));
-                *lock(&pause) = Some((before, stretch));
+                *lock(&pause) = Some((had, stretch));
             } else if late_set.contains(&page) {
                 let _ = gate.wait(LIMIT);
             }
@@ -692,12 +694,12 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
         );
     }
     assert!(
-        before,
+        before >= 2 + chain_len,
         "the seed links to pages {a} and {b}; while {a} was being fetched, the consumer did not \
          get the results of {b} and the chain behind it (after {LIMIT:?}, {} of {}): a free \
          worker takes the next page as soon as there is one, and each result is sent as soon \
          as its fetch is done",
-        received.update(|n| *n),
+        before,
         2 + chain_len
     );
     if let Some(stretch) = stretch {
