@@ -578,7 +578,8 @@ fn dropping_while_workers_wait_for_pages_stops_them() {
         panic!(
             "{when}, and drop did not return within {:?}: are the workers that wait for a page \
              woken (notify_all) to see that the crawl is cancelled? A worker asleep on the \
-             Condvar only looks again when notified",
+             Condvar only looks again when notified. And a worker with a result in hand: can it \
+             hand it over, or does it wait for room in a channel that nobody reads any more?",
             probe.limit()
         );
     };
@@ -677,22 +678,23 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
             web.reachable().len()
         );
     };
-    let Some((before, stretch)) = lock(&pause).take() else {
-        panic!("the crawl never fetched page {a}, which the seed links to");
-    };
     let reachable = web.reachable();
     let pages: HashSet<u64> = got.iter().map(|(page, _)| *page).collect();
     if got.len() < reachable.len() && pages.len() == got.len() {
         let missing = reachable.iter().filter(|p| !pages.contains(p)).count();
         panic!(
             "next() returned None after {} results, {missing} pages short: page {a}'s fetch \
-             took {PAUSE:?} while the other workers were idle, and then found {} more pages. \
-             The stream ends only when the crawl is over (every worker has ended), not after a \
-             while without results, nor when the frontier is empty for a moment",
+             took {PAUSE:?} while the other workers were idle (and the consumer waited in \
+             next()), and then found {} more pages. The stream ends only when the crawl is over \
+             (every worker has ended, so every Sender is gone), not after a while without \
+             results (recv, not recv_timeout), nor when the frontier is empty for a moment",
             got.len(),
             late.len()
         );
     }
+    let Some((before, stretch)) = lock(&pause).take() else {
+        panic!("the crawl never fetched page {a}, which the seed links to");
+    };
     assert!(
         before >= 2 + chain_len,
         "the seed links to pages {a} and {b}; while {a} was being fetched, the consumer did not \
@@ -782,9 +784,14 @@ fn check_stream(what: &str, web: &Web, got: &[Item]) {
     if let Some(page) = reachable.iter().find(|p| !pages.contains(p)) {
         panic!(
             "{what}: the stream ended without page {page}, which a fetched page links to ({} of \
-             {} pages came)",
+             {} pages came){}",
             pages.len(),
-            reachable.len()
+            reachable.len(),
+            if web.panics.is_empty() {
+                ""
+            } else {
+                ": did a panicking fetch end its worker? catch_unwind keeps the worker working"
+            }
         );
     }
 }
