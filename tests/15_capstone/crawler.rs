@@ -688,7 +688,10 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
         fetch,
     );
     let Some((chain_fetched, stretch)) = lock(&pause).take() else {
-        panic!("the crawl ended without fetching page {a}, which the seed links to");
+        panic!(
+            "crawl returned before page {a}'s fetch had returned (or without fetching it, though \
+             the seed links to it): the crawl is over only when no fetch is running"
+        );
     };
     assert!(
         chain_fetched >= chain_len,
