@@ -1,4 +1,4 @@
-use super::support::{Gate, Latch, Rng, lock, within};
+use super::support::{Gate, Latch, Rng, lock, quiet, within};
 use exercise::{Account, Lock, transfer};
 
 use std::cell::{Cell, RefCell};
@@ -627,6 +627,81 @@ fn transfers_between_other_accounts_do_not_wait() {
     );
     watch.assert_no_cycle();
     watch.assert_balanced();
+}
+
+#[test]
+fn with_std_mutexes_a_waiting_transfer_holds_nothing_and_others_go_on() {
+    // The same rules with std `Mutex` accounts, where the test cannot watch
+    // the locking: a transfer between `low` and `high` (smaller id first)
+    // that waits for `low`, which the test holds, must hold nothing while it
+    // waits (`high` stays free: it is the second lock in the one order,
+    // whatever the direction of the money), and a transfer between two
+    // other accounts must go through meanwhile (no lock around all
+    // transfers). Code that locks a std Mutex differently from the test's
+    // own lock (by telling them apart) fails here.
+    let mut rng = Rng::from_env();
+    let mut ids = ids(&mut rng, 4);
+    ids[..2].sort_unstable();
+    let (low, high) = (ids[0], ids[1]);
+    let money_to_low = rng.below(2) == 0;
+    let (other_from, other_to) = (ids[2], ids[3]);
+    let amount = 1 + rng.range(0..40);
+    let account = |id, balance| Arc::new(Account {
+        id,
+        balance: Mutex::new(balance),
+    });
+    let (low_acc, high_acc) = (account(low, 50), account(high, 50));
+    let (a, b) = (account(other_from, 50), account(other_to, 50));
+    let held = lock(&low_acc.balance);
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let waiting = {
+        let (low_acc, high_acc) = (Arc::clone(&low_acc), Arc::clone(&high_acc));
+        thread::spawn(move || {
+            started_tx.send(()).unwrap();
+            if money_to_low {
+                transfer(&high_acc, &low_acc, amount)
+            } else {
+                transfer(&low_acc, &high_acc, amount)
+            }
+        })
+    };
+    started_rx.recv().unwrap();
+    // Until the waiting transfer has blocked (the process goes quiet), and
+    // a few looks more: `high` must be free all along.
+    let _ = quiet::wait_until_quiet();
+    let mut high_held = false;
+    for _ in 0..5 {
+        high_held |= high_acc.balance.try_lock().is_err();
+        thread::sleep(Duration::from_millis(20));
+    }
+    let other = within(
+        WAIT,
+        "a transfer between two accounts no other transfer touches did not return while          another transfer waited for an account: do all transfers go through one lock (a          static Mutex, say) when the accounts are std Mutexes? Only transfers that share an          account should wait for each other",
+        move || transfer(&a, &b, 20),
+    );
+    drop(held);
+    let done = within(LIMIT, HANGS, move || waiting.join())
+        .unwrap_or_else(|p| std::panic::resume_unwind(p));
+    assert!(
+        !high_held,
+        "with std Mutex accounts, transfer between {low} and {high} (to {}) held account          {high} while it waited for account {low}: the lock order depends on the direction of          the money (from first), or on the lock type. Lock the smaller id first, always",
+        if money_to_low { low } else { high }
+    );
+    assert!(other, "transfer(20) from an account holding 50 returned false");
+    assert!(
+        done,
+        "transfer({amount}) from an account holding 50 returned false"
+    );
+    let (l, h) = (*lock(&low_acc.balance), *lock(&high_acc.balance));
+    let (want_l, want_h) = if money_to_low {
+        (50 + amount, 50 - amount)
+    } else {
+        (50 - amount, 50 + amount)
+    };
+    assert!(
+        (l, h) == (want_l, want_h),
+        "after moving {amount} between two accounts of 50, they hold {l} and {h}, expected          {want_l} and {want_h}"
+    );
 }
 
 #[test]
