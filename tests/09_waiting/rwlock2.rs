@@ -282,7 +282,10 @@ fn two_threads_missing_together_compute_once() {
         });
         let compared_by = {
             let compared = lock(compared);
-            threads.iter().filter(|t| compared.contains_key(&t.0)).count()
+            threads
+                .iter()
+                .filter(|t| compared.contains_key(&t.0))
+                .count()
         };
         // The waiting thread's own CPU time and switches, and what the
         // watching thread saw.

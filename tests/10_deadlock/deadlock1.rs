@@ -629,78 +629,109 @@ fn transfers_between_other_accounts_do_not_wait() {
     watch.assert_balanced();
 }
 
-#[test]
-fn with_std_mutexes_a_waiting_transfer_holds_nothing_and_others_go_on() {
-    // The same rules with std `Mutex` accounts, where the test cannot watch
-    // the locking: a transfer between `low` and `high` (smaller id first)
-    // that waits for `low`, which the test holds, must hold nothing while it
-    // waits (`high` stays free: it is the second lock in the one order,
-    // whatever the direction of the money), and a transfer between two
-    // other accounts must go through meanwhile (no lock around all
-    // transfers). Code that locks a std Mutex differently from the test's
-    // own lock (by telling them apart) fails here.
-    let mut rng = Rng::from_env();
-    let mut ids = ids(&mut rng, 4);
-    ids[..2].sort_unstable();
-    let (low, high) = (ids[0], ids[1]);
-    let money_to_low = rng.below(2) == 0;
-    let (other_from, other_to) = (ids[2], ids[3]);
-    let amount = 1 + rng.range(0..40);
-    let account = |id, balance| Arc::new(Account {
-        id,
-        balance: Mutex::new(balance),
-    });
-    let (low_acc, high_acc) = (account(low, 50), account(high, 50));
-    let (a, b) = (account(other_from, 50), account(other_to, 50));
-    let held = lock(&low_acc.balance);
+// One transfer between `a` and `b` (`a_to_b`: the direction of the money)
+// while the test holds `a`'s std Mutex, once it has blocked: whether it held
+// `b` while it waited for `a`, and whether a transfer between `c` and `d`
+// went through meanwhile.
+fn waits_for_a(
+    a: &Arc<StdAccount>,
+    b: &Arc<StdAccount>,
+    a_to_b: bool,
+    c_d: Option<(&Arc<StdAccount>, &Arc<StdAccount>)>,
+) -> (bool, bool) {
+    let held = lock(&a.balance);
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     let waiting = {
-        let (low_acc, high_acc) = (Arc::clone(&low_acc), Arc::clone(&high_acc));
+        let (a, b) = (Arc::clone(a), Arc::clone(b));
         thread::spawn(move || {
             started_tx.send(()).unwrap();
-            if money_to_low {
-                transfer(&high_acc, &low_acc, amount)
+            if a_to_b {
+                transfer(&a, &b, 1)
             } else {
-                transfer(&low_acc, &high_acc, amount)
+                transfer(&b, &a, 1)
             }
         })
     };
     started_rx.recv().unwrap();
-    // Until the waiting transfer has blocked (the process goes quiet), and
-    // a few looks more: `high` must be free all along.
+    // Until the waiting transfer has blocked (the process goes quiet), and a
+    // few looks more.
     let _ = quiet::wait_until_quiet();
-    let mut high_held = false;
+    let mut b_held = false;
     for _ in 0..5 {
-        high_held |= high_acc.balance.try_lock().is_err();
-        thread::sleep(Duration::from_millis(20));
+        b_held |= b.balance.try_lock().is_err();
+        thread::sleep(Duration::from_millis(10));
     }
-    let other = within(
-        WAIT,
-        "a transfer between two accounts no other transfer touches did not return while          another transfer waited for an account: do all transfers go through one lock (a          static Mutex, say) when the accounts are std Mutexes? Only transfers that share an          account should wait for each other",
-        move || transfer(&a, &b, 20),
-    );
+    let other = c_d.is_none_or(|(c, d)| {
+        let (c, d) = (Arc::clone(c), Arc::clone(d));
+        within(
+            WAIT,
+            "with std Mutex accounts, a transfer between two accounts no other transfer \
+             touches did not return while another transfer waited for an account: do all \
+             transfers go through one lock (a static Mutex, say)? Only transfers that share \
+             an account should wait for each other",
+            move || transfer(&c, &d, 1),
+        )
+    });
     drop(held);
     let done = within(LIMIT, HANGS, move || waiting.join())
         .unwrap_or_else(|p| std::panic::resume_unwind(p));
     assert!(
-        !high_held,
-        "with std Mutex accounts, transfer between {low} and {high} (to {}) held account          {high} while it waited for account {low}: the lock order depends on the direction of          the money (from first), or on the lock type. Lock the smaller id first, always",
-        if money_to_low { low } else { high }
+        done && other,
+        "transfer(1) from an account holding 50 returned false"
     );
-    assert!(other, "transfer(20) from an account holding 50 returned false");
-    assert!(
-        done,
-        "transfer({amount}) from an account holding 50 returned false"
-    );
-    let (l, h) = (*lock(&low_acc.balance), *lock(&high_acc.balance));
-    let (want_l, want_h) = if money_to_low {
-        (50 + amount, 50 - amount)
-    } else {
-        (50 - amount, 50 + amount)
+    (b_held, other)
+}
+
+type StdAccount = Account<Mutex<u64>>;
+
+#[test]
+fn with_std_mutexes_the_order_holds_and_others_go_on() {
+    // The same rules with std `Mutex` accounts, where the test cannot watch
+    // the locking. The test holds account `a`, and a transfer between `a`
+    // and `b` waits for it: once with the money going a -> b, once b -> a.
+    // In one global order (either way round), `b` comes before `a` both
+    // times or after it both times: held while the transfer waits, or free,
+    // both times. "from first" (or "to first") holds it once only. And a
+    // transfer between two other accounts goes through meanwhile (no lock
+    // around all transfers). Code that locks a std Mutex differently from
+    // the test's own lock (by telling them apart) fails here.
+    let mut rng = Rng::from_env();
+    let ids = ids(&mut rng, 4);
+    let account = |id| {
+        Arc::new(Account {
+            id,
+            balance: Mutex::new(50),
+        })
     };
+    let (a, b, c, d) = (
+        account(ids[0]),
+        account(ids[1]),
+        account(ids[2]),
+        account(ids[3]),
+    );
+    let (held_a_to_b, _) = waits_for_a(&a, &b, true, Some((&c, &d)));
+    let (held_b_to_a, _) = waits_for_a(&a, &b, false, None);
     assert!(
-        (l, h) == (want_l, want_h),
-        "after moving {amount} between two accounts of 50, they hold {l} and {h}, expected          {want_l} and {want_h}"
+        held_a_to_b == held_b_to_a,
+        "with std Mutex accounts, a transfer between accounts {} and {} that waited for \
+         account {} held account {} when the money went {}, not when it went the other way: \
+         the lock order depends on the direction of the money (from first, or to first), so \
+         two opposite transfers can deadlock. Lock the two accounts in one order that does \
+         not depend on the direction (the smaller id first), whatever the lock type",
+        a.id,
+        b.id,
+        a.id,
+        b.id,
+        if held_a_to_b {
+            format!("from {} to {}", a.id, b.id)
+        } else {
+            format!("from {} to {}", b.id, a.id)
+        }
+    );
+    let (la, lb) = (*lock(&a.balance), *lock(&b.balance));
+    assert!(
+        (la, lb) == (50, 50),
+        "after moving 1 from a to b and 1 back, two accounts of 50 hold {la} and {lb}"
     );
 }
 
