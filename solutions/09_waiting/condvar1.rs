@@ -90,4 +90,6 @@ fn main() {
 // most some large number of wake-ups without an item (65 536, say) and then
 // gives up. The tests wake a waiting take about 12 000 times for nothing,
 // which costs them most of a second on a loaded machine; no affordable
-// number of wake-ups exceeds every cap a source could pick.
+// number of wake-ups exceeds every cap a source could pick. (The
+// adversary's wrong solution for it, a cap of 65 536, was removed from
+// wrong/condvar1/ as an accepted escape.)

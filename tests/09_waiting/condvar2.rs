@@ -514,6 +514,7 @@ fn a_pop_woken_for_an_item_someone_else_took_waits_again() {
 #[test]
 fn a_push_woken_for_a_slot_someone_else_filled_waits_again() {
     const PUSHERS: usize = 32;
+    const _: () = assert!(ROUNDS < PUSHERS as u64);
     let mut rng = Rng::from_env();
     let capacity = 1 + rng.below(4);
     let q = queue(capacity);
@@ -531,9 +532,13 @@ fn a_push_woken_for_a_slot_someone_else_filled_waits_again() {
     thread::sleep(SETTLE);
     // Each round frees a slot, which wakes a waiting push, and fills it at
     // once with try_push, before the woken push has the lock again.
-    // Then that push finds the queue full, and must wait again.
+    // Then that push finds the queue full, and must wait again. Fewer
+    // rounds than pushers: a push that adds its item to the full queue
+    // anyway leaves it over its capacity to the end (once every pusher had
+    // pushed, the test's own pops would take the extra item out again).
+    const ROUNDS: u64 = 24;
     let mut stolen = 0;
-    for round in 0..60 {
+    for round in 0..ROUNDS {
         let popped = q.try_pop();
         assert!(
             popped.is_some(),
