@@ -656,9 +656,15 @@ fn waits_for_a(
     // Until the waiting transfer has blocked (the process goes quiet), and a
     // few looks more.
     let _ = quiet::wait_until_quiet();
+    // (A transfer that locks `b` first has done so long before the last
+    // look, however slow the machine: the looks stop at the first one that
+    // finds `b` held.)
     let mut b_held = false;
-    for _ in 0..5 {
-        b_held |= b.balance.try_lock().is_err();
+    for _ in 0..20 {
+        b_held = b.balance.try_lock().is_err();
+        if b_held {
+            break;
+        }
         thread::sleep(Duration::from_millis(10));
     }
     let other = c_d.is_none_or(|(c, d)| {
