@@ -1437,5 +1437,71 @@ pub fn ranks_to_probe(threads: usize, every_up_to: usize, rng: &mut Rng) -> Vec<
         (0..threads).collect()
     } else {
         vec![0, threads - 1, 1 + rng.below(threads - 2)]
+// ---- Who runs first after a wake-up (condvar2) ----
+
+/// Scheduling the test's own threads, so that a woken thread runs only when
+/// the test lets it (Linux; elsewhere every call returns `false` and the
+/// threads run as usual). Pin the test's thread and the threads it wakes to
+/// one CPU with [`sched::pin_to`], and make the woken ones
+/// [`sched::no_wake_up_preemption`]: a thread woken by a `notify` then
+/// waits until the test's thread sleeps or blocks, so the test can undo
+/// what the wake-up was for (take the item back, fill the slot again) before
+/// the woken thread looks, every time, on one CPU or many.
+pub mod sched {
+    #[cfg(target_os = "linux")]
+    mod sys {
+        unsafe extern "C" {
+            pub fn sched_getcpu() -> i32;
+            pub fn sched_setaffinity(pid: i32, size: usize, mask: *const u64) -> i32;
+            pub fn sched_setscheduler(pid: i32, policy: i32, param: *const i32) -> i32;
+        }
+        pub const SCHED_BATCH: i32 = 3;
+        pub const MASK_WORDS: usize = 16;
+    }
+
+    /// The CPU the calling thread runs on now, where the platform tells.
+    #[cfg(target_os = "linux")]
+    pub fn current_cpu() -> Option<usize> {
+        // SAFETY: no preconditions.
+        let cpu = unsafe { sys::sched_getcpu() };
+        usize::try_from(cpu).ok()
+    }
+
+    /// Pins the calling thread to `cpu`; whether that worked.
+    #[cfg(target_os = "linux")]
+    pub fn pin_to(cpu: usize) -> bool {
+        let mut mask = [0_u64; sys::MASK_WORDS];
+        if cpu >= 64 * sys::MASK_WORDS {
+            return false;
+        }
+        mask[cpu / 64] |= 1 << (cpu % 64);
+        // SAFETY: pid 0 is the calling thread; the mask is as large as told.
+        unsafe { sys::sched_setaffinity(0, std::mem::size_of_val(&mask), mask.as_ptr()) == 0 }
+    }
+
+    /// The calling thread, once woken, no longer preempts the thread that
+    /// woke it (SCHED_BATCH: same share of the CPU, no preemption on
+    /// wake-up); whether that worked.
+    #[cfg(target_os = "linux")]
+    pub fn no_wake_up_preemption() -> bool {
+        let priority = 0_i32;
+        // SAFETY: pid 0 is the calling thread; the parameter is a struct
+        // sched_param (one int).
+        unsafe { sys::sched_setscheduler(0, sys::SCHED_BATCH, &priority) == 0 }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn current_cpu() -> Option<usize> {
+        None
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn pin_to(_cpu: usize) -> bool {
+        false
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    pub fn no_wake_up_preemption() -> bool {
+        false
     }
 }

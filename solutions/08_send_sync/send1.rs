@@ -81,11 +81,13 @@ impl Worker {
 impl Drop for Worker {
     fn drop(&mut self) {
         // Closing the channel ends the worker's loop, and the service is
-        // dropped as the worker thread ends. (Tests: a close that waits for
-        // the thread only up to a long timeout, say 3 s, and then returns
-        // anyway is not caught: the hidden tests hold the ending thread
-        // for well under a second, and holding it longer than any such
-        // timeout would make every passing run that slow. A stop request
+        // dropped as the worker thread ends. (Tests: a `call` or a `close`
+        // that waits only up to a long timeout, say 3 s, and then returns
+        // anyway is refused by name, not by the hidden tests: `forbidden`
+        // lists the timed waits, sleeps and `try_recv`, because the tests
+        // hold a reply or an ending thread for well under 2 s, and holding
+        // it longer than any such timeout would make every passing run that
+        // slow. A stop request
         // sent in-band is caught only for the values a learner would pick
         // (0, u64::MAX), and a worker that ends after some fixed number of
         // requests is not caught: tens of thousands of round trips cost

@@ -68,8 +68,12 @@ impl Signal {
 // thread to wake only after it has checked the flag (a `notify` in that gap
 // of a few instructions finds no one to wake; the interrupt test hits it
 // only in some runs), and a `wait` that gives up after more stray wake-ups
-// than the tests send (many thousands). Condvars, channels and timed waits
-// are refused by name (info.toml `forbidden`).
+// than the tests send (many thousands). Condvars, channels, timed waits,
+// locks, OnceLock and friends (whose `wait` blocks in a futex of std's) and
+// sockets are refused by name (info.toml `forbidden`); a name list cannot
+// be complete (a blocking read of some other kind, rayon's own waits), so a
+// wait built on another blocking primitive std or rayon offers may still
+// pass.
 
 impl Default for Signal {
     fn default() -> Signal {

@@ -60,6 +60,10 @@ impl<T: Clone> Store<T> {
 // lock after the change and takes it again to write the draft back. Another
 // update slipping into that gap of a few instructions is lost, but nothing of
 // the tests' runs there (no callback, no allocation), so they rarely see it.
+// And a call that waits for the lock by trying it (try_lock) with sleeps of
+// about 0.7 s or more between tries: the tests watch blocked calls for 1.2 s
+// (a poller with shorter sleeps wakes up in it), and every contended call of
+// such a store takes that long.
 
 #[derive(Clone, Debug)]
 struct Accounts {

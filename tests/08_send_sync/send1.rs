@@ -1,4 +1,4 @@
-use super::support::quiet::{self, Window};
+use super::support::quiet::{self, Stretch};
 use super::support::{EndProbe, Latch, Rng, lock, process_cpu_time, within};
 use exercise::{Service, Worker};
 
@@ -288,7 +288,9 @@ fn an_idle_worker_sleeps() {
     // loop, with or without a sleep) shows up in every window. Load on the
     // machine only makes a polling worker look better, never a blocked one
     // worse.
-    const IDLE: Duration = Duration::from_millis(150);
+    // Quiet at once, and for a long stretch: a worker that looks again after
+    // a sleep (even a long one) wakes up in it.
+    const IDLE: Duration = Duration::from_millis(1000);
     let log = Arc::new(Mutex::new(Log::default()));
     let make = factory(0, &log, || {});
     let (cpu, stretch, quiet) = within(LIMIT + IDLE, HANGS, move || {
@@ -296,7 +298,7 @@ fn an_idle_worker_sleeps() {
         worker.call(1);
         let cpu_before = process_cpu_time();
         let started = Instant::now();
-        let quiet = quiet::wait_until_quiet();
+        let quiet = quiet::quiet_until(started + IDLE);
         if started.elapsed() < IDLE {
             thread::sleep(IDLE - started.elapsed());
         }
@@ -308,7 +310,7 @@ fn an_idle_worker_sleeps() {
         worker.close();
         busy
     });
-    quiet::assert_quiet(
+    quiet::assert_quiet_stretch(
         quiet,
         "the Worker had no request",
         "one (the idle worker checks its channel again and again: try_recv in a loop, with or without a \
@@ -375,10 +377,12 @@ fn call_waits_for_a_slow_reply_without_spinning() {
     // Everyone else only waits now: the caller in call, the worker in the
     // service. A call that polls for the reply (try_recv in a loop, with or
     // without a sleep) shows in every window.
-    let quiet: Result<(), Window> = if held {
-        quiet::wait_until_quiet()
+    // Watched for the whole hold: a call that looks again after a sleep
+    // (even a long one) wakes up in it.
+    let quiet: Stretch = if held {
+        quiet::quiet_until(started + HOLD)
     } else {
-        Ok(())
+        Stretch::Quiet
     };
     if held && started.elapsed() < HOLD {
         thread::sleep(HOLD - started.elapsed());
@@ -410,7 +414,7 @@ fn call_waits_for_a_slow_reply_without_spinning() {
         "a service that took {HOLD:?} over one request: the replies should still be its answers, each to \
          its own request, in order, but they were {replies:?} instead of {want:?}"
     );
-    quiet::assert_quiet(
+    quiet::assert_quiet_stretch(
         quiet,
         "the service worked on one request, call",
         "the reply (it checks again and again: try_recv in a loop, with or without a sleep. recv blocks \

@@ -1,10 +1,11 @@
 use super::support::{
-    Latch, Of, Rng, context_switches, panic_message, process_cpu_time, thread_cpu_time, within,
+    Latch, Of, Rng, context_switches, panic_message, process_cpu_time, sched, thread_cpu_time,
+    within,
 };
 use exercise::BoundedQueue;
 
 use std::panic;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once, mpsc};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -121,6 +122,24 @@ fn assert_still_blocked<R>(
     panic!("{}", came_back(early));
 }
 
+// The CPU that `start`'s threads are pinned to, if any (`NOT_PINNED`): see
+// `run_woken_threads_last`.
+static PIN: AtomicUsize = AtomicUsize::new(NOT_PINNED);
+const NOT_PINNED: usize = usize::MAX;
+
+// From now on, this thread and the threads `start` starts share one CPU,
+// and a thread this one wakes (with a push, a pop) runs only once this one
+// sleeps or blocks: so the test can take back an item (or fill a slot
+// again) before the thread woken for it looks, in every round, on one CPU
+// or many. Where the platform cannot, the threads run as usual.
+fn run_woken_threads_last() {
+    if let Some(cpu) = sched::current_cpu()
+        && sched::pin_to(cpu)
+    {
+        PIN.store(cpu, Ordering::SeqCst);
+    }
+}
+
 // Starts `count` threads that each call `call(queue, i)` once, right after
 // telling `started`; waits until all have started. `returned` counts the
 // calls that came back.
@@ -138,6 +157,11 @@ fn start<R: Send + 'static>(
             let started = started.clone();
             let returned = Arc::clone(returned);
             thread::spawn(move || {
+                let pin = PIN.load(Ordering::SeqCst);
+                if pin != NOT_PINNED {
+                    sched::pin_to(pin);
+                    sched::no_wake_up_preemption();
+                }
                 // Counts the call as returned even if it panics.
                 let _counted = Returned(returned);
                 started.send(()).unwrap();
@@ -451,13 +475,14 @@ fn a_pop_woken_for_an_item_someone_else_took_waits_again() {
     static CLOSING: AtomicBool = AtomicBool::new(false);
     let q = queue(4);
     let returned = Arc::new(Latch::new(0));
+    run_woken_threads_last();
     let handles = start(&q, POPPERS, &returned, |q, _| {
         let item = q.pop().map(|t| t.0);
         (item, CLOSING.load(Ordering::SeqCst))
     });
     thread::sleep(SETTLE);
     // Each round puts an item in, which wakes a waiting pop, and takes it
-    // back at once with try_pop, usually before the woken pop has the lock
+    // back at once with try_pop, before the woken pop has the lock
     // again. Then that pop finds the queue empty, and must wait again.
     let mut stolen = 0;
     for round in 0..60 {
@@ -468,6 +493,8 @@ fn a_pop_woken_for_an_item_someone_else_took_waits_again() {
         }
         thread::sleep(Duration::from_millis(1));
     }
+    // The pop woken last looks before close().
+    thread::sleep(SETTLE);
     CLOSING.store(true, Ordering::SeqCst);
     q.close();
     let got = join_all(handles, "close() should wake every waiting pop");
@@ -487,6 +514,7 @@ fn a_pop_woken_for_an_item_someone_else_took_waits_again() {
 #[test]
 fn a_push_woken_for_a_slot_someone_else_filled_waits_again() {
     const PUSHERS: usize = 32;
+    const _: () = assert!(ROUNDS < PUSHERS as u64);
     let mut rng = Rng::from_env();
     let capacity = 1 + rng.below(4);
     let q = queue(capacity);
@@ -497,15 +525,20 @@ fn a_push_woken_for_a_slot_someone_else_filled_waits_again() {
         );
     }
     let returned = Arc::new(Latch::new(0));
+    run_woken_threads_last();
     let handles = start(&q, PUSHERS, &returned, |q, i| {
         pushed(q.push(Token(1000 + i as u64)))
     });
     thread::sleep(SETTLE);
     // Each round frees a slot, which wakes a waiting push, and fills it at
-    // once with try_push, usually before the woken push has the lock again.
-    // Then that push finds the queue full, and must wait again.
+    // once with try_push, before the woken push has the lock again.
+    // Then that push finds the queue full, and must wait again. Fewer
+    // rounds than pushers: a push that adds its item to the full queue
+    // anyway leaves it over its capacity to the end (once every pusher had
+    // pushed, the test's own pops would take the extra item out again).
+    const ROUNDS: u64 = 24;
     let mut stolen = 0;
-    for round in 0..60 {
+    for round in 0..ROUNDS {
         let popped = q.try_pop();
         assert!(
             popped.is_some(),
@@ -516,6 +549,8 @@ fn a_push_woken_for_a_slot_someone_else_filled_waits_again() {
         }
         thread::sleep(Duration::from_millis(1));
     }
+    // The push woken last looks before close().
+    thread::sleep(SETTLE);
     q.close();
     join_all(handles, "close() should wake every waiting push");
     let q2 = Arc::clone(&q);

@@ -1,5 +1,5 @@
 // The hidden tests of rwlock1: readers inside `read` together (a gate of
-// 33..96, more than any cap on readers the source could guess), a writer
+// 257..320, more than any cap on readers the source could guess), a writer
 // that waits, blocked, while readers are inside, and gets in as soon as they
 // leave, readers that wait while a writer is inside and then go in together,
 // writers of two `Shared`s inside `write` at the same time, a reader that
@@ -103,6 +103,12 @@ fn assert_woken_quickly(delay: Duration, who: &str) {
     );
 }
 
+// Readers that must all be inside together: more than any cap on readers a
+// source could pick (128, 256), and a random number of them. Blocked threads
+// cost nothing but their stacks, kept small.
+const MANY_READERS: usize = 257;
+const READER_STACK: usize = 256 * 1024;
+
 #[test]
 fn readers_are_inside_together() {
     // More readers than any machine has cores, each waiting inside `look`
@@ -110,7 +116,7 @@ fn readers_are_inside_together() {
     // and neither does a cap on readers below their number (which is random:
     // the source cannot know it).
     let mut rng = Rng::from_env();
-    let readers = 33 + rng.below(64);
+    let readers = MANY_READERS + rng.below(64);
     let a = rng.range(1..1_000_000);
     let b = rng.range(1..1_000_000);
     let (blocked, seen) = within(LIMIT, HANGS, move || {
@@ -119,14 +125,17 @@ fn readers_are_inside_together() {
         let seen: Vec<u64> = thread::scope(|s| {
             let reading: Vec<_> = (0..readers)
                 .map(|_| {
-                    s.spawn(|| {
-                        shared
-                            .read(|p| {
-                                let _ = gate.wait(WAIT);
-                                Token(p.a * 3 + p.b)
-                            })
-                            .0
-                    })
+                    thread::Builder::new()
+                        .stack_size(READER_STACK)
+                        .spawn_scoped(s, || {
+                            shared
+                                .read(|p| {
+                                    let _ = gate.wait(WAIT);
+                                    Token(p.a * 3 + p.b)
+                                })
+                                .0
+                        })
+                        .expect("the test could not start a reader thread")
                 })
                 .collect();
             reading

@@ -15,6 +15,7 @@
 // neither `Clone` nor `Ord`, so the API cannot ask for more than
 // `Eq + Hash`; some keys count their drops (a cache that leaks its keys).
 
+use super::support::quiet::{Stretch, assert_quiet_stretch, own_since, own_usage, quiet_until};
 use super::support::{Gate, Latch, Rng, lock, within};
 use exercise::Cache;
 
@@ -23,7 +24,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::thread::{self, ThreadId};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // What the cache did with a hooked key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +114,10 @@ const WAIT: Duration = Duration::from_secs(1);
 // longer than this before it looks again, not under the write lock (every
 // contended miss then takes a second).
 const PAIR_WAIT: Duration = Duration::from_secs(1);
+// A thread blocked in write() uses microseconds of CPU and makes a switch or
+// two (the test's gates add a few); one that tries again and again shows more.
+const OWN_CPU: Duration = Duration::from_millis(20);
+const OWN_SWITCHES: i64 = 10;
 const HANGS: &str = "get_or_compute did not return: does it still hold the read guard when it \
                      asks for the write lock? A write lock waits until every read guard is \
                      dropped, its own thread's too (a guard moved to another name, even \
@@ -126,6 +131,12 @@ const NEVER_COMPARED: &str = "the cache did not compare a key it looked up with 
                               holds (all the test's keys have the same hash): two keys with \
                               the same hash are still different keys. Keep the keys themselves \
                               in the HashMap";
+
+// Lookups that must all be inside together: more than any cap on readers a
+// source could pick (128, 256), and a random number of them. Blocked threads
+// cost nothing but their stacks, kept small.
+const MANY_READERS: usize = 257;
+const READER_STACK: usize = 256 * 1024;
 
 fn leak<T>(value: T) -> &'static T {
     Box::leak(Box::new(value))
@@ -208,6 +219,9 @@ fn two_threads_missing_together_compute_once() {
         let second = leak(Latch::new(0_usize));
         let hashed_by = leak(Mutex::new(Vec::<ThreadId>::new()));
         let compared = leak(Mutex::new(HashMap::<ThreadId, usize>::new()));
+        // The thread that watched the other wait for the write lock, and
+        // what it saw.
+        let watched = leak(Mutex::new(None::<(ThreadId, Stretch)>));
         let hook = leak(move |event: Event| {
             let me = thread::current().id();
             if event == Event::Hashed {
@@ -226,8 +240,23 @@ fn two_threads_missing_together_compute_once() {
             if n == 1 {
                 let _ = first.wait(WAIT);
             } else if n == 2 {
-                second.update(|s| *s += 1);
-                second.wait_until(PAIR_WAIT, |&s| s >= 2);
+                let started = Instant::now();
+                if second.update(|s| {
+                    *s += 1;
+                    *s
+                }) == 1
+                {
+                    // The first second look (under the write lock, in a
+                    // right cache): the other thread can only wait for the
+                    // write lock now. Watch it wait, blocked, for the pair
+                    // wait (unless it comes here too: then it was not
+                    // waiting for the write lock).
+                    let stretch = quiet_until(started + PAIR_WAIT);
+                    if second.update(|s| *s) < 2 {
+                        *lock(watched) = Some((me, stretch));
+                    }
+                }
+                second.wait_until(PAIR_WAIT.saturating_sub(started.elapsed()), |&s| s >= 2);
             }
         });
         let cache = Cache::new();
@@ -235,16 +264,17 @@ fn two_threads_missing_together_compute_once() {
         let computed = AtomicU64::new(0);
         let (a, b, threads) = thread::scope(|s| {
             let miss = || {
+                let before = own_usage();
                 let value = cache.get_or_compute(Key::hooked(id, hook), |key| {
                     base + key.id * 1000 + computed.fetch_add(1, Ordering::SeqCst)
                 });
-                (value, thread::current().id())
+                (value, thread::current().id(), own_since(before))
             };
             let a = s.spawn(miss);
             let b = s.spawn(miss);
-            let (a, ta) = a.join().expect("a thread panicked");
-            let (b, tb) = b.join().expect("a thread panicked");
-            (a, b, [ta, tb])
+            let (a, ta, own_a) = a.join().expect("a thread panicked");
+            let (b, tb, own_b) = b.join().expect("a thread panicked");
+            (a, b, [(ta, own_a), (tb, own_b)])
         });
         let later = cache.get_or_compute(Key::plain(id), |_| {
             computed.fetch_add(1, Ordering::SeqCst);
@@ -252,8 +282,17 @@ fn two_threads_missing_together_compute_once() {
         });
         let compared_by = {
             let compared = lock(compared);
-            threads.iter().filter(|t| compared.contains_key(t)).count()
+            threads
+                .iter()
+                .filter(|t| compared.contains_key(&t.0))
+                .count()
         };
+        // The waiting thread's own CPU time and switches, and what the
+        // watching thread saw.
+        let waited = (*lock(watched)).map(|(watcher, stretch)| {
+            let own = threads.iter().find(|t| t.0 != watcher).and_then(|t| t.1);
+            (own, stretch)
+        });
         (
             lock(hashed_by).len(),
             compared_by,
@@ -262,9 +301,10 @@ fn two_threads_missing_together_compute_once() {
             a,
             b,
             later,
+            waited,
         )
     });
-    let (hashed_by, compared_by, blocked, computed, a, b, later) = outcome;
+    let (hashed_by, compared_by, blocked, computed, a, b, later, waited) = outcome;
     assert!(hashed_by == 2, "{NEVER_HASHED}");
     assert!(compared_by == 2, "{NEVER_COMPARED}");
     if let Some(arrived) = blocked {
@@ -291,16 +331,30 @@ fn two_threads_missing_together_compute_once() {
         base + id * 1000,
         "the value should be what `compute` returned"
     );
+    // A miss waits for the write lock blocked in write(): no try_write in a
+    // loop (with yield_now, a spin, or a sleep between tries).
+    if let Some((own, stretch)) = waited {
+        if let Some((cpu, switches)) = own {
+            assert!(
+                cpu <= OWN_CPU && switches <= OWN_SWITCHES,
+                "a miss that waited {PAIR_WAIT:?} for the write lock used {cpu:?} of CPU and \
+                 was switched out {switches} times: a thread blocked in write() uses next to \
+                 nothing. Does it try again and again (try_write with yield_now or a short \
+                 sleep, in a loop) instead of blocking in write()?"
+            );
+        }
+        assert_quiet_stretch(stretch, "a miss", "the write lock another miss held");
+    }
 }
 
 #[test]
 fn lookups_of_cached_keys_run_together() {
-    // More threads than any machine has cores (a random number: the source
-    // cannot guess it), each waiting inside its lookup until every thread is
+    // More threads than any machine has cores, and than any cap on readers
+    // (a random number above 256: the source cannot guess it), each waiting inside its lookup until every thread is
     // inside one: lookups under the write lock (or a Mutex, or a limit on
     // readers) never get there.
     let mut rng = Rng::from_env();
-    let readers = 33 + rng.below(64);
+    let readers = MANY_READERS + rng.below(64);
     let id = rng.range(0..1000);
     let value = rng.range(1..1_000_000);
     let outcome = within(LIMIT, HANGS, move || {
@@ -324,12 +378,15 @@ fn lookups_of_cached_keys_run_together() {
         let seen: Vec<u64> = thread::scope(|s| {
             let reading: Vec<_> = (0..readers)
                 .map(|_| {
-                    s.spawn(|| {
-                        cache.get_or_compute(Key::hooked(id, hook), |_| {
-                            computed.fetch_add(1, Ordering::SeqCst);
-                            0
+                    thread::Builder::new()
+                        .stack_size(READER_STACK)
+                        .spawn_scoped(s, || {
+                            cache.get_or_compute(Key::hooked(id, hook), |_| {
+                                computed.fetch_add(1, Ordering::SeqCst);
+                                0
+                            })
                         })
-                    })
+                        .expect("the test could not start a reader thread")
                 })
                 .collect();
             reading

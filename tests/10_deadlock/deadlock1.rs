@@ -1,4 +1,4 @@
-use super::support::{Gate, Latch, Rng, lock, within};
+use super::support::{Gate, Latch, Rng, lock, quiet, within};
 use exercise::{Account, Lock, transfer};
 
 use std::cell::{Cell, RefCell};
@@ -627,6 +627,118 @@ fn transfers_between_other_accounts_do_not_wait() {
     );
     watch.assert_no_cycle();
     watch.assert_balanced();
+}
+
+// One transfer between `a` and `b` (`a_to_b`: the direction of the money)
+// while the test holds `a`'s std Mutex, once it has blocked: whether it held
+// `b` while it waited for `a`, and whether a transfer between `c` and `d`
+// went through meanwhile.
+fn waits_for_a(
+    a: &Arc<StdAccount>,
+    b: &Arc<StdAccount>,
+    a_to_b: bool,
+    c_d: Option<(&Arc<StdAccount>, &Arc<StdAccount>)>,
+) -> (bool, bool) {
+    let held = lock(&a.balance);
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let waiting = {
+        let (a, b) = (Arc::clone(a), Arc::clone(b));
+        thread::spawn(move || {
+            started_tx.send(()).unwrap();
+            if a_to_b {
+                transfer(&a, &b, 1)
+            } else {
+                transfer(&b, &a, 1)
+            }
+        })
+    };
+    started_rx.recv().unwrap();
+    // Until the waiting transfer has blocked (the process goes quiet), and a
+    // few looks more.
+    let _ = quiet::wait_until_quiet();
+    // (A transfer that locks `b` first has done so long before the last
+    // look, however slow the machine: the looks stop at the first one that
+    // finds `b` held.)
+    let mut b_held = false;
+    for _ in 0..20 {
+        b_held = b.balance.try_lock().is_err();
+        if b_held {
+            break;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    let other = c_d.is_none_or(|(c, d)| {
+        let (c, d) = (Arc::clone(c), Arc::clone(d));
+        within(
+            WAIT,
+            "with std Mutex accounts, a transfer between two accounts no other transfer \
+             touches did not return while another transfer waited for an account: do all \
+             transfers go through one lock (a static Mutex, say)? Only transfers that share \
+             an account should wait for each other",
+            move || transfer(&c, &d, 1),
+        )
+    });
+    drop(held);
+    let done = within(LIMIT, HANGS, move || waiting.join())
+        .unwrap_or_else(|p| std::panic::resume_unwind(p));
+    assert!(
+        done && other,
+        "transfer(1) from an account holding 50 returned false"
+    );
+    (b_held, other)
+}
+
+type StdAccount = Account<Mutex<u64>>;
+
+#[test]
+fn with_std_mutexes_the_order_holds_and_others_go_on() {
+    // The same rules with std `Mutex` accounts, where the test cannot watch
+    // the locking. The test holds account `a`, and a transfer between `a`
+    // and `b` waits for it: once with the money going a -> b, once b -> a.
+    // In one global order (either way round), `b` comes before `a` both
+    // times or after it both times: held while the transfer waits, or free,
+    // both times. "from first" (or "to first") holds it once only. And a
+    // transfer between two other accounts goes through meanwhile (no lock
+    // around all transfers). Code that locks a std Mutex differently from
+    // the test's own lock (by telling them apart) fails here.
+    let mut rng = Rng::from_env();
+    let ids = ids(&mut rng, 4);
+    let account = |id| {
+        Arc::new(Account {
+            id,
+            balance: Mutex::new(50),
+        })
+    };
+    let (a, b, c, d) = (
+        account(ids[0]),
+        account(ids[1]),
+        account(ids[2]),
+        account(ids[3]),
+    );
+    let (held_a_to_b, _) = waits_for_a(&a, &b, true, Some((&c, &d)));
+    let (held_b_to_a, _) = waits_for_a(&a, &b, false, None);
+    assert!(
+        held_a_to_b == held_b_to_a,
+        "with std Mutex accounts, a transfer between accounts {} and {} that waited for \
+         account {} held account {} when the money went {}, not when it went the other way: \
+         the lock order depends on the direction of the money (from first, or to first), so \
+         two opposite transfers can deadlock. Lock the two accounts in one order that does \
+         not depend on the direction (the smaller id first), whatever the lock type",
+        a.id,
+        b.id,
+        a.id,
+        b.id,
+        if held_a_to_b {
+            format!("from {} to {}", a.id, b.id)
+        } else {
+            format!("from {} to {}", b.id, a.id)
+        }
+    );
+    let (la, lb) = (*lock(&a.balance), *lock(&b.balance));
+    assert!(
+        (la, lb) == (50, 50),
+        "after moving 1 from a to b and 1 back, two accounts of 50 hold {la} and {lb}"
+    );
 }
 
 #[test]

@@ -1,4 +1,4 @@
-use super::support::quiet::{assert_quiet, wait_until_quiet};
+use super::support::quiet::{assert_quiet_stretch, quiet_until};
 use super::support::{Rng, panic_message, within};
 use exercise::Store;
 
@@ -8,7 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::sync::{Arc, Once, mpsc};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // The API, pinned: a changed signature does not compile.
 const _: fn(Books) -> Store<Books> = Store::<Books>::new;
@@ -490,6 +490,12 @@ fn no_value_is_leaked() {
     );
 }
 
+// How long the waiting update() and get() calls are watched (from the
+// moment they should be blocked). A poller that sleeps up to about 0.7 s
+// between tries wakes up in it; one sleeping longer is accepted (every
+// contended call would take that long).
+const QUIET_STRETCH: Duration = Duration::from_millis(1200);
+
 #[test]
 fn update_waits_without_spinning() {
     // One update's change stops halfway until the test lets it go on;
@@ -505,7 +511,7 @@ fn update_waits_without_spinning() {
                 store.update(|b| {
                     b.moves += 1;
                     in_tx.send(()).unwrap();
-                    let _ = go_rx.recv_timeout(LIMIT);
+                    let _ = go_rx.recv_timeout(LIMIT * 2);
                 })
             })
         };
@@ -526,7 +532,9 @@ fn update_waits_without_spinning() {
             .collect();
         // Let them get to the lock.
         thread::sleep(Duration::from_millis(20));
-        let quiet = wait_until_quiet();
+        // Quiet at once, and for a long stretch: a thread that tries the
+        // lock again after a sleep (even a long one) wakes up in it.
+        let quiet = quiet_until(Instant::now() + QUIET_STRETCH);
         go_tx.send(()).unwrap();
         slow.join().expect("the slow update panicked");
         for o in others {
@@ -534,7 +542,7 @@ fn update_waits_without_spinning() {
         }
         quiet
     });
-    assert_quiet(
+    assert_quiet_stretch(
         quiet,
         "two update() calls and a get()",
         "a lock held by a slow change",
