@@ -1437,6 +1437,9 @@ pub fn ranks_to_probe(threads: usize, every_up_to: usize, rng: &mut Rng) -> Vec<
         (0..threads).collect()
     } else {
         vec![0, threads - 1, 1 + rng.below(threads - 2)]
+    }
+}
+
 // ---- Who runs first after a wake-up (condvar2) ----
 
 /// Scheduling the test's own threads, so that a woken thread runs only when
