@@ -21,8 +21,9 @@
 //   than any timeout a crawler might take for the end; every 60 ms window
 //   of it must be quiet: idle workers block), then returns `workers` new
 //   pages whose fetches must all run at once: workers that stopped when
-//   the frontier was empty are not there to fetch them. The pages beside
-//   the slow one must be fetched within `FIRST`, shorter than the pause:
+//   the frontier was empty are not there to fetch them. The seed's fetch
+//   first waits until every other worker is idle; the pages beside the
+//   slow one must then be fetched within `FIRST`, shorter than the pause:
 //   a worker that naps instead of being woken misses that if it naps
 //   longer than the pause, and wakes up inside the pause if it naps less.
 // - Panics: the test's fetch panics (silently) for some pages; each must be
@@ -35,9 +36,9 @@ use exercise::crawl;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // The API, pinned: a changed signature does not compile.
 const _: fn(Vec<u64>, usize, fn(u64) -> Vec<u64>) -> HashMap<u64, thread::Result<Vec<u64>>> =
@@ -47,9 +48,10 @@ const LIMIT: Duration = Duration::from_secs(2);
 // Longer than any timeout a crawler might take for "the crawl is over".
 const PAUSE: Duration = Duration::from_millis(1500);
 // How long the few pages beside the slow one may take (a few trivial
-// fetches): shorter than the pause, so that an idle worker that naps (and
+// fetches), from the moment the seed's fetch saw every other worker idle:
+// shorter than the pause, so that an idle worker that naps from then (and
 // is not woken) either misses this or wakes up inside the pause.
-const FIRST: Duration = Duration::from_millis(1400);
+const FIRST: Duration = Duration::from_millis(1200);
 
 type Results = HashMap<u64, thread::Result<Vec<u64>>>;
 
@@ -668,14 +670,23 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
     // (chain pages fetched while A's fetch waited for them, how the pause
     // went)
     let pause: Arc<Mutex<Option<(usize, Option<quiet_through::Stretch>)>>> = Arc::default();
+    // When the seed's fetch saw every other worker idle.
+    let s_done: Arc<OnceLock<Instant>> = Arc::default();
     let fetch = {
         let (web, seen, gate) = (Arc::clone(&web), Arc::clone(&seen), Arc::clone(&gate));
         let (chain_done, pause) = (Arc::clone(&chain_done), Arc::clone(&pause));
+        let s_done = Arc::clone(&s_done);
         move |page: u64| {
             seen.enter(page);
-            if page == a {
+            if page == s {
+                // Every other worker has looked for a page and found none
+                // (a worker that naps instead of waiting naps from now).
+                let _ = quiet::wait_until_quiet();
+                let _ = s_done.set(Instant::now());
+            } else if page == a {
                 // The pages found beside A are crawled while A is slow.
-                let chain_fetched = chain_done.wait_until(FIRST, |&n| n >= chain_len);
+                let left = FIRST.saturating_sub(s_done.get().map_or(Duration::ZERO, Instant::elapsed));
+                let chain_fetched = chain_done.wait_until(left, |&n| n >= chain_len);
                 let fetched = chain_done.update(|n| *n);
                 let stretch = chain_fetched.then(|| quiet_through::watch(PAUSE));
                 *lock(&pause) = Some((fetched, stretch));

@@ -19,8 +19,9 @@
 // - The stream waits for a slow fetch: one fetch holds for 1.5 s while the
 //   consumer waits in next() and every other worker is idle (every 60 ms
 //   window quiet), then returns new pages whose fetches all run at once;
-//   next() returns None only once the crawl is over. The results before
-//   the slow fetch must come within `FIRST`, shorter than the pause: a
+//   next() returns None only once the crawl is over. The seed's fetch
+//   first waits until every other thread is idle; the results before the
+//   slow fetch must then come within `FIRST`, shorter than the pause: a
 //   consumer that naps between looks misses that if it naps longer than
 //   the pause, and wakes up inside the pause if it naps less.
 // - Panics: some fetches panic (silently): each is reported on the stream
@@ -34,7 +35,7 @@ use std::cell::Cell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Condvar, Mutex, Once, mpsc};
+use std::sync::{Arc, Condvar, Mutex, Once, OnceLock, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -46,9 +47,10 @@ const LIMIT: Duration = Duration::from_secs(2);
 // Longer than any timeout a stream might take for "the crawl is over".
 const PAUSE: Duration = Duration::from_millis(1500);
 // How long the few results before the slow fetch may take to reach the
-// consumer: shorter than the pause, so that a consumer that naps between
-// looks either misses this or wakes up inside the pause.
-const FIRST: Duration = Duration::from_millis(1400);
+// consumer, from the moment the seed's fetch saw every other thread idle:
+// shorter than the pause, so that a consumer (or worker) that naps from
+// then between looks either misses this or wakes up inside the pause.
+const FIRST: Duration = Duration::from_millis(1200);
 
 type Item = (u64, thread::Result<Vec<u64>>);
 
@@ -646,15 +648,25 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
     // (results the consumer had while A waited for them, how the pause
     // went)
     let pause: Arc<Mutex<Option<(usize, Option<quiet_through::Stretch>)>>> = Arc::default();
+    // When the seed's fetch saw every other thread idle.
+    let s_done: Arc<OnceLock<Instant>> = Arc::default();
     let fetch = {
         let (web, gate) = (Arc::clone(&web), Arc::clone(&gate));
         let (received, pause) = (Arc::clone(&received), Arc::clone(&pause));
+        let s_done = Arc::clone(&s_done);
         move |page: u64| {
             probe.arm();
-            if page == a {
+            if page == s {
+                // Every other worker has looked for a page and found none,
+                // and the consumer for a result (one that naps instead of
+                // waiting naps from now).
+                let _ = quiet::wait_until_quiet();
+                let _ = s_done.set(Instant::now());
+            } else if page == a {
                 // S, B and the chain behind B: fetched and taken by the
                 // consumer while A is slow.
-                let before = received.wait_until(FIRST, |&n| n >= 2 + chain_len);
+                let left = FIRST.saturating_sub(s_done.get().map_or(Duration::ZERO, Instant::elapsed));
+                let before = received.wait_until(left, |&n| n >= 2 + chain_len);
                 let had = received.update(|n| *n);
                 let stretch = before.then(|| quiet_through::watch(PAUSE));
                 *lock(&pause) = Some((had, stretch));
