@@ -961,7 +961,7 @@ fn drop_joins_each_worker_and_all_run_at_once() {
     let quick = quick_run(&mut rng);
     // Every rank of a small crawl, the first, the last and one between of
     // a larger one, and one of those of a crawl past any cap.
-    let small = 2 + rng.below(3);
+    let small = 2 + rng.below(7);
     let large = 17 + rng.below(16);
     let huge = 1025 + rng.below(64);
     let mut trials: Vec<(usize, usize)> = (0..small).map(|rank| (small, rank)).collect();
