@@ -188,8 +188,16 @@ fn main() {
 }
 
 // Hidden tests, accepted gaps:
-// - A `drop` that joins only some of the workers: the workers it leaves
-//   out end in the same moment as the ones it joins, and may be seen as
-//   ended. The starting code joins every handle it keeps.
+// - A `drop` that joins only some of the workers is caught for every rank
+//   of crawls of 2-8 workers and for the first, the last and one drawn
+//   between of larger ones: one that leaves out, say, only the tenth worker
+//   of crawls past 8 workers passes when the draw misses it.
+// - A `drop` that joins in the crawls the test times (its first drop, or
+//   crawls shaped like the timed one: a `static` count, or special-casing)
+//   and sleeps instead in the others, for longer than the thread-end
+//   probe's hold (120 ms + 3 x the timed crawl): the probe cannot hold a
+//   thread longer than a correct `drop` can afford to wait for it, and a
+//   sleep is as quiet as a join. (A `drop` that sleeps in every call is
+//   caught: the timed crawl includes its sleep, and the hold is 3 x that.)
 // - As in the crawler, a visited set checked and updated under two
 //   separate locks loses only an instruction-sized race.

@@ -10,17 +10,22 @@
 //   other thread of the process is idle, so a second worker that took the
 //   same page (queued twice, or checked before the first fetch was
 //   recorded) fetches it during that wait, every time.
-// - "`workers` at once, never more": 129-160 workers, more first-level
-//   pages than workers, each fetch held until the test has seen `workers`
-//   of them running and then the process quiet: a cap below `workers`
-//   never fills, a thread per page shows more.
+// - "`workers` at once, never more": 1025-1088 workers (past every round
+//   number a crawler might be capped at, 256, 512 and 1024 too), more
+//   first-level pages than workers, each fetch held until the test has
+//   seen `workers` of them running and then the process quiet: a cap below
+//   `workers` never fills, a thread per page shows more.
 // - "The end waits for the last fetch": one page's fetch waits until the
 //   pages found beside it are all fetched (a free worker goes on while one
 //   is slow), then holds for 1.5 s while every other worker is idle (longer
 //   than any timeout a crawler might take for the end; every 60 ms window
 //   of it must be quiet: idle workers block), then returns `workers` new
 //   pages whose fetches must all run at once: workers that stopped when
-//   the frontier was empty are not there to fetch them.
+//   the frontier was empty are not there to fetch them. The seed's fetch
+//   first waits until every other worker is idle; the pages beside the
+//   slow one must then be fetched within `FIRST`, shorter than the pause:
+//   a worker that naps instead of being woken misses that if it naps
+//   longer than the pause, and wakes up inside the pause if it naps less.
 // - Panics: the test's fetch panics (silently) for some pages; each must be
 //   reported under its page with that panic's payload, and the crawl go on.
 
@@ -31,9 +36,9 @@ use exercise::crawl;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // The API, pinned: a changed signature does not compile.
 const _: fn(Vec<u64>, usize, fn(u64) -> Vec<u64>) -> HashMap<u64, thread::Result<Vec<u64>>> =
@@ -42,6 +47,11 @@ const _: fn(Vec<u64>, usize, fn(u64) -> Vec<u64>) -> HashMap<u64, thread::Result
 const LIMIT: Duration = Duration::from_secs(2);
 // Longer than any timeout a crawler might take for "the crawl is over".
 const PAUSE: Duration = Duration::from_millis(1500);
+// How long the few pages beside the slow one may take (a few trivial
+// fetches), from the moment the seed's fetch saw every other worker idle:
+// shorter than the pause, so that an idle worker that naps from then (and
+// is not woken) either misses this or wakes up inside the pause.
+const FIRST: Duration = Duration::from_millis(1200);
 
 type Results = HashMap<u64, thread::Result<Vec<u64>>>;
 
@@ -502,8 +512,9 @@ fn a_page_two_workers_find_together_is_fetched_once() {
 fn runs_workers_fetches_at_once_and_never_more() {
     let mut rng = Rng::from_env();
     // More workers than any machine has cores (they only wait, blocked),
-    // and past every round number a crawler might be capped at.
-    let workers = 129 + rng.below(32);
+    // and past every round number a crawler might be capped at (256, 512
+    // and 1024 too).
+    let workers = 1025 + rng.below(64);
     let first = workers + 1 + rng.below(workers);
     let mut taken = HashSet::new();
     let root = distinct_ids(&mut rng, 1, &mut taken)[0];
@@ -555,7 +566,10 @@ fn runs_workers_fetches_at_once_and_never_more() {
             seen.enter(page);
             if level1_set.contains(&page) {
                 arrived.update(|n| *n += 1);
-                release.wait_until(LIMIT * 2, |&go| go);
+                // Well beyond the test's wait for them all to run: a fetch
+                // that gave up waiting would let a capped crawl run through
+                // the pages and look like `workers` of them.
+                release.wait_until(LIMIT * 4, |&go| go);
             }
             seen.leave();
             web.links[&page].clone()
@@ -571,11 +585,13 @@ fn runs_workers_fetches_at_once_and_never_more() {
             let _ = done_tx.send(outcome);
         });
     }
-    let filled = arrived.wait_until(LIMIT, |&n| n >= workers);
+    let filled = arrived.wait_until(LIMIT * 2, |&n| n >= workers);
     let (quiet, running) = if filled {
         // Every worker is busy: nothing else may start, and nothing spin.
         let quiet = quiet::wait_until_quiet();
-        (Some(quiet), seen.running.load(SeqCst))
+        let running = seen.running.load(SeqCst);
+        // `workers` fetches held at once, and still held.
+        (Some(quiet).filter(|_| running >= workers), running)
     } else {
         (None, seen.running.load(SeqCst))
     };
@@ -592,9 +608,10 @@ fn runs_workers_fetches_at_once_and_never_more() {
     let Some(quiet) = quiet else {
         panic!(
             "the root links to {first} pages, and each of their fetches waits; but only \
-             {running} fetches were running at once after {LIMIT:?}, with workers = {workers}: \
+             {running} fetches were running at once after {:?}, with workers = {workers}: \
              the crawl must run `workers` fetches at the same time (not a fixed number, not the \
-             number of CPUs), and wake every idle worker when pages come (notify_all)"
+             number of CPUs), and wake every idle worker when pages come (notify_all)",
+            LIMIT * 2
         );
     };
     assert!(
@@ -658,14 +675,23 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
     // (chain pages fetched while A's fetch waited for them, how the pause
     // went)
     let pause: Arc<Mutex<Option<(usize, Option<quiet_through::Stretch>)>>> = Arc::default();
+    // When the seed's fetch saw every other worker idle.
+    let s_done: Arc<OnceLock<Instant>> = Arc::default();
     let fetch = {
         let (web, seen, gate) = (Arc::clone(&web), Arc::clone(&seen), Arc::clone(&gate));
         let (chain_done, pause) = (Arc::clone(&chain_done), Arc::clone(&pause));
+        let s_done = Arc::clone(&s_done);
         move |page: u64| {
             seen.enter(page);
-            if page == a {
+            if page == s {
+                // Every other worker has looked for a page and found none
+                // (a worker that naps instead of waiting naps from now).
+                let _ = quiet::wait_until_quiet();
+                let _ = s_done.set(Instant::now());
+            } else if page == a {
                 // The pages found beside A are crawled while A is slow.
-                let chain_fetched = chain_done.wait_until(LIMIT, |&n| n >= chain_len);
+                let left = FIRST.saturating_sub(s_done.get().map_or(Duration::ZERO, Instant::elapsed));
+                let chain_fetched = chain_done.wait_until(left, |&n| n >= chain_len);
                 let fetched = chain_done.update(|n| *n);
                 let stretch = chain_fetched.then(|| quiet_through::watch(PAUSE));
                 *lock(&pause) = Some((fetched, stretch));
@@ -696,9 +722,10 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
     assert!(
         chain_fetched >= chain_len,
         "the seed links to pages {a} and {b}; while {a} was being fetched, the pages behind \
-         {b} were not (after {LIMIT:?}, only {} of the {chain_len} pages in the chain behind \
+         {b} were not (after {FIRST:?}, only {} of the {chain_len} pages in the chain behind \
          {b}), with workers = {workers}: a free worker takes the next page as soon as there is \
-         one, however long another fetch takes (not level by level)",
+         one, however long another fetch takes (not level by level), and a worker waiting for \
+         pages is woken when they come (notify_all), not left to look again after a nap",
         chain_fetched
     );
     if let Some(stretch) = stretch {

@@ -3,8 +3,13 @@
 //
 // - Every worker is probed: the test's fetch arms a thread-end probe on the
 //   thread that runs it. A probed thread, as it ends, holds until `drop`
-//   has returned, or for a time well beyond any fixed wait (derived from a
-//   first measured crawl): only `join` waits for it.
+//   has returned, or for a time well beyond any fixed wait (three times a
+//   first measured crawl, drop included, so beyond any wait inside it):
+//   only `join` waits for it. And each worker on its own: crawls of a few
+//   workers, one per rank, whose probe holds only the worker spawned
+//   rank-th, so that a `drop` that joins all workers but one (the first,
+//   the last, any) returns while that one still holds. One of those
+//   crawls has 1025-1088 workers, all fetching at once (past any cap).
 // - "No fetch starts after drop": when the consumer drops the crawl, every
 //   worker is inside a fetch the test holds (a web with no end), or idle
 //   while the only running fetch is held; the test waits until the process
@@ -14,19 +19,23 @@
 // - The stream waits for a slow fetch: one fetch holds for 1.5 s while the
 //   consumer waits in next() and every other worker is idle (every 60 ms
 //   window quiet), then returns new pages whose fetches all run at once;
-//   next() returns None only once the crawl is over.
+//   next() returns None only once the crawl is over. The seed's fetch
+//   first waits until every other thread is idle; the results before the
+//   slow fetch must then come within `FIRST`, shorter than the pause: a
+//   consumer that naps between looks misses that if it naps longer than
+//   the pause, and wakes up inside the pause if it naps less.
 // - Panics: some fetches panic (silently): each is reported on the stream
 //   under its page, with that panic's payload; no other panic anywhere.
 
 use super::support::{Deliberate, Gate, Latch, Rng, at_thread_end, deliberate_panic, lock};
-use super::support::{panic_message, quiet, quiet_through, within};
+use super::support::{RankedEndProbe, panic_message, quiet, quiet_through, ranks_to_probe, within};
 use exercise::{Crawl, crawl};
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Condvar, Mutex, Once, mpsc};
+use std::sync::{Arc, Condvar, Mutex, Once, OnceLock, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -37,6 +46,11 @@ const _: fn(&mut Crawl) -> Option<(u64, thread::Result<Vec<u64>>)> = <Crawl as I
 const LIMIT: Duration = Duration::from_secs(2);
 // Longer than any timeout a stream might take for "the crawl is over".
 const PAUSE: Duration = Duration::from_millis(1500);
+// How long the few results before the slow fetch may take to reach the
+// consumer, from the moment the seed's fetch saw every other thread idle:
+// shorter than the pause, so that a consumer (or worker) that naps from
+// then between looks either misses this or wakes up inside the pause.
+const FIRST: Duration = Duration::from_millis(1200);
 
 type Item = (u64, thread::Result<Vec<u64>>);
 
@@ -190,9 +204,11 @@ thread_local! {
 }
 
 impl EndProbe {
-    // `quick`: how long a whole small crawl took; the hold is well beyond.
+    // `quick`: how long a whole small crawl took, drop included; the hold is
+    // well beyond. Its cap is beyond the 2 s `quick_run` gives a crawl, so
+    // that a drop that sleeps instead of joining sleeps less than the hold.
     fn new(quick: Duration) -> &'static EndProbe {
-        let hold = (Duration::from_millis(120) + quick * 3).min(Duration::from_millis(1000));
+        let hold = (Duration::from_millis(120) + quick * 3).min(Duration::from_millis(2500));
         Box::leak(Box::new(EndProbe {
             hold,
             state: Mutex::new((0, 0, false)),
@@ -632,15 +648,25 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
     // (results the consumer had while A waited for them, how the pause
     // went)
     let pause: Arc<Mutex<Option<(usize, Option<quiet_through::Stretch>)>>> = Arc::default();
+    // When the seed's fetch saw every other thread idle.
+    let s_done: Arc<OnceLock<Instant>> = Arc::default();
     let fetch = {
         let (web, gate) = (Arc::clone(&web), Arc::clone(&gate));
         let (received, pause) = (Arc::clone(&received), Arc::clone(&pause));
+        let s_done = Arc::clone(&s_done);
         move |page: u64| {
             probe.arm();
-            if page == a {
+            if page == s {
+                // Every other worker has looked for a page and found none,
+                // and the consumer for a result (one that naps instead of
+                // waiting naps from now).
+                let _ = quiet::wait_until_quiet();
+                let _ = s_done.set(Instant::now());
+            } else if page == a {
                 // S, B and the chain behind B: fetched and taken by the
                 // consumer while A is slow.
-                let before = received.wait_until(LIMIT, |&n| n >= 2 + chain_len);
+                let left = FIRST.saturating_sub(s_done.get().map_or(Duration::ZERO, Instant::elapsed));
+                let before = received.wait_until(left, |&n| n >= 2 + chain_len);
                 let had = received.update(|n| *n);
                 let stretch = before.then(|| quiet_through::watch(PAUSE));
                 *lock(&pause) = Some((had, stretch));
@@ -698,9 +724,10 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
     assert!(
         before >= 2 + chain_len,
         "the seed links to pages {a} and {b}; while {a} was being fetched, the consumer did not \
-         get the results of {b} and the chain behind it (after {LIMIT:?}, {} of {}): a free \
-         worker takes the next page as soon as there is one, and each result is sent as soon \
-         as its fetch is done",
+         get the results of {b} and the chain behind it (after {FIRST:?}, {} of {}): a free \
+         worker takes the next page as soon as there is one, each result is sent as soon as \
+         its fetch is done, and next() blocks in recv until one comes (not a nap between \
+         looks)",
         before,
         2 + chain_len
     );
@@ -897,4 +924,107 @@ fn random_webs_with_panics_on_the_stream() {
         }
     }
     check_no_panics("in crawls taken to their end");
+}
+
+// A crawl of `workers` seeds that link only to themselves, each fetch held
+// until every worker runs one (so every worker has armed `probe` before
+// one ends), taken to its end and dropped: (threads armed, ended when drop
+// returned, results), or how many fetches ran at once if not `workers`.
+fn drop_a_probed_crawl(
+    workers: usize,
+    seeds: Vec<u64>,
+    probe: &'static RankedEndProbe,
+) -> Result<(usize, usize, usize), usize> {
+    let gate = Arc::new(Gate::new(workers));
+    let fetch = {
+        let gate = Arc::clone(&gate);
+        move |page: u64| {
+            probe.arm();
+            let _ = gate.wait(LIMIT * 2);
+            vec![page]
+        }
+    };
+    let mut stream = crawl(seeds, workers, fetch);
+    let got = stream.by_ref().count();
+    drop(stream);
+    let (armed, ended) = probe.returned();
+    match gate.timed_out() {
+        Some(arrived) => Err(arrived),
+        None => Ok((armed, ended, got)),
+    }
+}
+
+#[test]
+fn drop_joins_each_worker_and_all_run_at_once() {
+    count_panics();
+    let mut rng = Rng::from_env();
+    let quick = quick_run(&mut rng);
+    // Every rank of a small crawl, the first, the last and one between of
+    // a larger one, and one of those of a crawl past any cap.
+    let small = 2 + rng.below(7);
+    let large = 17 + rng.below(16);
+    let huge = 1025 + rng.below(64);
+    let mut trials: Vec<(usize, usize)> = (0..small).map(|rank| (small, rank)).collect();
+    trials.extend(
+        ranks_to_probe(large, 0, &mut rng)
+            .into_iter()
+            .map(|rank| (large, rank)),
+    );
+    let huge_ranks = ranks_to_probe(huge, 0, &mut rng);
+    trials.push((huge, huge_ranks[rng.below(huge_ranks.len())]));
+    let (tx, rx) = mpsc::channel();
+    let mut limit = LIMIT * 2;
+    let mut taken = HashSet::new();
+    for &(workers, rank) in &trials {
+        let probe = RankedEndProbe::new(quick, rank);
+        limit = limit.max(probe.limit() + LIMIT * 2);
+        let seeds = distinct_ids(&mut rng, workers, &mut taken);
+        let tx = tx.clone();
+        thread::spawn(move || {
+            let outcome = panic::catch_unwind(AssertUnwindSafe(move || {
+                drop_a_probed_crawl(workers, seeds, probe)
+            }))
+            .map_err(|payload| panic_message(&payload));
+            let _ = tx.send((workers, rank, outcome));
+        });
+    }
+    drop(tx);
+    let deadline = Instant::now() + limit;
+    for _ in 0..trials.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok((workers, rank, outcome)) = rx.recv_timeout(left) else {
+            panic!(
+                "crawls of as many seeds as workers (each linking only to itself), taken to the \
+                 end and dropped, did not all finish within {limit:?}: does next() return None \
+                 once the crawl is over, and drop return once the workers have ended?"
+            );
+        };
+        let (armed, ended, got) = match outcome {
+            Ok(Ok(done)) => done,
+            Ok(Err(arrived)) => panic!(
+                "a crawl with workers = {workers} and as many seeds, each of whose fetches waits \
+                 for the others: only {arrived} ran at once. The crawl must run `workers` \
+                 fetches at the same time (not a fixed number, however large, not the number \
+                 of CPUs)"
+            ),
+            Err(message) => panic!("a crawl, taken to the end and dropped, panicked: {message}"),
+        };
+        assert!(
+            got == workers,
+            "a crawl of {workers} seeds (each linking only to itself) gave {got} results"
+        );
+        assert!(
+            ended == armed,
+            "a crawl with workers = {workers}, taken to the end and dropped: drop returned while \
+             the worker spawned {} of {armed} had not ended yet: drop must join every worker, \
+             not all but one (the first, the last, or any other), and not wait a while \
+             instead",
+            match rank {
+                0 => "first".to_string(),
+                r if r + 1 == armed => "last".to_string(),
+                r => format!("{}-th", r + 1),
+            }
+        );
+    }
+    check_no_panics("in crawls taken to their end and dropped");
 }
