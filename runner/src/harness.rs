@@ -431,7 +431,7 @@ impl Harness {
                 let probes = match self.compile_probes(
                     exercise,
                     &hidden.probes,
-                    (&build_dir, deps),
+                    &build_dir,
                     &rlib,
                     cancel,
                 )? {
@@ -575,10 +575,12 @@ impl Harness {
         &self,
         exercise: &Exercise,
         probes: &[Probe],
-        (build_dir, deps): (&Path, &Deps),
+        build_dir: &Path,
         rlib: &Path,
         cancel: &Cancel,
     ) -> Result<std::result::Result<Vec<ProbeResult>, Compiled>> {
+        // The same crates as the exercise's own build (cached after its first).
+        let deps = self.deps_for(exercise)?;
         let dir = build_dir.join("probes");
         let file = dir
             .join("tests")
