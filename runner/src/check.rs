@@ -366,9 +366,10 @@ fn run_test(
         .prefix("runner-test-")
         .tempdir()
         .context("cannot create a temporary folder for the test")?;
+    // The test's name goes to the driver privately (`private_lines`), not
+    // on the command line, where the code under test could read it.
     let mut command = Command::new(binary);
     command
-        .arg(name)
         .current_dir(scratch.path())
         .env("TMPDIR", scratch.path())
         // Backtraces would bury the test's own message; the course's tests
@@ -377,6 +378,7 @@ fn run_test(
     let marker = new_marker()?;
     let input = Input {
         marker: Some(marker.into_bytes()),
+        private_lines: vec![name.to_string()],
         confine: Confine::Test(Sandbox {
             memory: exercise.memory_limit,
             tasks: exercise.task_limit,

@@ -14,20 +14,34 @@ use proc_macro2::{TokenStream, TokenTree};
 use crate::exercise::Forbidden;
 
 /// Refused in every exercise: asking about a type's identity or size
-/// (to tell the tests' probe types from the real ones), and reading other
-/// files into the program at compile time.
+/// (to tell the tests' probe types, or one test's closure, from another),
+/// asking who called (a test's file and line, its function in a
+/// backtrace), and reading other files into the program at compile time.
+/// The driver hides the rest: the test's name is in neither the command
+/// line nor the thread's name.
 pub const EVERYWHERE: &[(&str, &str)] = &[
     ("type_name", TYPE_IDENTITY),
     ("type_name_of_val", TYPE_IDENTITY),
     ("TypeId", TYPE_IDENTITY),
     ("type_id", TYPE_IDENTITY),
+    ("size_of", TYPE_IDENTITY),
+    ("size_of_val", TYPE_IDENTITY),
+    ("align_of", TYPE_IDENTITY),
+    ("align_of_val", TYPE_IDENTITY),
+    ("needs_drop", TYPE_IDENTITY),
+    ("Layout", TYPE_IDENTITY),
+    ("track_caller", CALLER),
+    ("Backtrace", CALLER),
+    ("backtrace", CALLER),
     ("include", INCLUDE),
     ("include_str", INCLUDE),
     ("include_bytes", INCLUDE),
 ];
 
-const TYPE_IDENTITY: &str = "code must work the same for every type the tests pass in, \
-     so it may not ask which type it was given";
+const TYPE_IDENTITY: &str = "code must work the same for every type and closure the tests \
+     pass in, so it may not ask which type it was given or how big it is";
+const CALLER: &str = "code must work the same for every caller, so it may not ask which \
+     test called it";
 const INCLUDE: &str = "an exercise is this one file; it may not read other files into itself";
 
 /// The first use of a forbidden name: the name, its line and column (both
@@ -65,16 +79,17 @@ fn find(tokens: TokenStream, forbidden: &Forbidden) -> Option<Violation> {
             TokenTree::Ident(ident) => {
                 let text = ident.to_string();
                 let name = text.strip_prefix("r#").unwrap_or(&text);
-                let because = EVERYWHERE
+                // The exercise's own reason first: it names the lesson.
+                let because = forbidden
+                    .names
                     .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, why)| (*why).to_string())
+                    .any(|n| n == name)
+                    .then(|| forbidden.because.clone())
                     .or_else(|| {
-                        forbidden
-                            .names
+                        EVERYWHERE
                             .iter()
-                            .any(|n| n == name)
-                            .then(|| forbidden.because.clone())
+                            .find(|(n, _)| *n == name)
+                            .map(|(_, why)| (*why).to_string())
                     });
                 if let Some(because) = because {
                     let at = ident.span().start();
@@ -131,5 +146,18 @@ mod tests {
             None
         );
         assert!(is_name("compare_exchange") && !is_name("a::b") && !is_name(""));
+    }
+
+    #[test]
+    fn the_exercise_s_own_reason_comes_before_the_course_wide_one() {
+        let source = "fn f() -> usize { std::mem::size_of::<u8>() }";
+        let own = first_violation(source, &rule(&["size_of"])).expect("found");
+        assert_eq!(own.because, "count with one atomic");
+        let course_wide = first_violation(source, &rule(&[])).expect("found everywhere");
+        assert!(
+            course_wide.because.contains("how big"),
+            "{}",
+            course_wide.because
+        );
     }
 }

@@ -73,6 +73,14 @@ pub const EXERCISE_CRATE: &str = "exercise";
 /// The runner's test driver, compiled into every test binary.
 const DRIVER: &str = include_str!("../templates/driver.rs");
 
+// The driver is compiled on the learner's system, into every test binary.
+// Compiled here too, with the runner's own tests (and linted for every
+// target in CI), it keeps building on Linux, macOS and Windows.
+#[cfg(test)]
+#[allow(unsafe_code, dead_code)]
+#[path = "../templates/driver.rs"]
+mod driver;
+
 /// Ready-to-use compiler settings for one course.
 #[derive(Debug)]
 pub struct Harness {
@@ -652,10 +660,10 @@ impl Harness {
 /// in a learner's file must not eat the machine.
 fn compiler_input() -> Input {
     Input {
-        marker: None,
         confine: Confine::Compiler {
             memory: platform::COMPILER_MEMORY,
         },
+        ..Input::default()
     }
 }
 

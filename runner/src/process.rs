@@ -63,6 +63,11 @@ pub struct Input {
     /// channel where the platform has one (the records come back on it),
     /// else on stdin (the records come back in the output).
     pub marker: Option<Vec<u8>>,
+    /// Lines for the child's driver, sent after the marker on the same
+    /// private path: what the code under test must not see (the name of
+    /// the test to run, which it could otherwise read from its command line
+    /// and behave only where it is watched).
+    pub private_lines: Vec<String>,
     /// Limits and confinement.
     pub confine: Confine,
 }
@@ -71,8 +76,25 @@ impl Default for Input {
     fn default() -> Self {
         Input {
             marker: None,
+            private_lines: Vec::new(),
             confine: Confine::Nothing,
         }
+    }
+}
+
+impl Input {
+    /// What goes to the child's driver first: the marker and the private
+    /// lines, each ended by a newline (nothing without a marker).
+    fn handshake(&self) -> Vec<u8> {
+        let Some(marker) = &self.marker else {
+            return Vec::new();
+        };
+        let mut bytes = [marker.as_slice(), b"\n"].concat();
+        for line in &self.private_lines {
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.push(b'\n');
+        }
+        bytes
     }
 }
 
@@ -199,10 +221,11 @@ pub fn run_with(
         Some(_) => Channel::open()?,
         None => None,
     };
-    // Without a channel, the marker goes on stdin.
-    let stdin = match (&input.marker, &channel) {
-        (Some(marker), None) => [marker.as_slice(), b"\n"].concat(),
-        _ => Vec::new(),
+    // Without a channel, the marker and the private lines go on stdin.
+    let handshake = input.handshake();
+    let stdin = match &channel {
+        None => handshake.clone(),
+        Some(_) => Vec::new(),
     };
     command
         .stdin(if stdin.is_empty() {
@@ -238,7 +261,7 @@ pub fn run_with(
     let (collector, reports) = match (input.marker, channel) {
         (Some(marker), Some(channel)) => {
             let mut end = channel.runner_end();
-            let _ = end.write_all(&[marker.as_slice(), b"\n"].concat());
+            let _ = end.write_all(&handshake);
             let reports = thread::spawn(move || read_records(end, marker));
             (
                 start_collecting(reader, limits.output_cap, None),

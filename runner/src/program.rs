@@ -55,7 +55,6 @@ pub fn run(harness: &Harness, exercise: &Exercise, cancel: &Cancel) -> Result<Pr
         .current_dir(scratch.path())
         .env("TMPDIR", scratch.path());
     let input = Input {
-        marker: None,
         confine: Confine::Test(Sandbox {
             memory: exercise.memory_limit,
             tasks: exercise.task_limit,
@@ -63,6 +62,7 @@ pub fn run(harness: &Harness, exercise: &Exercise, cancel: &Cancel) -> Result<Pr
             scratch: scratch.path().to_path_buf(),
             program: binary.clone(),
         }),
+        ..Input::default()
     };
     let limits = Limits {
         timeout: exercise.timeout,

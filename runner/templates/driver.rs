@@ -7,7 +7,11 @@
 // driver reads the marker before any learner code runs. Exit codes alone
 // prove nothing: `process::exit(0)` from learner code is a crash.
 //
-// Usage: <binary> <test name>
+// The name of the test to run comes on the same private path, after the
+// marker, and the test's thread is not named after it: code under test
+// cannot tell which test calls it (not from the command line, nor from
+// `thread::current().name()`), so it cannot behave only where it is
+// watched.
 
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
@@ -16,29 +20,30 @@ use std::sync::{Arc, Mutex};
 /// Where the first panic on the test's thread happened.
 type Location = Arc<Mutex<Option<String>>>;
 
+std::thread_local! {
+    /// Set on the thread that runs the test (the panic hook looks here).
+    static ON_TEST_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 pub fn main(tests: &[(&str, fn())]) -> std::process::ExitCode {
     let mut report = channel::Report::open();
-    let marker = report.marker();
+    let marker = report.line();
+    let name = report.line();
     confine::forbid_exec();
 
-    let Some(name) = std::env::args().nth(1) else {
-        eprintln!("usage: <test binary> <test name>; tests:");
+    let Some(&(_, test)) = tests.iter().find(|(n, _)| *n == name) else {
+        eprintln!("no hidden test called `{name}`; the tests:");
         for (name, _) in tests {
             eprintln!("  {name}");
         }
         return std::process::ExitCode::from(2);
     };
-    let Some(&(_, test)) = tests.iter().find(|(n, _)| *n == name) else {
-        eprintln!("no hidden test called `{name}`");
-        return std::process::ExitCode::from(2);
-    };
 
     let location: Location = Arc::default();
     let seen = Arc::clone(&location);
-    let thread_name = name.clone();
     let previous = panic::take_hook();
     panic::set_hook(Box::new(move |info| {
-        if std::thread::current().name() == Some(thread_name.as_str()) {
+        if ON_TEST_THREAD.get() {
             let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
             if seen.is_none() {
                 *seen = info
@@ -51,8 +56,11 @@ pub fn main(tests: &[(&str, fn())]) -> std::process::ExitCode {
 
     let started = std::time::Instant::now();
     let ran = std::thread::Builder::new()
-        .name(name.clone())
-        .spawn(move || panic::catch_unwind(AssertUnwindSafe(test)).map_err(|p| message(&*p)));
+        .name("test".into())
+        .spawn(move || {
+            ON_TEST_THREAD.set(true);
+            panic::catch_unwind(AssertUnwindSafe(test)).map_err(|p| message(&*p))
+        });
     let result = match ran {
         Ok(handle) => handle
             .join()
@@ -100,16 +108,20 @@ mod channel {
 
     impl Report {
         pub fn open() -> Report {
-            match std::env::var("RUNNER_CHANNEL_FD").ok().and_then(|f| f.parse().ok()) {
+            match std::env::var("RUNNER_CHANNEL_FD")
+                .ok()
+                .and_then(|f| f.parse().ok())
+            {
                 // SAFETY: the runner opened this descriptor for us.
                 Some(fd) => Report::Channel(unsafe { UnixStream::from_raw_fd(fd) }),
                 None => Report::Stdio,
             }
         }
 
-        /// The marker, read byte by byte so that no copy of it stays in a
-        /// buffer that code under test shares.
-        pub fn marker(&mut self) -> String {
+        /// One line the runner sent (the marker, then the test's name),
+        /// read byte by byte so that no copy of it stays in a buffer that
+        /// code under test shares.
+        pub fn line(&mut self) -> String {
             let mut marker = Vec::new();
             let mut byte = [0u8];
             loop {
@@ -151,10 +163,11 @@ mod channel {
             Report
         }
 
-        pub fn marker(&mut self) -> String {
-            let mut marker = String::new();
-            let _ = std::io::stdin().lock().read_line(&mut marker);
-            marker.trim_end_matches(['\n', '\r']).to_string()
+        /// One line the runner sent (the marker, then the test's name).
+        pub fn line(&mut self) -> String {
+            let mut line = String::new();
+            let _ = std::io::stdin().read_line(&mut line);
+            line.trim_end_matches(['\n', '\r']).to_string()
         }
 
         pub fn send(&mut self, line: &str) {
@@ -247,7 +260,13 @@ mod confine {
             if fd < 0 {
                 return;
             }
-            prctl(PR_SET_NO_NEW_PRIVS, 1 as c_long, 0 as c_long, 0 as c_long, 0 as c_long);
+            prctl(
+                PR_SET_NO_NEW_PRIVS,
+                1 as c_long,
+                0 as c_long,
+                0 as c_long,
+                0 as c_long,
+            );
             syscall(SYS_LANDLOCK_RESTRICT_SELF, fd as c_int, 0 as c_uint);
             close(fd as c_int);
         }

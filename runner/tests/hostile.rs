@@ -78,6 +78,49 @@ fn learner_names_cannot_shadow_what_the_tests_use() {
 }
 
 #[test]
+fn code_under_test_cannot_tell_which_test_calls_it() {
+    // Right only where it can see the name of the test (`adds`): in its
+    // command line, its environment or its thread's name. A learner's code
+    // that can tell the tests apart can be right only where it is watched.
+    let course = course_with(
+        "",
+        r#"let seen = format!(
+    "{:?} {:?} {:?}",
+    std::env::args().collect::<Vec<_>>(),
+    std::env::vars().collect::<Vec<_>>(),
+    std::thread::current().name(),
+);
+if seen.contains("adds") { a + b } else { a + b + 1 }"#,
+    );
+    assert_not_passed(
+        &course,
+        "code that is right only where it sees the test's name",
+    );
+}
+
+#[test]
+fn asking_who_called_is_refused() {
+    for (name, body) in [
+        (
+            "track_caller",
+            "#[track_caller]\nfn sum(a: u32, b: u32) -> u32 {\n    let _ = std::panic::Location::caller();\n    a + b\n}",
+        ),
+        (
+            "backtrace",
+            "fn sum(a: u32, b: u32) -> u32 {\n    let _ = std::backtrace::Backtrace::force_capture();\n    a + b\n}",
+        ),
+        (
+            "size_of_val",
+            "fn sum(a: u32, b: u32) -> u32 {\n    let _ = std::mem::size_of_val(&a);\n    a + b\n}",
+        ),
+    ] {
+        let course = course_with(body, "sum(a, b)");
+        let out = assert_not_passed(&course, &format!("a file using `{name}`"));
+        assert!(out.contains(&format!("`{name}`")), "names `{name}`: {out}");
+    }
+}
+
+#[test]
 fn a_rigged_return_type_does_not_compile() {
     let course = Course::only(&["passing", "failing"]);
     course.write(
