@@ -539,11 +539,28 @@ fn a_push_woken_for_a_slot_someone_else_filled_waits_again() {
     // Each round frees a slot, which wakes a waiting push, and fills it at
     // once with try_push, before the woken push has the lock again.
     // Then that push finds the queue full, and must wait again. A push can
-    // only return Ok before close() by taking a slot the test did not fill
-    // again: one that returns more often adds its item to the full queue.
+    // only return before close() by taking a slot freed in a round and not
+    // filled again by the test's try_push of that round (which then fails):
+    // at the start of every round, no more pushes have returned than the
+    // test's try_push has failed. One that returned more often added its
+    // item to the full queue (the next round's try_push then fails, and
+    // hides it).
     const ROUNDS: u64 = 120;
     let mut stolen = 0;
-    for round in 0..ROUNDS {
+    let mut overfilled = None;
+    for round in 0..=ROUNDS {
+        if round == ROUNDS {
+            // The push woken last looks before the last count.
+            thread::sleep(SETTLE);
+        }
+        let came_back = returned.update(|n| *n) as u64;
+        if came_back > round - stolen {
+            overfilled = Some((round, came_back));
+            break;
+        }
+        if round == ROUNDS {
+            break;
+        }
         let popped = q.try_pop();
         assert!(
             popped.is_some(),
@@ -554,21 +571,18 @@ fn a_push_woken_for_a_slot_someone_else_filled_waits_again() {
         }
         thread::sleep(Duration::from_millis(1));
     }
-    // The push woken last looks before close().
-    thread::sleep(SETTLE);
     q.close();
-    let results = join_all(handles, "close() should wake every waiting push");
-    // Slots a push could have taken: those the test did not fill again.
-    let free = ROUNDS - stolen;
-    let oks = results.iter().filter(|r| r.is_ok()).count() as u64;
-    assert!(
-        oks <= free,
-        "{oks} pushes added their items to a queue of capacity {capacity} whose freed slots were \
-         all filled again with try_push before a woken push got them (all but {free} of \
-         {ROUNDS}): a push woken for a slot someone else filled added its item to the full \
-         queue. A wake-up does not mean a slot is free: check again after every wait, and wait \
-         again while the queue is full"
-    );
+    join_all(handles, "close() should wake every waiting push");
+    if let Some((round, came_back)) = overfilled {
+        panic!(
+            "after {round} rounds, in which the test freed a slot of a full queue (capacity \
+             {capacity}) and filled it again at once with try_push ({} times before a woken push \
+             got it), {came_back} pushes had returned: a push woken for a slot someone else \
+             filled added its item to the full queue. A wake-up does not mean a slot is free: \
+             check again after every wait, and wait again while the queue is full",
+            stolen
+        );
+    }
     let q2 = Arc::clone(&q);
     let left = within(LIMIT, "pop on a closed queue did not return", move || {
         let mut left = 0;
