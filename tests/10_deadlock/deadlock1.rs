@@ -7,7 +7,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // The API, pinned: a changed signature does not compile. (The struct
 // literals below pin `Account`'s fields, the `impl Lock` below the trait.)
@@ -671,10 +671,12 @@ fn waits_for_a(
     // few looks more.
     let _ = quiet::wait_until_quiet();
     // (A transfer that locks `b` first has done so long before the last
-    // look, however slow the machine: the looks stop at the first one that
-    // finds `b` held.)
+    // look, even on a loaded machine: the looks stop at the first one that
+    // finds `b` held, so only a transfer that does not hold it waits for
+    // them all.)
     let mut b_held = false;
-    for _ in 0..20 {
+    let looking = Instant::now();
+    while looking.elapsed() < Duration::from_millis(600) {
         b_held = b.balance.try_lock().is_err();
         if b_held {
             break;
