@@ -24,19 +24,6 @@ where
     P1: Fn(usize) + Sync,
     P2: Fn(usize) + Sync,
 {
-    // One party per worker: `wait` blocks until all `workers` have called
-    // it, then lets them all go. A count checked once cannot do that: a
-    // worker that sees "not everyone yet" has nothing to wait ON, and any
-    // pause it picks is a guess. (A Barrier of 0 or 1 parties never blocks.)
-    //
-    // (Hidden tests, accepted gap: a barrier made by hand from a private
-    // Mutex and Condvar that waits with `if` instead of a loop passes. On
-    // Linux, std's Condvar never wakes without a notify, signals and unparks
-    // do not wake it, and only the learner's code can notify it. And a
-    // worker that polls with sleeps of about 0.8 s or more: the tests watch
-    // waiting workers for 1.2 s, in which a shorter sleeper wakes up. And
-    // a barrier capped at 297 parties or more: the tests run up to 296
-    // workers, past any cap at 128 or 256.)
     let threads = workers.min(1024);
     let barrier = Barrier::new(threads);
     let (phase1, phase2, barrier) = (&phase1, &phase2, &barrier);
