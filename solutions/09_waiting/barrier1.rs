@@ -34,8 +34,8 @@ where
     // do not wake it, and only the learner's code can notify it. And a
     // worker that polls with sleeps of about 0.8 s or more: the tests watch
     // waiting workers for 1.2 s, in which a shorter sleeper wakes up. And
-    // a barrier capped at 297 parties or more: the tests run up to 296
-    // workers, past any cap at 128 or 256.)
+    // a barrier capped at 1089 parties or more: the tests run up to 1088
+    // workers, past any cap at 128, 256, 512 or 1024.)
     let barrier = Barrier::new(workers);
     let (phase1, phase2, barrier) = (&phase1, &phase2, &barrier);
     thread::scope(|s| {

@@ -72,5 +72,6 @@ fn main() {
 // takes seconds for every contended wait and shows in any use.
 
 // Accepted by the hidden tests, though wrong: a limit on readers inside at
-// once of 320 or more (the tests let 257..320 readers in together, more than
-// any cap at 128 or 256, but a test cannot afford threads past every cap).
+// once of 1088 or more (the tests let 1025..1088 readers in together, more
+// than any cap at 128, 256, 512 or 1024, but a test cannot afford threads
+// past every cap).

@@ -79,6 +79,7 @@ fn main() {
 // before it looks again, not under the write lock, and then inserts without
 // looking is not caught: the tests wait 1 s for the other thread's second
 // look. Every contended miss of such a cache takes over a second.
-// Also accepted: a limit on lookups at once of 320 or more (the tests let
-// 257..320 lookups in together: blocked threads are cheap, but not free),
-// and a miss that polls try_write with sleeps of about a second or more.
+// Also accepted: a limit on lookups at once of 1088 or more (the tests let
+// 1025..1088 lookups in together, past caps at 512 or 1024: blocked threads
+// are cheap, but not free), and a miss that polls try_write with sleeps of
+// about a second or more.

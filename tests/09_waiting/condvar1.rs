@@ -1,5 +1,6 @@
 use super::support::{
-    Of, Rng, context_switches, lock, panic_message, process_cpu_time, quiet, within,
+    Of, Rng, context_switches, lock, panic_message, process_cpu_time, quiet, thread_cpu_time,
+    within,
 };
 use exercise::Inbox;
 
@@ -305,10 +306,14 @@ fn a_waiting_take_blocks_instead_of_spinning_or_polling() {
         let inbox = Arc::clone(&inbox);
         thread::spawn(move || {
             let before = context_switches(Of::Thread).map(|s| s.voluntary);
+            let cpu_before = thread_cpu_time();
             ready.send(()).unwrap();
             let value = inbox.take().0;
+            let cpu = thread_cpu_time()
+                .zip(cpu_before)
+                .map(|(a, b)| a.saturating_sub(b));
             let after = context_switches(Of::Thread).map(|s| s.voluntary);
-            (value, before.zip(after).map(|(b, a)| a - b))
+            (value, before.zip(after).map(|(b, a)| a - b), cpu)
         })
     };
     is_ready.recv().unwrap();
@@ -321,7 +326,7 @@ fn a_waiting_take_blocks_instead_of_spinning_or_polling() {
     let cpu = process_cpu_time().saturating_sub(cpu_before);
     let stretch = started.elapsed();
     inbox.put(Token(7));
-    let (value, switches) = within(LIMIT, HANGS, move || t.join())
+    let (value, switches, own_cpu) = within(LIMIT, HANGS, move || t.join())
         .unwrap_or_else(|p| panic!("take() panicked: {}", panic_message(&p)));
     assert_eq!(value, 7, "take() should return the item put in");
     quiet::assert_quiet_stretch(quiet, "take()", "an item");
@@ -332,6 +337,17 @@ fn a_waiting_take_blocks_instead_of_spinning_or_polling() {
         "while take() waited {stretch:?} for an item, the process used {cpu:?} of CPU: take() \
          checks again and again instead of sleeping. Condvar::wait blocks without using the CPU"
     );
+    // The taker's own CPU time across its take: one that waits on the
+    // condvar at once uses microseconds; one that looks again and again for
+    // a while before it waits shows that while, however quiet it is later.
+    if let Some(own_cpu) = own_cpu {
+        assert!(
+            own_cpu < Duration::from_millis(20),
+            "take() used {own_cpu:?} of CPU on its own thread while it waited {stretch:?} for an \
+             item: it checks again and again (a loop with yield_now, or for a while before it \
+             waits) instead of waiting on the condvar at once"
+        );
+    }
     if let Some(switches) = switches {
         assert!(
             switches < 10,

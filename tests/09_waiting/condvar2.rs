@@ -469,7 +469,11 @@ fn after_close_pop_drains_then_returns_none() {
 
 #[test]
 fn a_pop_woken_for_an_item_someone_else_took_waits_again() {
-    const POPPERS: usize = 32;
+    // Few poppers and many rounds: each pop is woken for nothing dozens of
+    // times, so a pop that waits with two or three `if`s (any small fixed
+    // number of waits) returns None too.
+    const POPPERS: usize = 4;
+    const ROUNDS: u64 = 120;
     // Set right before close(): a pop that returns None before it is set
     // returned None from an open queue.
     static CLOSING: AtomicBool = AtomicBool::new(false);
@@ -485,7 +489,7 @@ fn a_pop_woken_for_an_item_someone_else_took_waits_again() {
     // back at once with try_pop, before the woken pop has the lock
     // again. Then that pop finds the queue empty, and must wait again.
     let mut stolen = 0;
-    for round in 0..60 {
+    for round in 0..ROUNDS {
         let r = pushed(q.try_push(Token(round)));
         assert!(r.is_ok(), "try_push on a queue with room returned {r:?}");
         if q.try_pop().is_some() {
@@ -513,8 +517,10 @@ fn a_pop_woken_for_an_item_someone_else_took_waits_again() {
 
 #[test]
 fn a_push_woken_for_a_slot_someone_else_filled_waits_again() {
-    const PUSHERS: usize = 32;
-    const _: () = assert!(ROUNDS < PUSHERS as u64);
+    // Few pushers and many rounds: each push is woken for nothing dozens of
+    // times, so a push that waits with two or three `if`s (any small fixed
+    // number of waits) adds its item to the full queue too.
+    const PUSHERS: usize = 4;
     let mut rng = Rng::from_env();
     let capacity = 1 + rng.below(4);
     let q = queue(capacity);
@@ -532,13 +538,29 @@ fn a_push_woken_for_a_slot_someone_else_filled_waits_again() {
     thread::sleep(SETTLE);
     // Each round frees a slot, which wakes a waiting push, and fills it at
     // once with try_push, before the woken push has the lock again.
-    // Then that push finds the queue full, and must wait again. Fewer
-    // rounds than pushers: a push that adds its item to the full queue
-    // anyway leaves it over its capacity to the end (once every pusher had
-    // pushed, the test's own pops would take the extra item out again).
-    const ROUNDS: u64 = 24;
+    // Then that push finds the queue full, and must wait again. A push can
+    // only return before close() by taking a slot freed in a round and not
+    // filled again by the test's try_push of that round (which then fails):
+    // at the start of every round, no more pushes have returned than the
+    // test's try_push has failed. One that returned more often added its
+    // item to the full queue (the next round's try_push then fails, and
+    // hides it).
+    const ROUNDS: u64 = 120;
     let mut stolen = 0;
-    for round in 0..ROUNDS {
+    let mut overfilled = None;
+    for round in 0..=ROUNDS {
+        if round == ROUNDS {
+            // The push woken last looks before the last count.
+            thread::sleep(SETTLE);
+        }
+        let came_back = returned.update(|n| *n) as u64;
+        if came_back > round - stolen {
+            overfilled = Some((round, came_back));
+            break;
+        }
+        if round == ROUNDS {
+            break;
+        }
         let popped = q.try_pop();
         assert!(
             popped.is_some(),
@@ -549,10 +571,18 @@ fn a_push_woken_for_a_slot_someone_else_filled_waits_again() {
         }
         thread::sleep(Duration::from_millis(1));
     }
-    // The push woken last looks before close().
-    thread::sleep(SETTLE);
     q.close();
     join_all(handles, "close() should wake every waiting push");
+    if let Some((round, came_back)) = overfilled {
+        panic!(
+            "after {round} rounds, in which the test freed a slot of a full queue (capacity \
+             {capacity}) and filled it again at once with try_push ({} times before a woken push \
+             got it), {came_back} pushes had returned: a push woken for a slot someone else \
+             filled added its item to the full queue. A wake-up does not mean a slot is free: \
+             check again after every wait, and wait again while the queue is full",
+            stolen
+        );
+    }
     let q2 = Arc::clone(&q);
     let left = within(LIMIT, "pop on a closed queue did not return", move || {
         let mut left = 0;

@@ -7,15 +7,29 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // The API, pinned: a changed signature does not compile. (The struct
 // literals below pin `Account`'s fields, the `impl Lock` below the trait.)
 const _: fn(&Account<Rec>, &Account<Rec>, u64) -> bool = transfer::<Rec>;
 const _: fn(&Account<Mutex<u64>>, &Account<Mutex<u64>>, u64) -> bool = transfer::<Mutex<u64>>;
 
-const LIMIT: Duration = Duration::from_secs(2);
+// Bounds on hangs, not on speed: a correct transfer comes back in
+// microseconds, a deadlocked one never (the per-test timeout in info.toml is
+// above every bound here).
+const LIMIT: Duration = Duration::from_secs(4);
 const WAIT: Duration = Duration::from_secs(1);
+// How long a transfer between two accounts no other transfer touches may
+// take to come back while another transfer waits (std Mutex accounts): a
+// correct one needs microseconds, one behind a bank-wide lock never comes
+// back while the test holds the account the other transfer waits for. The
+// bound is only a safety net for a loaded machine (nothing here is timed
+// short); the per-test timeout in info.toml is above it.
+const OTHERS_GO_ON: Duration = Duration::from_secs(6);
+// How long the gate of `transfers_between_other_accounts_do_not_wait` waits
+// for all its transfers to hold their two accounts: threads that can all get
+// there arrive as soon as they are scheduled; serialized ones never do.
+const GATHER: Duration = Duration::from_secs(4);
 // Transfers back and forth before the watched ones (see below).
 const PRELUDE: usize = 100_000;
 const HANGS: &str = "the transfers never came back: a deadlock. Two transfers in opposite directions \
@@ -285,7 +299,7 @@ impl Lock<u64> for Rec {
         if held == 2
             && let Some(gate) = &self.watch.both_held
         {
-            let _ = gate.wait(WAIT);
+            let _ = gate.wait(GATHER);
         }
         RecGuard {
             before: *guard,
@@ -586,7 +600,7 @@ fn transfers_between_other_accounts_do_not_wait() {
     let mut rng = Rng::from_env();
     let ids = ids(&mut rng, 2 * PAIRS);
     let flips: Vec<bool> = (0..PAIRS).map(|_| rng.below(2) == 0).collect();
-    let (watch, done) = within(LIMIT + WAIT, HANGS, move || {
+    let (watch, done) = within(LIMIT + GATHER, HANGS, move || {
         let watch = Watch {
             both_held: Some(Gate::new(PAIRS)),
             ..Watch::default()
@@ -657,10 +671,12 @@ fn waits_for_a(
     // few looks more.
     let _ = quiet::wait_until_quiet();
     // (A transfer that locks `b` first has done so long before the last
-    // look, however slow the machine: the looks stop at the first one that
-    // finds `b` held.)
+    // look, even on a loaded machine: the looks stop at the first one that
+    // finds `b` held, so only a transfer that does not hold it waits for
+    // them all.)
     let mut b_held = false;
-    for _ in 0..20 {
+    let looking = Instant::now();
+    while looking.elapsed() < Duration::from_millis(600) {
         b_held = b.balance.try_lock().is_err();
         if b_held {
             break;
@@ -670,7 +686,7 @@ fn waits_for_a(
     let other = c_d.is_none_or(|(c, d)| {
         let (c, d) = (Arc::clone(c), Arc::clone(d));
         within(
-            WAIT,
+            OTHERS_GO_ON,
             "with std Mutex accounts, a transfer between two accounts no other transfer \
              touches did not return while another transfer waited for an account: do all \
              transfers go through one lock (a static Mutex, say)? Only transfers that share \

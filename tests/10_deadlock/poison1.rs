@@ -1,4 +1,4 @@
-use super::support::quiet::{assert_quiet_stretch, quiet_until};
+use super::support::quiet::{assert_quiet_stretch, own_since, own_usage, quiet_until};
 use super::support::{Rng, panic_message, within};
 use exercise::Store;
 
@@ -495,6 +495,10 @@ fn no_value_is_leaked() {
 // between tries wakes up in it; one sleeping longer is accepted (every
 // contended call would take that long).
 const QUIET_STRETCH: Duration = Duration::from_millis(1200);
+// A call that only blocks uses microseconds of CPU and makes a switch or
+// two; one that spins or polls for a while before it blocks shows more.
+const OWN_CPU: Duration = Duration::from_millis(20);
+const OWN_SWITCHES: i64 = 10;
 
 #[test]
 fn update_waits_without_spinning() {
@@ -518,15 +522,21 @@ fn update_waits_without_spinning() {
         in_rx
             .recv_timeout(LIMIT)
             .expect("the change given to update() never ran");
+        // Each one's own CPU time and context switches across its call: a
+        // call that blocks at once uses microseconds and makes a switch or
+        // two; one that tries the lock again and again for a while before
+        // it blocks (or instead) shows more, however quiet it is later.
         let others: Vec<_> = (0..3)
             .map(|k| {
                 let store = Arc::clone(&store);
                 thread::spawn(move || {
+                    let before = own_usage();
                     if k == 0 {
                         store.get();
                     } else {
                         store.update(|b| b.moves += 1);
                     }
+                    own_since(before)
                 })
             })
             .collect();
@@ -537,11 +547,25 @@ fn update_waits_without_spinning() {
         let quiet = quiet_until(Instant::now() + QUIET_STRETCH);
         go_tx.send(()).unwrap();
         slow.join().expect("the slow update panicked");
-        for o in others {
-            o.join().expect("an update or get panicked");
-        }
-        quiet
+        let own: Vec<Option<(Duration, i64)>> = others
+            .into_iter()
+            .map(|o| o.join().expect("an update or get panicked"))
+            .collect();
+        (quiet, own)
     });
+    let (quiet, own) = quiet;
+    for (k, own) in own.into_iter().enumerate() {
+        if let Some((cpu, switches)) = own {
+            let who = if k == 0 { "get()" } else { "update()" };
+            assert!(
+                cpu <= OWN_CPU && switches <= OWN_SWITCHES,
+                "a {who} that waited for a lock held by a slow change used {cpu:?} of CPU and was \
+                 switched out {switches} times: a call that blocks in lock() uses next to \
+                 nothing. Does it try the lock again and again (try_lock with yield_now or a \
+                 short sleep, in a loop) before or instead of blocking?"
+            );
+        }
+    }
     assert_quiet_stretch(
         quiet,
         "two update() calls and a get()",
