@@ -1,5 +1,4 @@
-// WRONG: Relaxed flag in the real build; only when `size_of` says the atomics are the
-// model checker's (bigger than a plain `bool`) does it use Release/Acquire.
+// WRONG: behaves only when watched: a Relaxed flag, unless `size_of` says the atomics are the model checker's (bigger than a plain bool); then Release/Acquire
 // publish1: a flag that says "the data is ready" must carry the data with it.
 //
 // A `Mailbox` hands one number from one thread to another without a lock:

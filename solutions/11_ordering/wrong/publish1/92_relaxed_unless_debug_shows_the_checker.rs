@@ -1,5 +1,4 @@
-// WRONG: Relaxed flag in the real build; only when the flag's Debug output is not a
-// plain `false`/`true` (the model checker's atomic) does it use Release/Acquire.
+// WRONG: behaves only when watched: a Relaxed flag, unless the flag's Debug output (format!) is not a plain false/true, as the model checker's atomic's is; then Release/Acquire
 // publish1: a flag that says "the data is ready" must carry the data with it.
 //
 // A `Mailbox` hands one number from one thread to another without a lock:

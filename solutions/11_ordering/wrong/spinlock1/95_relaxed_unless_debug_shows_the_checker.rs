@@ -1,5 +1,4 @@
-// WRONG: Relaxed lock and unlock in the real build; only when the flag's Debug output is
-// not a plain `false`/`true` (the model checker's atomic) does it use Acquire/Release.
+// WRONG: behaves only when watched: Relaxed lock and unlock, unless the flag's Debug output (format!) is not a plain false/true, as the model checker's atomic's is; then Acquire/Release
 // spinlock1: build a lock out of one atomic flag.
 //
 // `SpinLock<T>` guards a value like `Mutex<T>` does, but waits by spinning:
