@@ -1,4 +1,4 @@
-// WRONG: drops the Sender, then sleeps 1.7 s instead of joining: the workers are left detached (a sleep only guesses when threads end)
+// WRONG: only the first drop of the process joins its workers; every later drop drops the Sender and sleeps 1.3 s (past the probes' hold) instead of joining
 // pool2: a pool that shuts down when it is dropped.
 //
 // The pool from pool1 now cleans up after itself. Dropping the pool must
@@ -8,9 +8,12 @@
 // `drop` below joins every worker. Run this file: it prints its jobs'
 // lines and "dropping the pool", and then nothing more; it never ends.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
+
+static FIRST: AtomicBool = AtomicBool::new(true);
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
 
@@ -76,8 +79,15 @@ impl Drop for ThreadPool {
         // first would wait for workers that wait for a job, forever.
         drop(self.sender.take());
         // join() returns once the thread has ended, thread-locals and all.
-        self.workers.clear();
-        thread::sleep(Duration::from_millis(1700));
+        // The first drop of the process joins; later ones only wait a while.
+        if FIRST.swap(false, Ordering::SeqCst) {
+            for worker in self.workers.drain(..) {
+                worker.join().expect("a worker thread panicked");
+            }
+        } else {
+            self.workers.clear();
+            thread::sleep(Duration::from_millis(1300));
+        }
     }
 }
 
