@@ -148,7 +148,13 @@ fn main() {
 // - A `drop` that joins only some threads is caught where a stage's
 //   threads are probed one spawn rank at a time (`RankedEndProbe`, stages
 //   side by side): every rank of a stage of 4-6 threads, and the first, the
-//   last and one between of 18-33. A drop that leaves out, say, only the
-//   20th thread, and only of large stages, may pass.
+//   last and one between of 18-33, and the last of 1026-1089 (a drop that
+//   joins "at most N threads" for any N below 1025). A drop that leaves
+//   out, say, only the 20th thread, and only of large stages, may pass.
+// - A drop that sleeps instead of joining, but joins correctly in the first
+//   6-8 drops of the process (a `static` count) and sleeps 1.2 s or more in
+//   later ones, passes: the probes hold a fixed 1.2 s and 8 stages dropped
+//   in a row must take under 4 s, so the sleeps must come after the drops
+//   the tests time. No finite test tells "correct for the first K calls".
 // - A feeder blocked inside its source (no item coming) cannot notice the
 //   hang-up: the tests' source always has an item ready.
