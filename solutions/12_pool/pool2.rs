@@ -100,8 +100,9 @@ fn main() {
 // the last of 1025-1088 (a drop that joins "at most N workers" for any N
 // below 1025). A drop that leaves out, say, only the 20th worker, and only
 // of large pools, may pass.
-// A drop that sleeps instead of joining, but joins correctly in the first
-// 6-8 drops of the process (a `static` count) and sleeps 1.2 s or more in
-// later ones, passes: the probes hold a fixed 1.2 s and 8 pools dropped in
-// a row must take under 4 s, so the sleeps must come after the drops the
-// tests time. No finite test tells "correct for the first K calls".
+// A drop that sleeps instead of joining, but joins correctly in the first 13
+// drops of the process (a `static` count: more drops than any test makes) and
+// sleeps 1.2 s or more in later ones, passes: the probes hold a fixed 1.2 s,
+// and 16 pools dropped one after another must take under 4 s, so the sleeps
+// must come after every drop the tests time. No finite test tells "correct
+// for the first K calls".

@@ -279,10 +279,10 @@ fn pools_one_after_another_each_drop_at_once() {
     // instead of joining (long enough to outlast the probes, 1.2 s) takes
     // seconds for all of them, whichever pools it joins first.
     let mut rng = Rng::from_env();
-    let sizes: Vec<usize> = (0..8).map(|_| 1 + rng.below(8)).collect();
+    let sizes: Vec<usize> = (0..16).map(|_| 1 + rng.below(8)).collect();
     within(
         Duration::from_secs(4),
-        "8 small pools, each given a few jobs and dropped, one after another, did not all \
+        "16 small pools, each given a few jobs and dropped, one after another, did not all \
          finish within 4 s (a few ms each are enough): does drop sleep, or wait for a while, \
          instead of joining the workers (which have ended or are ending already)?",
         move || {

@@ -461,10 +461,10 @@ fn stages_one_after_another_each_drop_at_once() {
     // takes seconds for all of them, whichever stages it joins first.
     let mut rng = Rng::from_env();
     let seed = rng.next_u64();
-    let stages = 8;
+    let stages = 16;
     within(
         Duration::from_secs(4),
-        "8 small stages, each taken to the end and dropped, one after another, did not all \
+        "16 small stages, each taken to the end and dropped, one after another, did not all \
          finish within 4 s (a few ms each are enough): does drop sleep, or wait for a while, \
          instead of joining the threads (which have ended or are ending already)?",
         move || {
