@@ -138,7 +138,9 @@ fn main() {
 // - Waiting by polling (a shared map, with sleeps) is seen during the
 //   source's 1.5 s pause, which is watched window by window
 //   (`quiet_through`): a nap shorter than about 1.3 s wakes up inside it.
-//   A nap longer than that is not seen there, but makes the run slow.
+//   A poller that looks again and again for a while (a spin) and then naps
+//   longer than the pause is not seen (not tried: it would need a map of
+//   results of its own, with the channel polls refused).
 //   (`try_recv`, `try_iter` and `recv_timeout` are refused in the learner's
 //   file, so a channel cannot be polled.)
 // - The pulls of a paused stage are checked to be capacity + workers or one
