@@ -256,8 +256,8 @@ fn channels_in_use_at_once_each_keep_their_own_value_and_waker() {
             for (k, &i) in order.iter().enumerate() {
                 let tx = senders[i].take().expect("each sender is used once");
                 send_on_thread(tx, values[i]);
-                for j in 0..n {
-                    let wakes = probes[j].wakes();
+                for (j, probe) in probes.iter().enumerate() {
+                    let wakes = probe.wakes();
                     let want = usize::from(order[..=k].contains(&j));
                     assert!(
                         wakes == want,
