@@ -157,5 +157,8 @@ fn main() {
 //   fixed 1.2 s, and 16 stages dropped one after another must take under 4 s,
 //   so the sleeps must come after every drop the tests time. No finite test
 //   tells "correct for the first K calls".
+//   A drop that sleeps only where the tests cannot time it passes too: for
+//   stages past 1024 threads (the sequence has stages of up to 32 workers),
+//   or while other stages are alive (the probed ones run side by side).
 // - A feeder blocked inside its source (no item coming) cannot notice the
 //   hang-up: the tests' source always has an item ready.

@@ -279,12 +279,15 @@ fn pools_one_after_another_each_drop_at_once() {
     // instead of joining (long enough to outlast the probes, 1.2 s) takes
     // seconds for all of them, whichever pools it joins first.
     let mut rng = Rng::from_env();
-    let sizes: Vec<usize> = (0..16).map(|_| 1 + rng.below(8)).collect();
+    // Small pools and large ones (as large as the probed pools of 33-64), so
+    // that a drop cannot sleep by the pool's size either.
+    let sizes: Vec<usize> = (0..16).map(|_| 1 + rng.below(64)).collect();
     within(
         Duration::from_secs(4),
-        "16 small pools, each given a few jobs and dropped, one after another, did not all \
-         finish within 4 s (a few ms each are enough): does drop sleep, or wait for a while, \
-         instead of joining the workers (which have ended or are ending already)?",
+        "16 pools of 1-64 workers, each given a few jobs and dropped, one after another, \
+         did not all finish within 4 s (a few ms each are enough): does drop sleep, or wait \
+         for a while, instead of joining the workers (which have ended or are ending \
+         already)?",
         move || {
             for size in sizes {
                 let done = log(1);

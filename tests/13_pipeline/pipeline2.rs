@@ -461,15 +461,27 @@ fn stages_one_after_another_each_drop_at_once() {
     // takes seconds for all of them, whichever stages it joins first.
     let mut rng = Rng::from_env();
     let seed = rng.next_u64();
-    let stages = 16;
+    // Small stages and large ones (as large as the probed stages of 18-33
+    // threads), so that a drop cannot sleep by the stage's size either.
+    let workers: Vec<usize> = (0..16).map(|_| 1 + rng.below(32)).collect();
     within(
         Duration::from_secs(4),
-        "16 small stages, each taken to the end and dropped, one after another, did not all \
-         finish within 4 s (a few ms each are enough): does drop sleep, or wait for a while, \
-         instead of joining the threads (which have ended or are ending already)?",
+        "16 stages of 1-32 workers, each taken to the end and dropped, one after another, \
+         did not all finish within 4 s (a few ms each are enough): does drop sleep, or wait \
+         for a while, instead of joining the threads (which have ended or are ending \
+         already)?",
         move || {
-            for _ in 0..stages {
-                quick_run(seed);
+            for workers in workers {
+                let source = Source {
+                    seed,
+                    next: 0,
+                    len: 20,
+                    pulled: Arc::new(AtomicUsize::new(0)),
+                    probe: None,
+                    ranked: None,
+                };
+                let got = map_ordered(source, workers, 1, |item| work(&item)).count();
+                assert!(got == 20, "a stage over 20 items gave {got} results");
             }
         },
     );
