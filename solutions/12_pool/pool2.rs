@@ -96,6 +96,16 @@ fn main() {
 // stop every worker only after the queue, and join every thread.
 // A `drop` that joins only some workers is caught where pools are probed
 // one spawn rank at a time (`RankedEndProbe`, pools side by side): every
-// rank of a pool of 4-7, and the first, the last and one between of 33-64.
-// A drop that leaves out, say, only the 20th worker, and only of large
-// pools, may pass.
+// rank of a pool of 4-7, the first, the last and one between of 33-64, and
+// the last of 1025-1088 (a drop that joins "at most N workers" for any N
+// below 1025). A drop that leaves out, say, only the 20th worker, and only
+// of large pools, may pass.
+// A drop that sleeps instead of joining, but joins correctly in the first 13
+// drops of the process (a `static` count: more drops than any test makes) and
+// sleeps 1.2 s or more in later ones, passes: the probes hold a fixed 1.2 s,
+// and 16 pools dropped one after another must take under 4 s, so the sleeps
+// must come after every drop the tests time. No finite test tells "correct
+// for the first K calls".
+// A drop that sleeps only where the tests cannot time it passes too: for
+// pools past 1024 threads (the sequence has pools of up to 64 workers), or
+// while other pools are alive (the probed ones run side by side).

@@ -135,9 +135,14 @@ fn main() {
 //   after its first result. A stage that runs ahead without limit only from
 //   its second or later result on (a buffer started late on purpose) would
 //   pass.
-// - Waiting by polling a shared map with sleeps of 200 ms or more shows two
-//   quiet windows in a row and is not seen (`try_recv` and `recv_timeout`
-//   are refused in the learner's file, so a channel cannot be polled).
+// - Waiting by polling (a shared map, with sleeps) is seen during the
+//   source's 1.5 s pause, which is watched window by window
+//   (`quiet_through`): a nap shorter than about 1.3 s wakes up inside it.
+//   A poller that looks again and again for a while (a spin) and then naps
+//   longer than the pause is not seen (not tried: it would need a map of
+//   results of its own, with the channel polls refused).
+//   (`try_recv`, `try_iter` and `recv_timeout` are refused in the learner's
+//   file, so a channel cannot be polled.)
 // - The pulls of a paused stage are checked to be capacity + workers or one
 //   more (a stage whose workers pull from the source themselves has no
 //   feeder holding an item): a results channel one short of `capacity`

@@ -148,7 +148,17 @@ fn main() {
 // - A `drop` that joins only some threads is caught where a stage's
 //   threads are probed one spawn rank at a time (`RankedEndProbe`, stages
 //   side by side): every rank of a stage of 4-6 threads, and the first, the
-//   last and one between of 18-33. A drop that leaves out, say, only the
-//   20th thread, and only of large stages, may pass.
+//   last and one between of 18-33, and the last of 1026-1089 (a drop that
+//   joins "at most N threads" for any N below 1025). A drop that leaves
+//   out, say, only the 20th thread, and only of large stages, may pass.
+// - A drop that sleeps instead of joining, but joins correctly in the first
+//   13 drops of the process (a `static` count: more drops than any test
+//   makes) and sleeps 1.2 s or more in later ones, passes: the probes hold a
+//   fixed 1.2 s, and 16 stages dropped one after another must take under 4 s,
+//   so the sleeps must come after every drop the tests time. No finite test
+//   tells "correct for the first K calls".
+//   A drop that sleeps only where the tests cannot time it passes too: for
+//   stages past 1024 threads (the sequence has stages of up to 32 workers),
+//   or while other stages are alive (the probed ones run side by side).
 // - A feeder blocked inside its source (no item coming) cannot notice the
 //   hang-up: the tests' source always has an item ready.

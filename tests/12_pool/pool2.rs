@@ -209,22 +209,21 @@ fn drop_waits_until_every_worker_thread_has_ended() {
     // second, the last..), and the first, the last and one between of 33-64.
     let small = 4 + rng.below(4);
     let large = 33 + rng.below(32);
-    // How long new + execute + drop take with jobs that do nothing...
-    let quick = within(LIMIT, HANGS, move || {
-        let started = Instant::now();
-        let pool = ThreadPool::new(large);
-        let done = log(1);
-        for _ in 0..large {
-            pool.execute(done.job());
-        }
-        drop(pool);
-        started.elapsed()
-    });
-    // ...then pools at the same time, each of whose workers runs a job;
-    // as the workers end, one of them (a different one in each pool: the
-    // first spawned, the second, ..) holds its thread for longer than that
-    // (a thread-local's destructor). A drop that leaves any worker out
-    // returns, in one of the pools, while that worker still holds.
+    let huge = 1025 + rng.below(64);
+    // The hold is fixed (1.2 s), not measured from a first run of the pool:
+    // a drop that joins only in the first drop of the process (a `static`
+    // flag) and sleeps in every later one would set a short hold and then
+    // sleep past it. So a drop that sleeps instead of joining must sleep
+    // 1.2 s or more here; `pools_one_after_another_each_drop_at_once` does
+    // not let it.
+    let quick = Duration::from_millis(360);
+    // Pools at the same time, each of whose workers runs a job; as the
+    // workers end, one of them (a different one in each pool: the first
+    // spawned, the second, ..) holds its thread for 1.2 s (a thread-local's
+    // destructor). A drop that leaves any worker out returns, in one of the
+    // pools, while that worker still holds. The last worker of a pool of
+    // 1025-1088 too: a drop that joins "at most 64/256/1024 workers" (info.toml
+    // raises the thread and memory limits).
     let mut trials = vec![(1, 0)];
     trials.extend((0..small).map(|rank| (small, rank)));
     trials.extend(
@@ -232,6 +231,7 @@ fn drop_waits_until_every_worker_thread_has_ended() {
             .into_iter()
             .map(|rank| (large, rank)),
     );
+    trials.push((huge, huge - 1));
     let (tx, rx) = mpsc::channel();
     let mut limit = LIMIT;
     for &(size, rank) in &trials {
@@ -270,6 +270,35 @@ fn drop_waits_until_every_worker_thread_has_ended() {
         );
     }
     assert_no_worker_panicked();
+}
+
+#[test]
+fn pools_one_after_another_each_drop_at_once() {
+    // Pools dropped one after another, their jobs done: a correct drop joins
+    // workers that are ending already, in a few ms each. A drop that sleeps
+    // instead of joining (long enough to outlast the probes, 1.2 s) takes
+    // seconds for all of them, whichever pools it joins first.
+    let mut rng = Rng::from_env();
+    // Small pools and large ones (as large as the probed pools of 33-64), so
+    // that a drop cannot sleep by the pool's size either.
+    let sizes: Vec<usize> = (0..16).map(|_| 1 + rng.below(64)).collect();
+    within(
+        Duration::from_secs(4),
+        "16 pools of 1-64 workers, each given a few jobs and dropped, one after another, \
+         did not all finish within 4 s (a few ms each are enough): does drop sleep, or wait \
+         for a while, instead of joining the workers (which have ended or are ending \
+         already)?",
+        move || {
+            for size in sizes {
+                let done = log(1);
+                let pool = ThreadPool::new(size);
+                for _ in 0..size {
+                    pool.execute(done.job());
+                }
+                drop(pool);
+            }
+        },
+    );
 }
 
 // 1st, 2nd, 3rd, 4th, .., 11th, 12th, 13th, .., 21st

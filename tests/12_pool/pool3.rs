@@ -288,6 +288,88 @@ fn each_handle_gets_its_own_jobs_result() {
 }
 
 #[test]
+fn spawn_only_queues_even_when_every_worker_is_busy() {
+    let mut rng = Rng::from_env();
+    let size = 1 + rng.below(8);
+    let extra = 1 + rng.below(8);
+    let pool = leaked_pool(size);
+    let busy = log(1);
+    let more = log(1);
+    // Every worker gets a job that blocks until the test releases it.
+    let busy_handles: Vec<JobHandle<Token>> = (0..size as u64)
+        .map(|i| {
+            pool.spawn(move || {
+                busy.ids.record();
+                busy.count.update(|n| *n += 1);
+                busy.released.wait_until(HOLD_LIMIT, |&r| r);
+                Token(i)
+            })
+        })
+        .collect();
+    let started = busy.wait_for(size);
+    // Then more jobs, which block too, from a thread of the test's: spawn
+    // must return at once, though no worker is free to take them.
+    let spawner = thread::spawn(move || {
+        (0..extra as u64)
+            .map(|i| {
+                pool.spawn(move || {
+                    more.ids.record();
+                    busy.released.wait_until(HOLD_LIMIT, |&r| r);
+                    Token(1000 + i)
+                })
+            })
+            .collect::<Vec<JobHandle<Token>>>()
+    });
+    let spawner_id = spawner.thread().id();
+    // Until every thread that can run has run, and all are blocked again.
+    let _ = quiet::wait_until_quiet();
+    let returned = spawner.is_finished();
+    busy.release();
+    assert!(
+        started,
+        "{size} jobs that block were spawned on a pool of {size} workers, but only {} of them \
+         started within {LIMIT:?}",
+        busy.count()
+    );
+    let more_handles = within(LIMIT, HANGS, move || spawner.join())
+        .unwrap_or_else(|p| panic!("spawn panicked: {}", panic_message(&p)));
+    assert!(
+        returned,
+        "while all {size} workers of a pool of {size} were busy, spawn did not return: spawn \
+         only queues the job and returns its handle at once (a worker runs it when one is \
+         free); it does not wait for a worker, nor run the job on the caller's thread"
+    );
+    let got = within(LIMIT, HANGS, move || {
+        let busy: Vec<Outcome> = busy_handles.into_iter().map(outcome).collect();
+        let more: Vec<Outcome> = more_handles.into_iter().map(outcome).collect();
+        (busy, more)
+    });
+    for (i, got) in got.0.iter().enumerate() {
+        assert_outcome(got, &Outcome::Value(i as u64), "a job that returned");
+    }
+    for (i, got) in got.1.iter().enumerate() {
+        assert_outcome(got, &Outcome::Value(1000 + i as u64), "a job that returned");
+    }
+    more.ids.assert_caller_absent(
+        spawner_id,
+        "a job ran on the thread that called spawn: spawn only queues the job, a worker runs it",
+    );
+    let workers: HashSet<ThreadId> = busy.ids.ids().into_iter().collect();
+    let strangers = more
+        .ids
+        .ids()
+        .iter()
+        .filter(|id| !workers.contains(id))
+        .count();
+    assert!(
+        strangers == 0,
+        "{strangers} of {extra} jobs spawned while every worker was busy ran on threads other \
+         than the pool's {size} workers (a new thread for a job?): every job runs on one of the \
+         workers started in new()"
+    );
+}
+
+#[test]
 fn join_waits_without_spinning() {
     let mut rng = Rng::from_env();
     let size = 1 + rng.below(8);

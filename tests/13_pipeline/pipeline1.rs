@@ -12,7 +12,9 @@
 // - A pause of 1.5 s in the source, mid-stream: `next` waits it out (no
 //   timeout taken as the end), and nothing spins meanwhile.
 
-use super::support::{Gate, Latch, Rng, ThreadIds, lock, panic_message, quiet, within};
+use super::support::{
+    Gate, Latch, Rng, ThreadIds, lock, panic_message, quiet, quiet_through, within,
+};
 use exercise::{Ordered, map_ordered};
 
 use std::panic::{self, AssertUnwindSafe};
@@ -176,19 +178,18 @@ fn results_come_out_in_order_through_a_pause() {
     // before it are out, so then nothing can happen but waiting.
     let taken: Arc<Latch<usize>> = Arc::new(Latch::new(0));
     // (how long the pause took, whether the others stayed quiet)
-    let paused: Arc<Mutex<Option<(Duration, Result<(), quiet::Window>)>>> =
-        Arc::new(Mutex::new(None));
+    let paused: Arc<Mutex<Option<(Duration, quiet_through::Stretch)>>> = Arc::new(Mutex::new(None));
     let ids = Arc::new(ThreadIds::new());
     let source = {
         let (taken, paused) = (Arc::clone(&taken), Arc::clone(&paused));
         Source::new(seed, len, move |index| {
             if index == pause_at && taken.wait_until(LIMIT, |&n| n == pause_at) {
+                // Quiet through the whole pause: a consumer that naps and
+                // looks again (a shared map, a non-blocking receive) wakes
+                // up inside it.
                 let started = Instant::now();
-                let quiet = quiet::wait_until_quiet();
-                if let Some(rest) = PAUSE.checked_sub(started.elapsed()) {
-                    thread::sleep(rest);
-                }
-                *lock(&paused) = Some((started.elapsed(), quiet));
+                let stretch = quiet_through::watch(PAUSE);
+                *lock(&paused) = Some((started.elapsed(), stretch));
             }
         })
     };
@@ -230,7 +231,7 @@ fn results_come_out_in_order_through_a_pause() {
          f, each for one item after another",
         ids.distinct()
     );
-    let Some((took, quiet)) = pause else {
+    let Some((took, stretch)) = pause else {
         panic!(
             "the source was asked for item {pause_at} while the consumer had not yet received \
              the {pause_at} results before it, after {LIMIT:?}"
@@ -240,10 +241,11 @@ fn results_come_out_in_order_through_a_pause() {
         took >= PAUSE,
         "the pause took {took:?}: the test's own clock failed"
     );
-    quiet::assert_quiet(
-        quiet,
+    quiet_through::assert_quiet(
+        stretch,
         "the consumer",
         "a result while the source paused (every worker idle, every result so far taken)",
+        PAUSE,
     );
 }
 

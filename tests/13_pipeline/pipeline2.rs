@@ -453,6 +453,40 @@ fn dropping_at_the_end_joins_the_threads() {
     check_ended(armed, ended, "after the stage ran to its end");
 }
 
+#[test]
+fn stages_one_after_another_each_drop_at_once() {
+    // Stages taken to the end and dropped, one after another: a correct drop
+    // joins threads that are ending already, in a few ms each. A drop that
+    // sleeps instead of joining (long enough to outlast the probes, 1.2 s)
+    // takes seconds for all of them, whichever stages it joins first.
+    let mut rng = Rng::from_env();
+    let seed = rng.next_u64();
+    // Small stages and large ones (as large as the probed stages of 18-33
+    // threads), so that a drop cannot sleep by the stage's size either.
+    let workers: Vec<usize> = (0..16).map(|_| 1 + rng.below(32)).collect();
+    within(
+        Duration::from_secs(4),
+        "16 stages of 1-32 workers, each taken to the end and dropped, one after another, \
+         did not all finish within 4 s (a few ms each are enough): does drop sleep, or wait \
+         for a while, instead of joining the threads (which have ended or are ending \
+         already)?",
+        move || {
+            for workers in workers {
+                let source = Source {
+                    seed,
+                    next: 0,
+                    len: 20,
+                    pulled: Arc::new(AtomicUsize::new(0)),
+                    probe: None,
+                    ranked: None,
+                };
+                let got = map_ordered(source, workers, 1, |item| work(&item)).count();
+                assert!(got == 20, "a stage over 20 items gave {got} results");
+            }
+        },
+    );
+}
+
 // A stage of `workers` whose every thread is armed with `probe` (every
 // worker's first item waits at a gate for the others, so each runs f),
 // taken to the end and dropped: (armed, ended when drop returned), or how
@@ -498,22 +532,31 @@ fn drop_joins_each_thread_of_the_stage() {
     count_panics();
     let mut rng = Rng::from_env();
     let seed = rng.next_u64();
-    let quick = quick_run(seed);
+    // The hold is fixed (1.2 s), not measured from a first run of the
+    // stage: a drop that joins only in the first stage of the process (a
+    // `static` flag) and sleeps in every later one would set a short hold
+    // and then sleep past it. So a drop that sleeps instead of joining must
+    // sleep 1.2 s or more here; `stages_one_after_another_each_drop_at_once`
+    // does not let it.
+    let quick = Duration::from_millis(360);
     // Stages at the same time; as their threads end, one thread of each (a
     // different one in each stage: the first spawned, the second, ..)
-    // holds for well beyond a whole quick run. A drop that leaves any thread
-    // out returns, in one of the stages, while that thread still holds.
-    // Every rank of a stage of 4-6 threads (an off-by-one leaves out the
-    // first, the second, the last..), and the first, the last and one
-    // between of 18-33.
+    // holds for 1.2 s. A drop that leaves any thread out returns, in one of
+    // the stages, while that thread still holds. Every rank of a stage of
+    // 4-6 threads (an off-by-one leaves out the first, the second, the
+    // last..), the first, the last and one between of 18-33, and the last
+    // of 1026-1089 (a drop that joins "at most 64/256/1024 threads": info.toml
+    // raises the thread and memory limits).
     let small = 3 + rng.below(3);
     let large = 17 + rng.below(16);
+    let huge = 1025 + rng.below(64);
     let mut trials: Vec<(usize, usize)> = (0..=small).map(|rank| (small, rank)).collect();
     trials.extend(
         ranks_to_probe(large + 1, 0, &mut rng)
             .into_iter()
             .map(|rank| (large, rank)),
     );
+    trials.push((huge, huge));
     let (tx, rx) = mpsc::channel();
     let mut limit = LIMIT;
     for &(workers, rank) in &trials {

@@ -217,6 +217,77 @@ fn pending_until_sent_then_woken_by_send_then_ready() {
 }
 
 #[test]
+fn channels_in_use_at_once_each_keep_their_own_value_and_waker() {
+    // Several channels, each polled (Pending) before any is sent to, then
+    // sent to in an order of the test's: each send wakes the waker of its
+    // own receiver only; then each receiver, polled in another order, is
+    // Ready with its own value. State shared by every channel (a `static`
+    // value or waker) mixes them.
+    let mut rng = Rng::from_env();
+    let n = 2 + rng.below(3);
+    let values: Vec<u64> = (0..n).map(|_| value(&mut rng)).collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    rng.shuffle(&mut order);
+    let mut polls = order.clone();
+    rng.shuffle(&mut polls);
+    within(
+        LIMIT,
+        "poll or send did not return: neither may wait for the other",
+        move || {
+            let mut senders = Vec::new();
+            let mut receivers = Vec::new();
+            for _ in 0..n {
+                let (tx, rx) = oneshot();
+                senders.push(Some(tx));
+                receivers.push(Box::pin(rx));
+            }
+            let probes: Vec<&'static Probe> = (0..n).map(|_| Probe::new()).collect();
+            let wakers: Vec<Waker> = probes.iter().map(|p| p.waker()).collect();
+            for i in 0..n {
+                let got = poll(&mut receivers[i], &wakers[i]);
+                assert!(
+                    got.is_pending(),
+                    "{n} channels were made, and receiver {} was polled before anything was \
+                     sent on any of them: it returned {got:?}, not Poll::Pending. Each channel \
+                     has its own value: is the state kept in one place for every channel?",
+                    i + 1
+                );
+            }
+            for (k, &i) in order.iter().enumerate() {
+                let tx = senders[i].take().expect("each sender is used once");
+                send_on_thread(tx, values[i]);
+                for (j, probe) in probes.iter().enumerate() {
+                    let wakes = probe.wakes();
+                    let want = usize::from(order[..=k].contains(&j));
+                    assert!(
+                        wakes == want,
+                        "{n} channels, each polled once; after sends on channel(s) {:?} (in \
+                         that order), the waker of receiver {} was woken {wakes} time(s), \
+                         expected {want}: a send wakes the waker of its own channel's \
+                         receiver, no other. Is the state (value, waker) kept in one place \
+                         for every channel?",
+                        order[..=k].iter().map(|i| i + 1).collect::<Vec<_>>(),
+                        j + 1
+                    );
+                }
+            }
+            // Every value sent: the receivers are polled in another order.
+            for &i in &polls {
+                let got = poll(&mut receivers[i], &wakers[i]);
+                assert!(
+                    got == Poll::Ready(values[i]),
+                    "{n} channels in use at once, each sent a value, then polled: receiver {} \
+                     returned {got:?}, but send({}) had been called on its channel: each \
+                     channel hands over its own value",
+                    i + 1,
+                    values[i]
+                );
+            }
+        },
+    );
+}
+
+#[test]
 fn ready_at_the_first_poll_when_the_value_was_sent_before() {
     let mut rng = Rng::from_env();
     let v = value(&mut rng);

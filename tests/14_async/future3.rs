@@ -474,6 +474,99 @@ fn the_news_is_noted_before_the_joins_task_is_woken() {
 // Random runs: each child goes through its steps, woken by the test one at
 // a time, both at once, or by itself, in an order the test draws.
 #[test]
+fn two_joins_in_use_at_once_each_poll_only_their_own_children() {
+    // Two joins, both made before either is polled, then woken one child at
+    // a time in an order of the test's: each wake-up wakes its own join's
+    // task only, and that join's next poll polls that child only. Notes or
+    // wakers kept in one place for every join (a `static`) mix them up.
+    let mut rng = Rng::from_env();
+    let steps = 2 + rng.below(3);
+    within(LIMIT, "polling the joins did not return", move || {
+        let logs = [Log::default(), Log::default()];
+        let mut joins = Vec::new();
+        let mut handles = Vec::new();
+        let mut parents = Vec::new();
+        let mut outputs = Vec::new();
+        for log in &logs {
+            let (va, vb) = (rng.next_u64(), text(&mut rng));
+            let (a, ha) = child("a", vec![false; steps], va, log);
+            let (b, hb) = child("b", vec![false; steps], vb.clone(), log);
+            joins.push(Box::pin(join2(a, b)));
+            handles.push([ha, hb]);
+            parents.push(parent());
+            outputs.push((va, vb));
+        }
+        for j in 0..2 {
+            let got = poll_join(&mut joins[j], &parents[j].1);
+            assert!(
+                got.is_pending(),
+                "both children are pending, join {} returned {got:?}",
+                j + 1
+            );
+            let now = polled(&logs[j]);
+            assert!(
+                now == ["a", "b"],
+                "two joins were made before either was polled; the first poll of join {} \
+                 polled its children {now:?}, not each once: is the note \"this child has \
+                 news\" kept in one place for every join (a `static`), not in each join?",
+                j + 1
+            );
+        }
+        let mut story = String::new();
+        for round in 0.. {
+            if handles.iter().flatten().all(|h| h.done()) {
+                break;
+            }
+            assert!(round < 400, "the joins never became ready");
+            let (j, c) = (rng.below(2), rng.below(2));
+            let woken = &handles[j][c];
+            if woken.done() {
+                continue;
+            }
+            story.push_str(&format!(" woke join {} child {};", j + 1, woken.name));
+            let before = [parents[0].0.wakes(), parents[1].0.wakes()];
+            woken.wake();
+            let after = [parents[0].0.wakes(), parents[1].0.wakes()];
+            assert!(
+                after[j] > before[j] && after[1 - j] == before[1 - j],
+                "two joins in use at once:{story} the wake-ups of their tasks went from \
+                 {before:?} to {after:?}: a child's waker wakes the task of ITS join's latest \
+                 poll, and no other (is the parent waker kept in one place for every join?)"
+            );
+            let got = poll_join(&mut joins[j], &parents[j].1);
+            for h in handles.iter().flatten() {
+                h.check();
+            }
+            let now = polled(&logs[j]);
+            let other = polled(&logs[1 - j]);
+            assert!(
+                now == [woken.name] && other.is_empty(),
+                "two joins in use at once:{story} the next poll of join {} polled {now:?} \
+                 of its children and {other:?} of the other join's: only the child that was \
+                 woken has news. Is the note \"this child has news\" kept in one place for \
+                 every join (a `static`), not in each join?",
+                j + 1
+            );
+            if handles[j].iter().all(|h| h.done()) {
+                let (va, vb) = outputs[j].clone();
+                assert!(
+                    got == Poll::Ready((va, vb.clone())),
+                    "both children of join {} are done, its poll returned {got:?}, expected \
+                     Ready(({va}, {vb:?}))",
+                    j + 1
+                );
+            } else {
+                assert!(
+                    got.is_pending(),
+                    "a child of join {} is still pending, the join returned {got:?}",
+                    j + 1
+                );
+            }
+        }
+    });
+}
+
+#[test]
 fn random_interleavings_poll_exactly_the_children_with_news() {
     const RUNS: usize = 30;
     let mut rng = Rng::from_env();
