@@ -177,18 +177,23 @@ fn same_count_in_pools_of_any_size() {
         let input = input.clone();
         let lines = input.len();
         let want = input.iter().filter(|line| line.contains("GET")).count();
-        let (count, outside) = within(LIMIT, HANGS, move || {
+        let (count, outside, timed_out) = within(LIMIT, HANGS, move || {
             let pool = pools::pool(threads);
             let outside = AtomicUsize::new(0);
+            // Every check waits (up to 1 s) until as many are in progress
+            // as the pool has threads: a small pool is no reason to go
+            // sequential.
+            let gate = Gate::new(threads);
             let count = pool.install(|| {
                 count_matching(&input, |line| {
                     if pool.current_thread_index().is_none() {
                         outside.fetch_add(1, Ordering::SeqCst);
                     }
+                    let _ = gate.wait(WAIT);
                     line.contains("GET")
                 })
             });
-            (count, outside.into_inner())
+            (count, outside.into_inner(), gate.timed_out())
         });
         assert_eq!(
             count, want,
@@ -200,6 +205,13 @@ fn same_count_in_pools_of_any_size() {
             "in a pool of {threads} rayon threads, {outside} of {lines} lines were checked outside that \
              pool: use par_iter() in the pool you are called in, not threads or a pool of your own"
         );
+        if let Some(arrived) = timed_out {
+            panic!(
+                "in a pool of {threads} rayon threads, only {arrived} line(s) were being checked at the same \
+                 time (the test waited 1 s for {threads}): the lines were checked one after another in \
+                 this pool. Use a parallel iterator (par_iter) whatever the size of the pool"
+            );
+        }
     }
 }
 

@@ -236,18 +236,23 @@ fn same_pages_in_pools_of_any_size() {
     let want = expected(&input);
     for threads in [1, 3, 8] {
         let input = input.clone();
-        let (got, outside) = within(LIMIT, HANGS, move || {
+        let (got, outside, timed_out) = within(LIMIT, HANGS, move || {
             let pool = pools::pool(threads);
             let outside = AtomicUsize::new(0);
+            // Every render waits (up to 1 s) until as many are in progress
+            // as the pool has threads: a small pool is no reason to go
+            // sequential.
+            let gate = Gate::new(threads);
             let got = pool.install(|| {
                 render_all(&input, |page| {
                     if pool.current_thread_index().is_none() {
                         outside.fetch_add(1, Ordering::SeqCst);
                     }
+                    let _ = gate.wait(WAIT);
                     render_of(page)
                 })
             });
-            (got, outside.into_inner())
+            (got, outside.into_inner(), gate.timed_out())
         });
         assert!(
             got == want,
@@ -259,6 +264,13 @@ fn same_pages_in_pools_of_any_size() {
             "in a pool of {threads} rayon threads, {outside} of {n} pages were rendered outside that pool: \
              use par_iter() in the pool you are called in, not threads or a pool of your own"
         );
+        if let Some(arrived) = timed_out {
+            panic!(
+                "in a pool of {threads} rayon threads, only {arrived} page(s) were being rendered at the same \
+                 time (the test waited 1 s for {threads}): the pages were rendered one after another in \
+                 this pool. Use a parallel iterator (par_iter) whatever the size of the pool"
+            );
+        }
     }
 }
 

@@ -186,18 +186,23 @@ fn same_total_in_pools_of_any_size() {
     for threads in [1, 3, 8] {
         let tree = build(Shape::Random, &items, &mut rng);
         let want: u64 = items.iter().sum();
-        let (sum, outside) = within(LIMIT, HANGS, move || {
+        let (sum, outside, timed_out) = within(LIMIT, HANGS, move || {
             let pool = pools::pool(threads);
             let outside = AtomicUsize::new(0);
+            // Every leaf waits (up to 1 s) until as many are being weighed
+            // as the pool has threads: a small pool is no reason to go
+            // sequential.
+            let gate = Gate::new(threads);
             let sum = pool.install(|| {
                 total(&tree, &|item| {
                     if pool.current_thread_index().is_none() {
                         outside.fetch_add(1, Ordering::SeqCst);
                     }
+                    let _ = gate.wait(WAIT);
                     item
                 })
             });
-            (sum, outside.into_inner())
+            (sum, outside.into_inner(), gate.timed_out())
         });
         assert_eq!(
             sum, want,
@@ -208,6 +213,13 @@ fn same_total_in_pools_of_any_size() {
             "in a pool of {threads} rayon threads, {outside} of {leaves} leaves were weighed outside that \
              pool: use rayon::join in the pool you are called in, not threads or a pool of your own"
         );
+        if let Some(arrived) = timed_out {
+            panic!(
+                "in a pool of {threads} rayon threads, only {arrived} leaves were being weighed at the same \
+                 time (the test waited 1 s for {threads}): the tree was added up one leaf after another in \
+                 this pool. Call rayon::join at every node, whatever the size of the pool"
+            );
+        }
     }
 }
 
