@@ -9,10 +9,9 @@ const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "count_matching did not return";
 /// More threads than any machine has cores (blocked threads cost nothing),
-/// and more than any fixed number of pieces (32, 64, 128 or 256; 257 to 320
-/// here), drawn per run.
+/// and more than any fixed number of pieces (32 or 64; 65 to 129 here), drawn per run.
 fn wide(rng: &mut Rng) -> usize {
-    rng.range(257..321) as usize
+    rng.range(65..130) as usize
 }
 
 // The API, pinned: this fails to compile if the signature changed.
@@ -259,9 +258,6 @@ mod pools {
     pub fn pool(threads: usize) -> rayon::ThreadPool {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
-            // Blocked threads cost nothing but their stacks, which count
-            // against the test's memory limit: the callbacks need little.
-            .stack_size(256 * 1024)
             .build()
             .expect("the test could not build a rayon pool")
     }

@@ -8,8 +8,8 @@
 // texts reached it and how often; each `add` checks that it runs on a thread
 // of the test's pool (`ThreadPool::current_thread_index`, which a pool of
 // the code's own cannot fake); the probe counts the tallies made and merged
-// (one per text is a map, not a fold); and in a pool of WIDE threads (257 to
-// 320, drawn per run) each `add` waits until WIDE adds are going on at once,
+// (one per text is a map, not a fold); and in a pool of WIDE threads (65 to
+// 129, drawn per run) each `add` waits until WIDE adds are going on at once,
 // which one tally behind a
 // lock, a sequential loop or a few big pieces never reach. In a 1-thread
 // pool, where nothing is stolen, the fold makes 4 tallies: a tally per few
@@ -48,10 +48,9 @@ const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "tally_all did not return";
 /// More threads than any machine has cores (blocked threads cost nothing),
-/// and more than any fixed number of pieces (32, 64, 128 or 256; 257 to 320
-/// here), drawn per run.
+/// and more than any fixed number of pieces (32 or 64; 65 to 129 here), drawn per run.
 fn wide(rng: &mut Rng) -> usize {
-    rng.range(257..321) as usize
+    rng.range(65..130) as usize
 }
 
 // ---- Letters ----
@@ -153,9 +152,6 @@ fn pool(threads: usize) -> &'static ThreadPool {
     Box::leak(Box::new(
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
-            // Blocked threads cost nothing but their stacks, which count
-            // against the test's memory limit: the callbacks need little.
-            .stack_size(256 * 1024)
             .build()
             .expect("the test could not build a rayon pool"),
     ))
