@@ -216,9 +216,12 @@ fn a_record_of_another_thread_during_a_frozen_one_is_kept() {
     // The other thread's record did not finish within a freeze.
     static STALLED: AtomicBool = AtomicBool::new(false);
     static STOP: AtomicBool = AtomicBool::new(false);
+    // The sizes each handler records (random: not only one-byte responses).
+    static FROZEN_SIZE: AtomicU64 = AtomicU64::new(0);
+    static OTHER_SIZE: AtomicU64 = AtomicU64::new(0);
 
     // Runs in the signal handler, on the interrupted thread: it stays
-    // frozen until the other thread has recorded one byte.
+    // frozen until the other thread has recorded a response.
     fn freeze() {
         if STALLED.load(Ordering::SeqCst) {
             return;
@@ -237,6 +240,9 @@ fn a_record_of_another_thread_during_a_frozen_one_is_kept() {
         }
     }
 
+    let mut rng = Rng::from_env();
+    FROZEN_SIZE.store(rng.range(2..1000), Ordering::SeqCst);
+    OTHER_SIZE.store(rng.range(2..1000), Ordering::SeqCst);
     TRAFFIC.get_or_init(Traffic::new);
     let other = thread::spawn(|| {
         let traffic = TRAFFIC.get().unwrap();
@@ -250,12 +256,17 @@ fn a_record_of_another_thread_during_a_frozen_one_is_kept() {
                 thread::park();
                 continue;
             }
-            traffic.record(|| 1);
+            traffic.record(|| OTHER_SIZE.load(Ordering::SeqCst));
             ANSWERED.store(answered + 1, Ordering::SeqCst);
         }
     });
     OTHER.set(other.thread().clone()).unwrap();
-    let outcome = run_interrupted(freeze, || TRAFFIC.get().unwrap().record(|| 1));
+    let outcome = run_interrupted(freeze, || {
+        TRAFFIC
+            .get()
+            .unwrap()
+            .record(|| FROZEN_SIZE.load(Ordering::SeqCst))
+    });
     STOP.store(true, Ordering::SeqCst);
     other.thread().unpark();
     within(LIMIT, HANGS, move || other.join())
@@ -275,14 +286,18 @@ fn a_record_of_another_thread_during_a_frozen_one_is_kept() {
          and no lock"
     );
     let others = ANSWERED.load(Ordering::SeqCst);
+    let (frozen_size, other_size) = (
+        FROZEN_SIZE.load(Ordering::SeqCst),
+        OTHER_SIZE.load(Ordering::SeqCst),
+    );
     let total = TRAFFIC.get().unwrap().total();
-    let want = calls + others;
+    let want = calls * frozen_size + others * other_size;
     assert_eq!(
         total,
         want,
-        "one handler recorded {calls} one-byte responses and was frozen at random moments inside record; \
-         each time, another handler recorded one byte ({others} in all). The total should be {want}, but \
-         it is {total}: {} of the other handler's bytes were lost. A record frozen between reading the \
+        "one handler recorded {calls} responses of {frozen_size} bytes and was frozen at random moments \
+         inside record; each time, another handler recorded {other_size} bytes ({others} times). The total \
+         should be {want}, but it is {total}: {} bytes were lost. A record frozen between reading the \
          total and writing it back overwrites what the other handler added meanwhile: a load then a \
          store is two steps. Use fetch_add",
         want - total.min(want)
