@@ -6,6 +6,10 @@ use std::thread;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
+/// The hang bound of a test whose callbacks wait at a gate (up to 1 s) in a
+/// pool of up to 129 threads: on a loaded machine, building the pool and
+/// getting every thread going takes its time.
+const GATED_LIMIT: Duration = Duration::from_secs(4);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "total did not return";
 /// More threads than any machine has cores (blocked threads cost nothing),
@@ -139,7 +143,7 @@ fn every_leaf_can_be_weighed_at_the_same_time() {
         let items: Vec<u64> = (0..leaves as u64).collect();
         let tree = build(shape, &items, &mut rng);
         let want = expected(&tree, &|item| item);
-        let (sum, in_pool, timed_out) = within(LIMIT, HANGS, move || {
+        let (sum, in_pool, timed_out) = within(GATED_LIMIT, HANGS, move || {
             let pool = pools::pool(wide);
             let gate = Gate::new(leaves);
             let in_pool = AtomicUsize::new(0);
@@ -185,7 +189,7 @@ fn same_total_in_pools_of_any_size() {
     for threads in [1, 3, 8] {
         let tree = build(Shape::Random, &items, &mut rng);
         let want: u64 = items.iter().sum();
-        let (sum, outside, timed_out) = within(LIMIT, HANGS, move || {
+        let (sum, outside, timed_out) = within(GATED_LIMIT, HANGS, move || {
             let pool = pools::pool(threads);
             let outside = AtomicUsize::new(0);
             // Every leaf waits (up to 1 s) until as many are being weighed
