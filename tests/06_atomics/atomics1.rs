@@ -246,6 +246,11 @@ fn a_record_of_another_thread_during_a_frozen_one_is_kept() {
     TRAFFIC.get_or_init(Traffic::new);
     let other = thread::spawn(|| {
         let traffic = TRAFFIC.get().unwrap();
+        // The other handler records first (and the frozen one is not the
+        // first thread to record).
+        traffic.record(|| OTHER_SIZE.load(Ordering::SeqCst));
+        ASKED.fetch_add(1, Ordering::SeqCst);
+        ANSWERED.fetch_add(1, Ordering::SeqCst);
         loop {
             let asked = ASKED.load(Ordering::SeqCst);
             let answered = ANSWERED.load(Ordering::SeqCst);
@@ -261,6 +266,12 @@ fn a_record_of_another_thread_during_a_frozen_one_is_kept() {
         }
     });
     OTHER.set(other.thread().clone()).unwrap();
+    // (The other handler's first record is done before the freezes begin.)
+    let began = Instant::now();
+    while ANSWERED.load(Ordering::SeqCst) == 0 {
+        assert!(began.elapsed() < LIMIT, "{HANGS}");
+        thread::sleep(Duration::from_millis(1));
+    }
     let outcome = run_interrupted(freeze, || {
         TRAFFIC
             .get()
