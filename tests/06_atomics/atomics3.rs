@@ -420,6 +420,7 @@ fn an_open_of_another_thread_during_a_frozen_call_is_kept() {
     // The other thread's open did not finish within a freeze.
     static STALLED: AtomicBool = AtomicBool::new(false);
     static STOP: AtomicBool = AtomicBool::new(false);
+    static READY: AtomicBool = AtomicBool::new(false);
 
     // Runs in the signal handler, on the interrupted thread: it stays
     // frozen until the other thread has opened one connection.
@@ -444,6 +445,14 @@ fn an_open_of_another_thread_during_a_frozen_call_is_kept() {
     LIMITER.get_or_init(Limiter::new);
     let other = thread::spawn(|| {
         let limiter = LIMITER.get().unwrap();
+        // The other thread opens and closes first (so the frozen thread is
+        // not the first one to call either).
+        if limiter.try_open(|_| true) {
+            limiter.close();
+        } else {
+            REFUSED.store(true, Ordering::SeqCst);
+        }
+        READY.store(true, Ordering::SeqCst);
         loop {
             let asked = ASKED.load(Ordering::SeqCst);
             let answered = ANSWERED.load(Ordering::SeqCst);
@@ -461,6 +470,11 @@ fn an_open_of_another_thread_during_a_frozen_call_is_kept() {
         }
     });
     OTHER.set(other.thread().clone()).unwrap();
+    let began = Instant::now();
+    while !READY.load(Ordering::SeqCst) {
+        assert!(began.elapsed() < LIMIT, "{HANGS}");
+        thread::sleep(Duration::from_millis(1));
+    }
     let outcome = run_interrupted(freeze, || {
         let limiter = LIMITER.get().unwrap();
         if limiter.try_open(|_| true) {
