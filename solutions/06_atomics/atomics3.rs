@@ -88,3 +88,9 @@ fn main() {
         admitted.into_inner()
     );
 }
+
+// Accepted escape (adversary review, second pass), as in atomics1: a close
+// that loads then stores on threads that have called only a few times, and
+// uses `fetch_sub` once a thread has called often (a thread-local counter),
+// would pass (reasoned from atomics1, where that variant passed; not run
+// here): only a thread in a tight loop is frozen at random instructions.

@@ -25,3 +25,12 @@ fn main() {
     let errors = count_matching(&lines, |line| line.contains("ERROR"));
     println!("{errors} of {} lines are errors", lines.len());
 }
+
+// Accepted escape (adversary review, second pass): cutting the lines into a
+// fixed number of pieces of its own, 128 or more (`par_chunks(len.div_ceil(256))`),
+// each of which it checks sequentially, passes: the concurrency test's pool has
+// 65-129 threads, and only a pool of more threads than pieces can show the
+// cap. Pools of 257-320 threads were tried; on the loaded 2-core course
+// machine rayon did not get every thread going within the tests' hang bound,
+// and the reference solution failed. (Asking the pool's size to choose the
+// pieces is refused by name.)

@@ -37,3 +37,12 @@ fn main() {
         None => println!("no requests"),
     }
 }
+
+// Accepted escape (adversary review, second pass): cutting the items into a
+// fixed number of pieces of its own, 128 or more (`par_chunks(len.div_ceil(256))`),
+// each of which it sums sequentially, passes: the concurrency test's pool has
+// 65-129 threads, and only a pool of more threads than pieces can show the
+// cap. Pools of 257-320 threads were tried; on the loaded 2-core course
+// machine rayon did not get every thread going within the tests' hang bound,
+// and the reference solution failed. (Asking the pool's size to choose the
+// pieces is refused by name.)

@@ -50,3 +50,11 @@ fn main() {
     let sum = total(&tree, &|item| item * item);
     println!("sum of the squares of 1..=1000: {sum} (expected 333833500)");
 }
+
+// Accepted escape (adversary review, second pass): walking the whole tree
+// sequentially into a `Vec` of leaves first, and then splitting that list
+// with `rayon::join` (divide and conquer on a slice), passes: every leaf is
+// still weighed on rayon's threads, all at once. The tests cannot see the
+// walk (the tree is this file's own type, and the walk is quick); counting
+// allocations would not do either, since the list could live on the stack.
+// (Parallel iterators, `scope` and `spawn` are refused by name.)

@@ -191,3 +191,126 @@ fn a_record_interrupting_another_is_kept() {
         }
     }
 }
+
+// A record frozen at a random instruction (its thread is interrupted, and
+// the signal handler waits) while a record on ANOTHER thread goes through:
+// with one atomic read-modify-write the frozen record has not read the
+// total yet, or has already added to it, and both count. A load then a
+// store frozen in between writes back a total from before the other
+// thread's bytes, whatever the frozen thread does to notice records of its
+// own (a thread-local "busy" flag sees none from another thread).
+#[test]
+fn a_record_of_another_thread_during_a_frozen_one_is_kept() {
+    use super::support::interrupt::{Interrupted, run_interrupted};
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, AtomicU64};
+    use std::thread::Thread;
+    use std::time::Instant;
+
+    const FREEZE: Duration = Duration::from_secs(1);
+    static TRAFFIC: OnceLock<Traffic> = OnceLock::new();
+    static OTHER: OnceLock<Thread> = OnceLock::new();
+    // Records asked of the other thread, and made by it.
+    static ASKED: AtomicU64 = AtomicU64::new(0);
+    static ANSWERED: AtomicU64 = AtomicU64::new(0);
+    // The other thread's record did not finish within a freeze.
+    static STALLED: AtomicBool = AtomicBool::new(false);
+    static STOP: AtomicBool = AtomicBool::new(false);
+    // The sizes each handler records (random: not only one-byte responses).
+    static FROZEN_SIZE: AtomicU64 = AtomicU64::new(0);
+    static OTHER_SIZE: AtomicU64 = AtomicU64::new(0);
+
+    // Runs in the signal handler, on the interrupted thread: it stays
+    // frozen until the other thread has recorded a response.
+    fn freeze() {
+        if STALLED.load(Ordering::SeqCst) {
+            return;
+        }
+        let asked = ASKED.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some(other) = OTHER.get() {
+            other.unpark();
+        }
+        let started = Instant::now();
+        while ANSWERED.load(Ordering::SeqCst) < asked {
+            if started.elapsed() > FREEZE {
+                STALLED.store(true, Ordering::SeqCst);
+                return;
+            }
+            thread::sleep(Duration::from_micros(20));
+        }
+    }
+
+    let mut rng = Rng::from_env();
+    FROZEN_SIZE.store(rng.range(2..1000), Ordering::SeqCst);
+    OTHER_SIZE.store(rng.range(2..1000), Ordering::SeqCst);
+    TRAFFIC.get_or_init(Traffic::new);
+    let other = thread::spawn(|| {
+        let traffic = TRAFFIC.get().unwrap();
+        // The other handler records first (and the frozen one is not the
+        // first thread to record).
+        traffic.record(|| OTHER_SIZE.load(Ordering::SeqCst));
+        ASKED.fetch_add(1, Ordering::SeqCst);
+        ANSWERED.fetch_add(1, Ordering::SeqCst);
+        loop {
+            let asked = ASKED.load(Ordering::SeqCst);
+            let answered = ANSWERED.load(Ordering::SeqCst);
+            if asked == answered {
+                if STOP.load(Ordering::SeqCst) {
+                    return;
+                }
+                thread::park();
+                continue;
+            }
+            traffic.record(|| OTHER_SIZE.load(Ordering::SeqCst));
+            ANSWERED.store(answered + 1, Ordering::SeqCst);
+        }
+    });
+    OTHER.set(other.thread().clone()).unwrap();
+    // (The other handler's first record is done before the freezes begin.)
+    let began = Instant::now();
+    while ANSWERED.load(Ordering::SeqCst) == 0 {
+        assert!(began.elapsed() < LIMIT, "{HANGS}");
+        thread::sleep(Duration::from_millis(1));
+    }
+    let outcome = run_interrupted(freeze, || {
+        TRAFFIC
+            .get()
+            .unwrap()
+            .record(|| FROZEN_SIZE.load(Ordering::SeqCst))
+    });
+    STOP.store(true, Ordering::SeqCst);
+    other.thread().unpark();
+    within(LIMIT, HANGS, move || other.join())
+        .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+    let calls = match outcome {
+        Interrupted::Stuck { handled } => panic!(
+            "a record frozen at a random moment (its thread interrupted {handled} times) did not get going \
+             again: does record wait for something?"
+        ),
+        Interrupted::Done { calls, .. } => calls,
+    };
+    assert!(
+        !STALLED.load(Ordering::SeqCst),
+        "one handler was frozen at a random moment inside record, and meanwhile another handler's record \
+         did not finish within {FREEZE:?}: it waited for the frozen one. A lock (a Mutex, or a flag used \
+         as a lock) makes every handler wait for whoever holds it. Add with one atomic read-modify-write, \
+         and no lock"
+    );
+    let others = ANSWERED.load(Ordering::SeqCst);
+    let (frozen_size, other_size) = (
+        FROZEN_SIZE.load(Ordering::SeqCst),
+        OTHER_SIZE.load(Ordering::SeqCst),
+    );
+    let total = TRAFFIC.get().unwrap().total();
+    let want = calls * frozen_size + others * other_size;
+    assert_eq!(
+        total,
+        want,
+        "one handler recorded {calls} responses of {frozen_size} bytes and was frozen at random moments \
+         inside record; each time, another handler recorded {other_size} bytes ({others} times). The total \
+         should be {want}, but it is {total}: {} bytes were lost. A record frozen between reading the \
+         total and writing it back overwrites what the other handler added meanwhile: a load then a \
+         store is two steps. Use fetch_add",
+        want - total.min(want)
+    );
+}

@@ -1,4 +1,4 @@
-use super::support::{assert_waits_without_spinning, block, within};
+use super::support::{Latch, assert_waits_without_spinning, block, within};
 use exercise::{Worker, start};
 
 use std::collections::HashSet;
@@ -274,6 +274,44 @@ fn stop_waits_without_spinning() {
         blocker.wait_until(WAIT, |&(arrived, _, _)| arrived >= 1);
         worker.stop()
     });
+    assert_eq!(
+        ticks, 1,
+        "the worker was stopped during its first tick: stop() should return 1 tick"
+    );
+}
+
+#[test]
+fn stop_waits_through_a_long_tick_without_waking_up() {
+    // The worker's first tick takes 1.5 s. stop(), called during it, can only
+    // wait for the thread, blocked in join(): the process stays quiet the
+    // whole time. A stop() that checks is_finished or a flag and sleeps in
+    // between (for a millisecond or for a second) wakes up in the middle.
+    use super::support::quiet_through::{assert_quiet, watch};
+    const TICK: Duration = Duration::from_millis(1500);
+    // (in the first tick, the first tick may end)
+    let state: &'static Latch<(bool, bool)> = Box::leak(Box::new(Latch::new((false, false))));
+    let mut first = true;
+    let worker = start_within_limit(move || {
+        if first {
+            first = false;
+            state.update(|s| s.0 = true);
+            state.wait_until(TICK + LIMIT + LIMIT, |s| s.1);
+        }
+    });
+    assert!(
+        state.wait_until(WAIT, |s| s.0),
+        "the worker did not start its first tick within a second"
+    );
+    let (returned_tx, returned_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = returned_tx.send(worker.stop());
+    });
+    let stretch = watch(TICK);
+    state.update(|s| s.1 = true);
+    let ticks = returned_rx
+        .recv_timeout(LIMIT)
+        .unwrap_or_else(|_| panic!("no result after {LIMIT:?}: {STOP_HANGS}"));
+    assert_quiet(stretch, "stop()", "a tick of 1.5 s to end", TICK);
     assert_eq!(
         ticks, 1,
         "the worker was stopped during its first tick: stop() should return 1 tick"

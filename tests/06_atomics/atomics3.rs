@@ -393,3 +393,124 @@ fn a_count_that_went_down_is_asked_about_too() {
         base - 1
     );
 }
+
+// A call frozen at a random instruction of a try_open or a close (its
+// thread is interrupted, and the signal handler waits) while ANOTHER thread
+// opens a connection: with compare-exchange and fetch_sub the frozen call
+// has not read the count yet, or has already changed it, and the other
+// thread's open counts. A load then a store frozen in between writes back a
+// count from before that open, whatever the frozen thread does to notice
+// calls of its own (a thread-local "busy" flag sees none from another
+// thread).
+#[test]
+fn an_open_of_another_thread_during_a_frozen_call_is_kept() {
+    use super::support::interrupt::{Interrupted, run_interrupted};
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::thread::Thread;
+    use std::time::Instant;
+
+    const FREEZE: Duration = Duration::from_secs(1);
+    static LIMITER: OnceLock<Limiter> = OnceLock::new();
+    static OTHER: OnceLock<Thread> = OnceLock::new();
+    // Opens asked of the other thread, and made by it.
+    static ASKED: AtomicU64 = AtomicU64::new(0);
+    static ANSWERED: AtomicU64 = AtomicU64::new(0);
+    static REFUSED: AtomicBool = AtomicBool::new(false);
+    // The other thread's open did not finish within a freeze.
+    static STALLED: AtomicBool = AtomicBool::new(false);
+    static STOP: AtomicBool = AtomicBool::new(false);
+    static READY: AtomicBool = AtomicBool::new(false);
+
+    // Runs in the signal handler, on the interrupted thread: it stays
+    // frozen until the other thread has opened one connection.
+    fn freeze() {
+        if STALLED.load(Ordering::SeqCst) {
+            return;
+        }
+        let asked = ASKED.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some(other) = OTHER.get() {
+            other.unpark();
+        }
+        let started = Instant::now();
+        while ANSWERED.load(Ordering::SeqCst) < asked {
+            if started.elapsed() > FREEZE {
+                STALLED.store(true, Ordering::SeqCst);
+                return;
+            }
+            thread::sleep(Duration::from_micros(20));
+        }
+    }
+
+    LIMITER.get_or_init(Limiter::new);
+    let other = thread::spawn(|| {
+        let limiter = LIMITER.get().unwrap();
+        // The other thread opens and closes first (so the frozen thread is
+        // not the first one to call either).
+        if limiter.try_open(|_| true) {
+            limiter.close();
+        } else {
+            REFUSED.store(true, Ordering::SeqCst);
+        }
+        READY.store(true, Ordering::SeqCst);
+        loop {
+            let asked = ASKED.load(Ordering::SeqCst);
+            let answered = ANSWERED.load(Ordering::SeqCst);
+            if asked == answered {
+                if STOP.load(Ordering::SeqCst) {
+                    return;
+                }
+                thread::park();
+                continue;
+            }
+            if !limiter.try_open(|_| true) {
+                REFUSED.store(true, Ordering::SeqCst);
+            }
+            ANSWERED.store(answered + 1, Ordering::SeqCst);
+        }
+    });
+    OTHER.set(other.thread().clone()).unwrap();
+    let began = Instant::now();
+    while !READY.load(Ordering::SeqCst) {
+        assert!(began.elapsed() < LIMIT, "{HANGS}");
+        thread::sleep(Duration::from_millis(1));
+    }
+    let outcome = run_interrupted(freeze, || {
+        let limiter = LIMITER.get().unwrap();
+        if limiter.try_open(|_| true) {
+            limiter.close();
+        }
+    });
+    STOP.store(true, Ordering::SeqCst);
+    other.thread().unpark();
+    within(LIMIT, HANGS, move || other.join())
+        .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+    let calls = match outcome {
+        Interrupted::Stuck { handled } => panic!(
+            "a try_open or close frozen at a random moment (its thread interrupted {handled} times) did \
+             not get going again: does it wait for something?"
+        ),
+        Interrupted::Done { calls, .. } => calls,
+    };
+    assert!(
+        !STALLED.load(Ordering::SeqCst),
+        "one thread was frozen at a random moment inside try_open or close, and meanwhile another thread's \
+         try_open did not finish within {FREEZE:?}: it waited for the frozen call. A lock (a Mutex, or a \
+         flag used as a lock) makes every call wait for whoever holds it. Change the count with \
+         compare_exchange_weak and fetch_sub, and no lock"
+    );
+    assert!(
+        !REFUSED.load(Ordering::SeqCst),
+        "try_open refused a connection that its policy allowed"
+    );
+    let others = ANSWERED.load(Ordering::SeqCst);
+    let open = LIMITER.get().unwrap().open_now() as u64;
+    assert_eq!(
+        open, others,
+        "one thread ran {calls} open-and-close pairs and was frozen at random moments inside them; each \
+         time, another thread opened a connection and kept it ({others} in all), so {others} should be \
+         open, but open_now() is {open}: the other thread's opens were lost. A call frozen between \
+         reading the count and writing it back overwrites what another thread did meanwhile: a load then \
+         a store is two steps. Close with fetch_sub, and open with compare_exchange_weak in a retry loop"
+    );
+}

@@ -6,6 +6,10 @@ use std::thread;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
+/// The hang bound of a test whose callbacks wait at a gate (up to 1 s) in a
+/// pool of up to 129 threads: on a loaded machine, building the pool and
+/// getting every thread going takes its time.
+const GATED_LIMIT: Duration = Duration::from_secs(4);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "count_matching did not return";
 /// More threads than any machine has cores (blocked threads cost nothing),
@@ -131,7 +135,7 @@ fn lines_are_checked_in_parallel_in_the_callers_pool() {
     let n = 2 * wide + rng.below(300);
     let input = random_lines(&mut rng, n);
     let lines = input.len();
-    let (count, in_pool, timed_out) = within(LIMIT, HANGS, move || {
+    let (count, in_pool, timed_out) = within(GATED_LIMIT, HANGS, move || {
         let pool = pools::pool(wide);
         let gate = Gate::new(wide);
         let in_pool = AtomicUsize::new(0);
@@ -176,18 +180,23 @@ fn same_count_in_pools_of_any_size() {
         let input = input.clone();
         let lines = input.len();
         let want = input.iter().filter(|line| line.contains("GET")).count();
-        let (count, outside) = within(LIMIT, HANGS, move || {
+        let (count, outside, timed_out) = within(GATED_LIMIT, HANGS, move || {
             let pool = pools::pool(threads);
             let outside = AtomicUsize::new(0);
+            // Every check waits (up to 1 s) until as many are in progress
+            // as the pool has threads: a small pool is no reason to go
+            // sequential.
+            let gate = Gate::new(threads);
             let count = pool.install(|| {
                 count_matching(&input, |line| {
                     if pool.current_thread_index().is_none() {
                         outside.fetch_add(1, Ordering::SeqCst);
                     }
+                    let _ = gate.wait(WAIT);
                     line.contains("GET")
                 })
             });
-            (count, outside.into_inner())
+            (count, outside.into_inner(), gate.timed_out())
         });
         assert_eq!(
             count, want,
@@ -199,6 +208,13 @@ fn same_count_in_pools_of_any_size() {
             "in a pool of {threads} rayon threads, {outside} of {lines} lines were checked outside that \
              pool: use par_iter() in the pool you are called in, not threads or a pool of your own"
         );
+        if let Some(arrived) = timed_out {
+            panic!(
+                "in a pool of {threads} rayon threads, only {arrived} line(s) were being checked at the same \
+                 time (the test waited 1 s for {threads}): the lines were checked one after another in \
+                 this pool. Use a parallel iterator (par_iter) whatever the size of the pool"
+            );
+        }
     }
 }
 

@@ -6,6 +6,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(2);
+/// The hang bound of a test whose callbacks wait at a gate (up to 1 s) in a
+/// pool of up to 129 threads: on a loaded machine, building the pool and
+/// getting every thread going takes its time.
+const GATED_LIMIT: Duration = Duration::from_secs(4);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "render_all did not return";
 /// More threads than any machine has cores (blocked threads cost nothing),
@@ -135,7 +139,7 @@ fn pages_are_rendered_in_parallel_in_the_callers_pool() {
     let n = 2 * wide + rng.below(300);
     let input = random_pages(&mut rng, n);
     let want = expected(&input);
-    let (got, in_pool, timed_out) = within(LIMIT, HANGS, move || {
+    let (got, in_pool, timed_out) = within(GATED_LIMIT, HANGS, move || {
         let pool = pools::pool(wide);
         let gate = Gate::new(wide);
         let in_pool = AtomicUsize::new(0);
@@ -235,18 +239,23 @@ fn same_pages_in_pools_of_any_size() {
     let want = expected(&input);
     for threads in [1, 3, 8] {
         let input = input.clone();
-        let (got, outside) = within(LIMIT, HANGS, move || {
+        let (got, outside, timed_out) = within(GATED_LIMIT, HANGS, move || {
             let pool = pools::pool(threads);
             let outside = AtomicUsize::new(0);
+            // Every render waits (up to 1 s) until as many are in progress
+            // as the pool has threads: a small pool is no reason to go
+            // sequential.
+            let gate = Gate::new(threads);
             let got = pool.install(|| {
                 render_all(&input, |page| {
                     if pool.current_thread_index().is_none() {
                         outside.fetch_add(1, Ordering::SeqCst);
                     }
+                    let _ = gate.wait(WAIT);
                     render_of(page)
                 })
             });
-            (got, outside.into_inner())
+            (got, outside.into_inner(), gate.timed_out())
         });
         assert!(
             got == want,
@@ -258,6 +267,13 @@ fn same_pages_in_pools_of_any_size() {
             "in a pool of {threads} rayon threads, {outside} of {n} pages were rendered outside that pool: \
              use par_iter() in the pool you are called in, not threads or a pool of your own"
         );
+        if let Some(arrived) = timed_out {
+            panic!(
+                "in a pool of {threads} rayon threads, only {arrived} page(s) were being rendered at the same \
+                 time (the test waited 1 s for {threads}): the pages were rendered one after another in \
+                 this pool. Use a parallel iterator (par_iter) whatever the size of the pool"
+            );
+        }
     }
 }
 

@@ -6,6 +6,10 @@ use std::thread;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
+/// The hang bound of a test whose callbacks wait at a gate (up to 1 s) in a
+/// pool of up to 129 threads: on a loaded machine, building the pool and
+/// getting every thread going takes its time.
+const GATED_LIMIT: Duration = Duration::from_secs(4);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "mean did not return";
 /// More threads than any machine has cores (blocked threads cost nothing),
@@ -83,18 +87,23 @@ fn same_mean_however_rayon_splits_the_work() {
         let readings = random_readings(&mut rng, n);
         let n = readings.len();
         let want = exact_mean(&readings);
-        let (got, outside) = within(LIMIT, HANGS, move || {
+        let (got, outside, timed_out) = within(GATED_LIMIT, HANGS, move || {
             let pool = pools::pool(threads);
             let outside = AtomicUsize::new(0);
+            // Every value waits (up to 1 s) until as many are being read as
+            // the pool has threads (or half the values, for a few): a small
+            // pool is no reason to go sequential.
+            let gate = Gate::new(threads.min(n / 2).max(1));
             let got = pool.install(|| {
                 mean(&readings, |r: &Reading| {
                     if pool.current_thread_index().is_none() {
                         outside.fetch_add(1, Ordering::SeqCst);
                     }
+                    let _ = gate.wait(WAIT);
                     r.value
                 })
             });
-            (got, outside.into_inner())
+            (got, outside.into_inner(), gate.timed_out())
         });
         let got = got.unwrap_or_else(|| panic!("mean of {n} values returned None"));
         assert!(
@@ -109,6 +118,14 @@ fn same_mean_however_rayon_splits_the_work() {
             "in a pool of {threads} rayon threads, {outside} of {n} values were read outside that pool: \
              use par_iter() in the pool you are called in, not threads or a pool of your own"
         );
+        if let Some(arrived) = timed_out {
+            panic!(
+                "in a pool of {threads} rayon threads, only {arrived} value(s) were being read at the same \
+                 time (the test waited 1 s for {}): the values were read one after another in this pool. \
+                 Use a parallel iterator (par_iter) whatever the size of the pool",
+                threads.min(n / 2).max(1)
+            );
+        }
     }
 }
 
@@ -174,7 +191,7 @@ fn values_are_read_in_parallel() {
     let n = 2 * wide + rng.below(300);
     let readings = random_readings(&mut rng, n);
     let want = exact_mean(&readings);
-    let (got, timed_out) = within(LIMIT, HANGS, move || {
+    let (got, timed_out) = within(GATED_LIMIT, HANGS, move || {
         let pool = pools::pool(wide);
         let gate = Gate::new(wide);
         let got = pool.install(|| {

@@ -6,6 +6,10 @@ use std::thread;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(2);
+/// The hang bound of a test whose callbacks wait at a gate (up to 1 s) in a
+/// pool of up to 129 threads: on a loaded machine, building the pool and
+/// getting every thread going takes its time.
+const GATED_LIMIT: Duration = Duration::from_secs(4);
 const WAIT: Duration = Duration::from_secs(1);
 const HANGS: &str = "total did not return";
 /// More threads than any machine has cores (blocked threads cost nothing),
@@ -139,7 +143,7 @@ fn every_leaf_can_be_weighed_at_the_same_time() {
         let items: Vec<u64> = (0..leaves as u64).collect();
         let tree = build(shape, &items, &mut rng);
         let want = expected(&tree, &|item| item);
-        let (sum, in_pool, timed_out) = within(LIMIT, HANGS, move || {
+        let (sum, in_pool, timed_out) = within(GATED_LIMIT, HANGS, move || {
             let pool = pools::pool(wide);
             let gate = Gate::new(leaves);
             let in_pool = AtomicUsize::new(0);
@@ -185,18 +189,23 @@ fn same_total_in_pools_of_any_size() {
     for threads in [1, 3, 8] {
         let tree = build(Shape::Random, &items, &mut rng);
         let want: u64 = items.iter().sum();
-        let (sum, outside) = within(LIMIT, HANGS, move || {
+        let (sum, outside, timed_out) = within(GATED_LIMIT, HANGS, move || {
             let pool = pools::pool(threads);
             let outside = AtomicUsize::new(0);
+            // Every leaf waits (up to 1 s) until as many are being weighed
+            // as the pool has threads: a small pool is no reason to go
+            // sequential.
+            let gate = Gate::new(threads);
             let sum = pool.install(|| {
                 total(&tree, &|item| {
                     if pool.current_thread_index().is_none() {
                         outside.fetch_add(1, Ordering::SeqCst);
                     }
+                    let _ = gate.wait(WAIT);
                     item
                 })
             });
-            (sum, outside.into_inner())
+            (sum, outside.into_inner(), gate.timed_out())
         });
         assert_eq!(
             sum, want,
@@ -207,6 +216,13 @@ fn same_total_in_pools_of_any_size() {
             "in a pool of {threads} rayon threads, {outside} of {leaves} leaves were weighed outside that \
              pool: use rayon::join in the pool you are called in, not threads or a pool of your own"
         );
+        if let Some(arrived) = timed_out {
+            panic!(
+                "in a pool of {threads} rayon threads, only {arrived} leaves were being weighed at the same \
+                 time (the test waited 1 s for {threads}): the tree was added up one leaf after another in \
+                 this pool. Call rayon::join at every node, whatever the size of the pool"
+            );
+        }
     }
 }
 

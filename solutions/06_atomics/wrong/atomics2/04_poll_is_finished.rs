@@ -16,6 +16,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -64,8 +65,16 @@ impl Worker {
 }
 
 fn main() {
-    let worker = start(|| thread::sleep(Duration::from_millis(10)));
-    thread::sleep(Duration::from_millis(55));
+    // Each tick waits for a go-ahead from main: five of them, then none
+    // (once `go` is dropped, a tick no longer waits).
+    let (go, go_ahead) = mpsc::channel::<()>();
+    let worker = start(move || {
+        let _ = go_ahead.recv();
+    });
+    for _ in 0..5 {
+        go.send(()).unwrap();
+    }
+    drop(go);
     let ticks = worker.stop();
-    println!("the worker ticked {ticks} times");
+    println!("the worker ticked {ticks} times (5 or more)");
 }

@@ -1,0 +1,115 @@
+// WRONG: close is a load then a store (a try_open of another thread in between is lost), shielded
+// only against a try_open that interrupts it on the same thread (deferred by a thread-local flag)
+// atomics3: a connection limiter that never lets too many in.
+//
+// A server counts its open connections in an atomic. Before it opens one
+// more, it asks an admission policy, `allow(open)`, whether a new connection
+// may be opened while `open` are open: a fixed limit (`|open| open < 100`),
+// or something smarter.
+//
+// Checking the count and then adding one are two steps: two threads can both
+// see 99 open, both get a yes, and both add, making 101. The count must only
+// change from the very value the policy approved. `compare_exchange_weak`
+// swaps in a new value only if the atomic still holds the value you expect,
+// and otherwise tells you what it holds instead: ask the policy again about
+// that value, and retry until the swap works or the policy says no. The
+// `_weak` version may also fail spuriously, with the value unchanged, so it
+// always lives in a loop.
+//
+// Write `try_open` and `close`.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+
+thread_local! {
+    static CLOSING: Cell<bool> = const { Cell::new(false) };
+    static DEFERRED: Cell<usize> = const { Cell::new(0) };
+}
+
+#[derive(Debug, Default)]
+pub struct Limiter {
+    open: AtomicUsize,
+}
+
+impl Limiter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Opens one more connection if `allow(open)` says yes for the number of
+    // connections open right before this one is added, and returns whether
+    // it opened one. `allow` may be called more than once.
+    pub fn try_open(&self, allow: impl Fn(usize) -> bool) -> bool {
+        if CLOSING.get() {
+            // Inside a close on this same thread: ask about the count that
+            // close will leave, and let close add it afterwards.
+            let open = self.open.load(Ordering::SeqCst) + DEFERRED.get();
+            if !allow(open) {
+                return false;
+            }
+            DEFERRED.set(DEFERRED.get() + 1);
+            return true;
+        }
+        let mut open = self.open.load(Ordering::SeqCst);
+        loop {
+            if !allow(open) {
+                return false;
+            }
+            // Stores `open + 1` only if the count is still the `open` the
+            // policy approved. If another thread changed it in between (or the
+            // weak swap failed spuriously), ask the policy again about the
+            // count as it is now.
+            match self.open.compare_exchange_weak(
+                open,
+                open + 1,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => open = actual,
+            }
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    // Closes one connection (only called while at least one is open).
+    pub fn close(&self) {
+        CLOSING.set(true);
+        let open = self.open.load(Ordering::SeqCst);
+        self.open.store(open - 1, Ordering::SeqCst);
+        CLOSING.set(false);
+        let deferred = DEFERRED.replace(0);
+        if deferred > 0 {
+            self.open.fetch_add(deferred, Ordering::SeqCst);
+        }
+    }
+
+    // Don't change this signature: the hidden tests call it.
+    pub fn open_now(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
+    }
+}
+
+fn main() {
+    let limiter = Limiter::new();
+    let admitted = AtomicUsize::new(0);
+    thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                for _ in 0..1000 {
+                    if limiter.try_open(|open| open < 3) {
+                        admitted.fetch_add(1, Ordering::SeqCst);
+                        assert!(limiter.open_now() <= 3, "more than 3 connections open");
+                        limiter.close();
+                    }
+                }
+            });
+        }
+    });
+    println!(
+        "{} connections admitted, never more than 3 at once",
+        admitted.into_inner()
+    );
+}

@@ -1,0 +1,53 @@
+// WRONG: one fixed chunk per pool thread, each rendered sequentially (no splitting, no stealing)
+// rayon2: results in order, without a shared Vec.
+//
+// `render_all` renders every page on rayon's threads and should return the
+// rendered pages in the same order as the input. It does not compile: the
+// closure passed to `for_each` runs on many threads at once, so rayon only
+// accepts a closure that can be shared (`Fn + Sync`), and pushing into `out`
+// needs `&mut out` from every thread at the same time.
+//
+// A `Mutex<Vec<_>>` would compile, but the pages would land in whatever
+// order the threads happen to finish. Let rayon build the Vec for you
+// instead: a parallel `map` followed by `collect` keeps the input order,
+// however the work was split.
+//
+// Make `render_all` compile and return the pages in input order.
+
+use rayon::prelude::*;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub number: usize,
+    pub text: String,
+}
+
+// Don't change this signature: the hidden tests call it.
+// Renders every page with `render`, in parallel on rayon's thread pool, and
+// returns the results in the order of `pages`.
+pub fn render_all(pages: &[Page], render: impl Fn(&Page) -> String + Sync) -> Vec<String> {
+    // Each thread produces results for its share of the pages; `collect`
+    // puts them together in input order. (Pushing `(index, result)` pairs
+    // into a `Mutex<Vec<_>>` and sorting by index afterwards also passes the
+    // tests, but it is more code, and every page waits for the lock.)
+    let piece = pages.len().div_ceil(rayon::current_num_threads()).max(1);
+    pages
+        .par_chunks(piece)
+        .flat_map_iter(|chunk| chunk.iter().map(&render).collect::<Vec<_>>())
+        .collect()
+}
+
+fn main() {
+    let pages: Vec<Page> = (1..=5)
+        .map(|number| Page {
+            number,
+            text: format!("text of page {number}"),
+        })
+        .collect();
+    let rendered = render_all(&pages, |page| {
+        format!("<h1>{}</h1><p>{}</p>", page.number, page.text)
+    });
+    for html in rendered {
+        println!("{html}");
+    }
+}
