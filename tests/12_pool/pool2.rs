@@ -283,9 +283,9 @@ fn pools_one_after_another_each_drop_at_once() {
     // that a drop cannot sleep by the pool's size either.
     let sizes: Vec<usize> = (0..16).map(|_| 1 + rng.below(64)).collect();
     within(
-        Duration::from_secs(4),
+        Duration::from_secs(8),
         "16 pools of 1-64 workers, each given a few jobs and dropped, one after another, \
-         did not all finish within 4 s (a few ms each are enough): does drop sleep, or wait \
+         did not all finish within 8 s (a few ms each are enough): does drop sleep, or wait \
          for a while, instead of joining the workers (which have ended or are ending \
          already)?",
         move || {

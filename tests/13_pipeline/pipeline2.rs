@@ -465,9 +465,9 @@ fn stages_one_after_another_each_drop_at_once() {
     // threads), so that a drop cannot sleep by the stage's size either.
     let workers: Vec<usize> = (0..16).map(|_| 1 + rng.below(32)).collect();
     within(
-        Duration::from_secs(4),
+        Duration::from_secs(8),
         "16 stages of 1-32 workers, each taken to the end and dropped, one after another, \
-         did not all finish within 4 s (a few ms each are enough): does drop sleep, or wait \
+         did not all finish within 8 s (a few ms each are enough): does drop sleep, or wait \
          for a while, instead of joining the threads (which have ended or are ending \
          already)?",
         move || {
