@@ -69,8 +69,8 @@ impl<J: Send + 'static> Spooler<J> {
 
 fn main() {
     let spooler = Spooler::new(2, |page: String| {
-        thread::sleep(std::time::Duration::from_millis(20));
-        println!("printed {page}");
+        // (A real printer takes a while; this one only says where it runs.)
+        println!("printed {page} on {:?}", thread::current().id());
     });
     for n in 1..=5 {
         match spooler.try_submit(format!("page {n}")) {
@@ -84,7 +84,9 @@ fn main() {
     println!("{} pages printed", spooler.close());
 }
 
-// Accepted escape (adversary review): a submit that retries try_send with a
-// sleep of ~300 ms or more between tries can pass; the tests watch a
-// blocked submit for 480 ms (quiet windows), and a longer watch would make
-// every run slower.
+// Closed since (second adversary review): a submit that retried try_send
+// after a sleep, and a close that joined only on its first call and slept
+// on later ones, passed the tests; `sleep` and the timed waits are now
+// refused by name (info.toml), and a close that spins or waits for a
+// message instead of joining is caught by a quiet stretch and a thread-end
+// probe.

@@ -111,3 +111,8 @@ fn main() {
         println!("{line}");
     }
 }
+
+// Accepted (second adversary review): a thread left unjoined is seen only
+// through its panic (each reader, parse and render panic in runs of their
+// own), since `thread::scope` would do too and returns before a thread's
+// thread-locals are dropped, so no thread-end probe can tell them apart.

@@ -1,4 +1,4 @@
-use super::support::{Rng, ThreadIds, lock, within};
+use super::support::{Rng, ThreadIds, lock, quiet_through, within};
 use exercise::ship;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -282,4 +282,46 @@ fn a_panic_in_write_is_not_hidden() {
              wait for the writer with `join`, which reports its panic"
         );
     }
+}
+
+// The writer takes this long over the last batch, while `ship` has nothing
+// left to do but wait for it.
+const STRETCH: Duration = Duration::from_millis(1200);
+
+#[test]
+fn ship_blocks_while_the_writer_works() {
+    let mut rng = Rng::from_env();
+    let mut input = {
+        let count = rng.below(5);
+        random_batches(&mut rng, count)
+    };
+    input.push(batch(&["the last batch"]));
+    let lines = input.iter().map(Vec::len).sum::<usize>();
+    // Watched on the writer thread, inside `write`: the rest of the process
+    // (ship, waiting for the writer) must stay quiet meanwhile.
+    let watched = Arc::new(Mutex::new(None));
+    let returned = within(LIMIT + STRETCH, HANGS, {
+        let watched = Arc::clone(&watched);
+        move || {
+            ship(input, move |b| {
+                if b == ["the last batch"] {
+                    *lock(&watched) = Some(quiet_through::watch(STRETCH));
+                }
+            })
+        }
+    });
+    let stretch = lock(&watched).take();
+    let Some(stretch) = stretch else {
+        panic!("write never got the last batch");
+    };
+    quiet_through::assert_quiet(
+        stretch,
+        "ship",
+        "the writer to finish its last batch",
+        STRETCH,
+    );
+    assert!(
+        returned == lines,
+        "the batches hold {lines} lines, but ship returned {returned}"
+    );
 }

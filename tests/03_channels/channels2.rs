@@ -14,6 +14,9 @@ const _: fn(Vec<Source>, fn(u32)) = fan_in::<Source, fn(u32)>;
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
+// How long the readers wait for each other at the gate: a thousand and more
+// threads take a while to start on a busy machine.
+const GATE_WAIT: Duration = Duration::from_millis(1500);
 const HANGS: &str = "fan_in did not return: does the loop over the Receiver end, that is, is \
                      every Sender dropped (the original one too) once the readers are done?";
 
@@ -111,6 +114,9 @@ struct Shared {
     // A source asked for its second item while on_item had not got its
     // first one after WAIT.
     stalled: Mutex<Option<usize>>,
+    // Whether a source waits, before its second item, for its first to come
+    // out (off in the gate test: a thousand readers waking each other).
+    flow: bool,
 }
 
 struct Probe {
@@ -129,9 +135,10 @@ impl Iterator for Probe {
         // gate and the latch each give up after their first timeout, and
         // after the gate's there is no need to wait on the latch.
         if self.next_index == 0 {
-            let _ = shared.gate.wait(WAIT);
+            let _ = shared.gate.wait(GATE_WAIT);
         }
         if self.next_index == 1
+            && shared.flow
             && shared.gate.timed_out().is_none()
             && !shared
                 .first_seen
@@ -149,12 +156,13 @@ impl Iterator for Probe {
 
 // Runs fan_in over `lens.len()` probing sources.
 #[track_caller]
-fn run_probed(lens: &[usize]) -> (Vec<(usize, usize)>, Arc<Shared>, ThreadId) {
+fn run_probed(lens: &[usize], flow: bool) -> (Vec<(usize, usize)>, Arc<Shared>, ThreadId) {
     let shared = Arc::new(Shared {
         gate: Gate::new(lens.len()),
         pulled_on: Mutex::new(Vec::new()),
         first_seen: Latch::new(HashSet::new()),
         stalled: Mutex::new(None),
+        flow,
     });
     let probes: Vec<Probe> = lens
         .iter()
@@ -166,7 +174,7 @@ fn run_probed(lens: &[usize]) -> (Vec<(usize, usize)>, Arc<Shared>, ThreadId) {
             shared: Arc::clone(&shared),
         })
         .collect();
-    let (got, caller) = within(LIMIT, HANGS, {
+    let (got, caller) = within(LIMIT + GATE_WAIT, HANGS, {
         let shared = Arc::clone(&shared);
         move || {
             let mut got = Vec::new();
@@ -193,7 +201,7 @@ fn many_lens(rng: &mut Rng) -> Vec<usize> {
 #[test]
 fn each_source_is_read_on_its_own_thread() {
     let lens = many_lens(&mut Rng::from_env());
-    let (got, shared, caller) = run_probed(&lens);
+    let (got, shared, caller) = run_probed(&lens, true);
     check_complete(&got, &lens);
     let pulled_on = lock(&shared.pulled_on).clone();
     let readers: ThreadIds = pulled_on.iter().map(|(_, t)| *t).collect();
@@ -221,13 +229,20 @@ fn each_source_is_read_on_its_own_thread() {
     );
 }
 
+// Past any cap a learner might pick (256, 512, 1024) for the gate test: the
+// readers are all blocked at the gate, so they cost memory, not CPU.
+fn gate_lens(rng: &mut Rng) -> Vec<usize> {
+    let count = 1025 + rng.below(64);
+    (0..count).map(|_| 1 + rng.below(2)).collect()
+}
+
 #[test]
 fn readers_run_at_the_same_time() {
-    let lens = many_lens(&mut Rng::from_env());
-    let (got, shared, _) = run_probed(&lens);
+    let lens = gate_lens(&mut Rng::from_env());
+    let (got, shared, _) = run_probed(&lens, false);
     if let Some(arrived) = shared.gate.timed_out() {
         panic!(
-            "the sources wait for each other before their first item, but after {WAIT:?} only \
+            "the sources wait for each other before their first item, but after {GATE_WAIT:?} only \
              {arrived} of {} readers had started: do the readers run one after another \
              (say, joined right after spawning), or only a few at a time? Every source gets \
              a reader thread of its own, all running at once",
@@ -241,7 +256,7 @@ fn readers_run_at_the_same_time() {
 fn items_reach_on_item_while_readers_still_read() {
     let mut lens = many_lens(&mut Rng::from_env());
     lens[0] = 2;
-    let (got, shared, _) = run_probed(&lens);
+    let (got, shared, _) = run_probed(&lens, true);
     if let Some(source) = *lock(&shared.stalled) {
         panic!(
             "source {source} was asked for its second item, but its first had not reached \
@@ -428,24 +443,39 @@ fn a_panicking_reader_is_not_hidden() {
     }
     let mut rng = Rng::from_env();
     let count = 2 + rng.below(5);
-    let failing = rng.below(count);
-    let sources: Vec<Failing> = (0..count)
-        .map(|s| Failing {
-            left: rng.below(5),
-            fails: s == failing,
+    // One fan_in per reader, side by side: in the k-th, source k panics.
+    // Whichever reader fan_in does not join, one of them hides its panic.
+    let runs: Vec<_> = (0..count)
+        .map(|failing| {
+            let sources: Vec<Failing> = (0..count)
+                .map(|s| Failing {
+                    left: rng.below(5),
+                    fails: s == failing,
+                })
+                .collect();
+            thread::spawn(move || {
+                within(LIMIT, HANGS, move || {
+                    panic::catch_unwind(AssertUnwindSafe(move || {
+                        let mut got = 0;
+                        fan_in(sources, |_| got += 1);
+                        got
+                    }))
+                    .ok()
+                })
+            })
         })
         .collect();
-    let outcome = within(LIMIT, HANGS, move || {
-        panic::catch_unwind(AssertUnwindSafe(move || {
-            let mut got = 0;
-            fan_in(sources, |_| got += 1);
-            got
-        }))
-    });
-    if let Ok(got) = outcome {
-        panic!(
-            "a reader thread panicked, yet fan_in returned normally (after {got} items): join \
-             every reader, and pass its panic on"
-        );
+    for (failing, run) in runs.into_iter().enumerate() {
+        let outcome = match run.join() {
+            Ok(outcome) => outcome,
+            Err(payload) => panic::resume_unwind(payload),
+        };
+        if let Some(got) = outcome {
+            panic!(
+                "the reader of source {failing} (of {count}, in the order given) panicked, yet \
+                 fan_in returned normally (after {got} items): join every reader, and pass its \
+                 panic on"
+            );
+        }
     }
 }

@@ -266,6 +266,21 @@ fn keeps_waiting_through_a_long_pause_without_spinning() {
          Only Disconnected means that nothing more will come"
     );
     assert_ends_with_flush(&log);
+    // Hundreds of quiet spells pass in the pause: a writer that waits
+    // `quiet` flushes after each of them; ten (one per 150 ms) leave room
+    // for a busy machine. A writer that stretches the quiet spell to a
+    // floor of its own (`quiet.max(..)`) flushes a few times at most.
+    let paused_until = started + paused;
+    let flushes = lock(&log)
+        .iter()
+        .filter(|(e, at)| *e == Event::Flush && *at >= started && *at <= paused_until)
+        .count();
+    assert!(
+        flushes >= 10,
+        "during a pause of {paused:?} with quiet = {quiet:?}, flush was called {flushes} \
+         times, though hundreds of quiet spells passed: wait with recv_timeout(quiet) \
+         itself, and flush after every Timeout, not after a longer wait of your own"
+    );
     assert!(
         cpu < paused / 4,
         "during a pause of {paused:?} with quiet = {quiet:?}, the process used {cpu:?} of CPU \

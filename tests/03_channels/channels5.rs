@@ -1,5 +1,5 @@
 use super::support::{
-    Of, Rng, ThreadIds, context_switches, lock, process_cpu_time, quiet_through, within,
+    EndProbe, Of, Rng, ThreadIds, context_switches, lock, process_cpu_time, quiet_through, within,
 };
 use exercise::Spooler;
 use std::panic::{self, AssertUnwindSafe};
@@ -208,15 +208,17 @@ fn close_with_nothing_submitted() {
 #[test]
 fn the_queue_holds_exactly_capacity_jobs() {
     let mut rng = Rng::from_env();
-    // Small and large: a cap on the queue (64, 1024) fails the large one.
+    // Small and large: a cap on the queue (64, 1024, 4096, 1 << 16) fails
+    // the large one (which takes a while to drain on a busy machine).
     let capacities = [
         1,
         2 + rng.below(8),
         10 + rng.below(31),
-        1025 + rng.below(3000),
+        65_537 + rng.below(4_000),
     ];
     for capacity in capacities {
-        let (accepted, refused, printed, closed) = within(LIMIT, HANGS, move || {
+        let limit = if capacity > 1024 { 2 * LIMIT } else { LIMIT };
+        let (accepted, refused, printed, closed) = within(limit, HANGS, move || {
             let (spooler, printer) = blocking_spooler(capacity);
             keep_printer_busy(&spooler, &printer);
             // The printer is busy with job 0, so nothing leaves the queue.
@@ -432,4 +434,57 @@ fn a_panic_in_print_is_not_hidden() {
              well: wait for the printer with `join`, which reports its panic"
         );
     }
+}
+
+// The printer takes this long over the last job, while the caller has
+// nothing left to do but wait in close.
+const LAST_JOB: Duration = Duration::from_millis(1200);
+
+#[test]
+fn close_blocks_until_the_printer_thread_has_ended() {
+    // A first close, timed: the one checked below is not the first (a close
+    // that joins only the first time must not pass), and the probe holds
+    // the printer thread well beyond it.
+    let started = Instant::now();
+    within(LIMIT, HANGS, || Spooler::new(1, |_job: u32| {}).close());
+    let probe = EndProbe::new(started.elapsed());
+    let mut rng = Rng::from_env();
+    let jobs = 1 + rng.below(6) as u32;
+    let capacity = rng.below(4);
+    // The last job takes LAST_JOB, watching the rest of the process; then
+    // the printer thread holds as it ends (after its loop, after any message
+    // it sends last), until close has returned or the probe's hold is over.
+    let watched = Arc::new(Mutex::new(None));
+    let (closed, (armed, ended)) = within(LAST_JOB + probe.limit(), HANGS, {
+        let watched = Arc::clone(&watched);
+        move || {
+            let spooler = Spooler::new(capacity, move |job: u32| {
+                if job == 0 {
+                    probe.arm();
+                }
+                if job == jobs - 1 {
+                    *lock(&watched) = Some(quiet_through::watch(LAST_JOB));
+                }
+            });
+            for job in 0..jobs {
+                spooler.submit(job);
+            }
+            let closed = spooler.close();
+            (closed, probe.returned())
+        }
+    });
+    let stretch = lock(&watched).take();
+    let Some(stretch) = stretch else {
+        panic!("close() returned {closed}, but the last of {jobs} jobs was never printed");
+    };
+    quiet_through::assert_quiet(stretch, "close", "the printer's last job", LAST_JOB);
+    assert!(
+        armed == 1 && ended == 1,
+        "close() returned while the printer thread was still ending (after its last job): \
+         close must wait for it with `join`, not with a count, a flag or a message"
+    );
+    assert!(
+        closed == jobs as usize,
+        "{jobs} jobs were printed, but close() returned {closed}"
+    );
 }

@@ -16,6 +16,9 @@ const _: fn(Vec<Lines>, Parse, Render) -> Vec<String> = process_logs::<Lines, u3
 
 const LIMIT: Duration = Duration::from_secs(2);
 const WAIT: Duration = Duration::from_secs(1);
+// How long the readers wait for each other at the gate: a thousand and more
+// threads take a while to start on a busy machine.
+const GATE_WAIT: Duration = Duration::from_millis(1500);
 const HANGS: &str = "process_logs did not return. Each stage's loop ends only when every \
                      Sender into its channel is gone: are the original Senders dropped, and \
                      does each stage drop its Sender to the next when it ends?";
@@ -150,6 +153,9 @@ struct Shared {
     // A source asked for its second line while its first had not been
     // rendered after WAIT.
     stalled: Mutex<Option<usize>>,
+    // Whether a source waits, before its second item, for its first to come
+    // out (off in the gate test: a thousand readers waking each other).
+    flow: bool,
     // Where each stage ran.
     read_on: Mutex<Vec<(usize, ThreadId)>>,
     parsed_on: ThreadIds,
@@ -174,9 +180,10 @@ impl Iterator for Probe {
         // gate and the latch each give up after their first timeout, and
         // after the gate's there is no need to wait on the latch.
         if self.pulled == 0 {
-            let _ = shared.gate.wait(WAIT);
+            let _ = shared.gate.wait(GATE_WAIT);
         }
         if self.pulled == 1
+            && shared.flow
             && shared.gate.timed_out().is_none()
             && !shared
                 .rendered_first
@@ -192,11 +199,12 @@ impl Iterator for Probe {
 // Runs process_logs over probing sources of the given lengths (no line is
 // skipped). Returns the output, the probes' records and the caller's id.
 #[track_caller]
-fn run_probed(lens: &[usize]) -> (Vec<String>, Arc<Shared>, ThreadId) {
+fn run_probed(lens: &[usize], flow: bool) -> (Vec<String>, Arc<Shared>, ThreadId) {
     let shared = Arc::new(Shared {
         gate: Gate::new(lens.len()),
         rendered_first: Latch::new(HashSet::new()),
         stalled: Mutex::new(None),
+        flow,
         read_on: Mutex::new(Vec::new()),
         parsed_on: ThreadIds::new(),
         rendered_on: ThreadIds::new(),
@@ -231,7 +239,7 @@ fn run_probed(lens: &[usize]) -> (Vec<String>, Arc<Shared>, ThreadId) {
             text
         }
     };
-    let (out, caller) = within(LIMIT, HANGS, move || {
+    let (out, caller) = within(LIMIT + GATE_WAIT, HANGS, move || {
         let out = process_logs(probes, parse, render);
         (out, thread::current().id())
     });
@@ -249,7 +257,7 @@ fn many_lens(rng: &mut Rng) -> Vec<usize> {
 #[test]
 fn each_stage_runs_on_its_own_thread() {
     let lens = many_lens(&mut Rng::from_env());
-    let (out, shared, caller) = run_probed(&lens);
+    let (out, shared, caller) = run_probed(&lens, true);
     check_complete(&out, &expected_of(&lens, 0));
     let rendered = lock(&shared.rendered).clone();
     assert!(
@@ -305,13 +313,20 @@ fn each_stage_runs_on_its_own_thread() {
     );
 }
 
+// Past any cap a learner might pick (256, 512, 1024) for the gate test: the
+// readers are all blocked at the gate, so they cost memory, not CPU.
+fn gate_lens(rng: &mut Rng) -> Vec<usize> {
+    let count = 1025 + rng.below(64);
+    (0..count).map(|_| 1 + rng.below(2)).collect()
+}
+
 #[test]
 fn readers_run_at_the_same_time() {
-    let lens = many_lens(&mut Rng::from_env());
-    let (out, shared, _) = run_probed(&lens);
+    let lens = gate_lens(&mut Rng::from_env());
+    let (out, shared, _) = run_probed(&lens, false);
     if let Some(arrived) = shared.gate.timed_out() {
         panic!(
-            "the sources wait for each other before their first line, but after {WAIT:?} only \
+            "the sources wait for each other before their first line, but after {GATE_WAIT:?} only \
              {arrived} of {} readers had started: do the readers run one after another, or only a few at a time? Every source \
              gets a reader thread of its own, all running at once",
             lens.len()
@@ -324,7 +339,7 @@ fn readers_run_at_the_same_time() {
 fn lines_flow_while_readers_still_read() {
     let mut lens = many_lens(&mut Rng::from_env());
     lens[0] = 2;
-    let (out, shared, _) = run_probed(&lens);
+    let (out, shared, _) = run_probed(&lens, true);
     if let Some(source) = *lock(&shared.stalled) {
         panic!(
             "source {source} was asked for its second line while its first had not been \
@@ -519,5 +534,94 @@ fn a_panic_in_parse_is_not_hidden() {
              every thread before returning, and pass a panic on",
             out.len()
         );
+    }
+}
+
+// Yields its lines, then panics if `fails`, or ends.
+struct FailingSource {
+    lines: std::vec::IntoIter<String>,
+    fails: bool,
+}
+
+impl Iterator for FailingSource {
+    type Item = String;
+    fn next(&mut self) -> Option<String> {
+        let line = self.lines.next();
+        assert!(
+            line.is_some() || !self.fails,
+            "a source failed (a panic the test provoked)"
+        );
+        line
+    }
+}
+
+#[test]
+fn a_panic_in_any_reader_or_in_render_is_not_hidden() {
+    let mut rng = Rng::from_env();
+    let readers = 2 + rng.below(4);
+    // One run per reader, side by side, in which that reader panics; and one
+    // in which render panics. Whichever thread process_logs does not join,
+    // one of them hides its panic.
+    let runs: Vec<_> = (0..=readers)
+        .map(|failing| {
+            let sources: Vec<FailingSource> = (0..readers)
+                .map(|s| FailingSource {
+                    lines: source_lines(s, rng.below(5), 0).into_iter(),
+                    fails: s == failing,
+                })
+                .collect();
+            // In the last run, render fails on the last source's last line.
+            let bad = (failing == readers).then(|| line(readers - 1, 0, false));
+            let sources: Vec<FailingSource> = match &bad {
+                Some(bad) => sources
+                    .into_iter()
+                    .enumerate()
+                    .map(|(s, mut source)| {
+                        if s == readers - 1 {
+                            source.lines = vec![bad.clone()].into_iter();
+                        }
+                        source
+                    })
+                    .collect(),
+                None => sources,
+            };
+            thread::spawn(move || {
+                within(LIMIT, HANGS, move || {
+                    panic::catch_unwind(AssertUnwindSafe(move || {
+                        process_logs(
+                            sources,
+                            |l| parse_line(&l),
+                            move |r| {
+                                let text = render_rec(&r);
+                                assert!(
+                                    bad.as_ref() != Some(&line(r.source, r.index, false)),
+                                    "render failed (a panic the test provoked)"
+                                );
+                                text
+                            },
+                        )
+                    }))
+                    .ok()
+                    .map(|out| out.len())
+                })
+            })
+        })
+        .collect();
+    for (failing, run) in runs.into_iter().enumerate() {
+        let outcome = match run.join() {
+            Ok(outcome) => outcome,
+            Err(payload) => panic::resume_unwind(payload),
+        };
+        if let Some(lines) = outcome {
+            let who = if failing == readers {
+                "render".to_string()
+            } else {
+                format!("the reader of source {failing} (of {readers}, in the order given)")
+            };
+            panic!(
+                "{who} panicked, yet process_logs returned {lines} lines as if all went well: \
+                 join every thread before returning, and pass a panic on"
+            );
+        }
     }
 }
