@@ -3,8 +3,8 @@
 // `write_lines` is a buffered log writer. It receives lines and passes each
 // one to `write`. Whenever no line has arrived for `quiet`, it calls `flush`,
 // so that what was written reaches the disk even if the next line takes a
-// while, and then goes on waiting. It returns once every Sender is gone,
-// after one last `flush`.
+// while, and then goes on waiting (a long silence flushes once per `quiet`).
+// It returns once every Sender is gone, after one last `flush`.
 //
 // It runs, but it stops at the first quiet spell: lines that arrive after a
 // pause are never written. A Receiver can wait in three ways:
