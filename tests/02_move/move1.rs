@@ -1,9 +1,13 @@
 use exercise::greet_all;
 
-use super::support::{Blocker, CountingAlloc, EndProbe, Gate, Latch, Rng, ThreadIds, Turns, assert_waits_without_spinning, block, lock, process_cpu_time, random_ranks, within};
+use super::support::{
+    Blocker, CountingAlloc, Gate, Latch, QuietReturn, RankedEndProbe, Rng, ThreadIds, Turns, assert_blocks_through_stretch,
+    block, lock, long_hold, process_cpu_time, quiet, random_ranks, ranked_end_probe_holding, ranks_to_probe, within,
+};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -138,6 +142,43 @@ fn nothing_is_leaked() {
 }
 
 #[test]
+fn nothing_is_leaked_whatever_the_sizes() {
+    // Greetings and names of every size, from 1 byte up (a leak "only when
+    // short" or "only when long" shows), each call measured on its own on
+    // one thread (nothing else allocates meanwhile): all freed, to the byte.
+    let mut rng = Rng::from_env();
+    let mut sizes: Vec<usize> = (0..16).map(|k| (1 << k) + rng.below(1 << k)).collect();
+    rng.shuffle(&mut sizes);
+    let name_sizes: Vec<usize> = sizes.iter().map(|_| 1 + rng.below(40)).collect();
+    let leaks = within(LIMIT, HANGS, move || {
+        // Once first, so that whatever the first threads set up for good is
+        // not counted.
+        greet_all("Hi".into(), names(&["A", "B"]), comma);
+        let mut leaks = Vec::new();
+        for (i, (&size, &name_size)) in sizes.iter().zip(&name_sizes).enumerate() {
+            let before = ALLOC.snapshot();
+            let greeting = "G".repeat(size);
+            // One name as long as the greeting, one short one.
+            let list = vec!["n".repeat(size), format!("{i}").repeat(name_size)];
+            let lines = greet_all(greeting, list, |g, name| (g.len() + name.len()).to_string());
+            drop(lines);
+            let kept = ALLOC.snapshot().live_bytes.saturating_sub(before.live_bytes);
+            if kept > 0 {
+                leaks.push((size, name_size, kept));
+            }
+        }
+        leaks
+    });
+    assert!(
+        leaks.is_empty(),
+        "after greet_all returned and its result was dropped, bytes were still allocated that \
+         were not before: (greeting length, short name length, bytes kept) = {leaks:?}. The \
+         greeting or names were leaked (String::leak, Box::leak, mem::forget) at some sizes: \
+         clone the greeting for each thread instead"
+    );
+}
+
+#[test]
 fn each_greeting_runs_on_its_own_thread() {
     // A static, so that the closure (`Copy + 'static`) can reach it.
     static RAN_ON: ThreadIds = ThreadIds::new();
@@ -165,12 +206,12 @@ fn each_greeting_runs_on_its_own_thread() {
 
 #[test]
 fn greetings_run_at_the_same_time() {
-    // More threads than any machine has cores (and than a cap of 32, 64 or
-    // 128): each render call waits (up to
-    // 1 s) at a barrier until all of them have reached it.
+    // More threads than any machine has cores, and than any round cap (64,
+    // 128, 256, 512, 1024): each render call waits (up to 1 s) at a barrier
+    // until all of them have reached it.
     static GATE: OnceLock<Gate> = OnceLock::new();
     let mut rng = Rng::from_env();
-    let n = rng.range(129..161) as usize;
+    let n = rng.range(1025..1089) as usize;
     GATE.set(Gate::new(n)).unwrap();
     let list = random_names(&mut rng, n);
     let expected: Vec<String> = list.iter().map(|name| comma("Yo", name)).collect();
@@ -193,43 +234,102 @@ fn greetings_run_at_the_same_time() {
     assert!(got == expected, "{n} names: wrong greetings {got:?}");
 }
 
+/// What a render of `render_for` does besides greeting.
+#[derive(Clone, Copy)]
+enum Role {
+    Plain,
+    /// Arms the probe, waits until every render of the call has, and (one
+    /// render of the test) waits until the rest of the process is quiet, so
+    /// that the call takes as long as a `Quiet` one.
+    Probed(&'static RankedEndProbe, &'static Gate),
+    /// One render waits until the rest of the process is quiet, notes when.
+    Quiet(&'static QuietReturn),
+}
+
+static QUIET_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// One closure type and the same greetings for the timing call, the probed
+/// calls and the call that must return soon: the code cannot tell them
+/// apart.
+fn render_for(role: Role) -> impl Fn(&str, &str) -> String + Copy + Send + 'static {
+    move |greeting, name| {
+        match role {
+            Role::Plain => {}
+            Role::Probed(probe, gate) => {
+                probe.arm();
+                let _ = gate.wait(GATE_WAIT);
+                if !QUIET_TAKEN.swap(true, Ordering::SeqCst) {
+                    let _ = quiet::wait_until_quiet();
+                }
+            }
+            Role::Quiet(quiet) => quiet.wait(),
+        }
+        comma(greeting, name)
+    }
+}
+
+fn ordinal(rank: usize, n: usize) -> String {
+    match rank {
+        0 => "first".to_string(),
+        r if r + 1 == n => "last".to_string(),
+        r => format!("{}-th", r + 1),
+    }
+}
+
 #[test]
 fn returns_only_after_every_thread_ended() {
-    static PROBE: OnceLock<&'static EndProbe> = OnceLock::new();
     let mut rng = Rng::from_env();
     let n = rng.range(2..8) as usize;
     let list = random_names(&mut rng, n);
+    let expected: Vec<String> = list.iter().map(|name| comma("Hey", name)).collect();
     // How long greet_all takes with a render that does nothing...
     let quick = within(LIMIT, HANGS, {
         let list = list.clone();
         move || {
             let started = Instant::now();
-            greet_all(String::new(), list, |_, _| String::new());
+            greet_all("Hey".to_string(), list, render_for(Role::Plain));
             started.elapsed()
         }
     });
-    // ...then threads that take longer than that to end.
-    let probe = *PROBE.get_or_init(|| EndProbe::new(quick));
-    let (got, (armed, ended)) = within(probe.limit(), HANGS, move || {
-        let got = greet_all("Hey".to_string(), list, |g, name| {
-            PROBE.get().unwrap().arm();
-            comma(g, name)
-        });
-        (got, probe.returned())
+    // ...then, side by side, one call per thread to hold: each holds the
+    // thread it started `rank`-th longer than that (and longer than
+    // `returns_soon_after_every_thread_ended` lets a call take), so a thread
+    // left unjoined, whichever it is, is still ending when its call returns.
+    let hold = long_hold(quick);
+    let calls: Vec<_> = ranks_to_probe(n, 8, &mut rng)
+        .into_iter()
+        .map(|rank| {
+            let probe = ranked_end_probe_holding(hold, rank);
+            let gate: &'static Gate = Box::leak(Box::new(Gate::new(n)));
+            let list = list.clone();
+            thread::spawn(move || {
+                let got = greet_all("Hey".to_string(), list, render_for(Role::Probed(probe, gate)));
+                (got, probe.returned(), rank)
+            })
+        })
+        .collect();
+    let limit = hold * 2 + LIMIT;
+    let results = within(limit, HANGS, move || {
+        calls.into_iter().map(|call| call.join()).collect::<Vec<_>>()
     });
-    assert!(
-        armed == n && got.len() == n,
-        "{n} names, but render ran {armed} times and gave {} greetings",
-        got.len()
-    );
-    assert!(
-        ended == armed,
-        "greet_all returned while {} of its {n} threads were still ending (their \
-         thread-locals were still being dropped): only JoinHandle::join waits until a thread \
-         has ended. A sleep, a channel, is_finished() or thread::scope only see the closures \
-         return",
-        armed - ended
-    );
+    for result in results {
+        let (got, (armed, ended), rank) = match result {
+            Ok(done) => done,
+            Err(payload) => panic::resume_unwind(payload),
+        };
+        assert!(
+            armed == n && got == expected,
+            "{n} names, but render ran {armed} times and gave {got:?}"
+        );
+        assert!(
+            ended == armed,
+            "greet_all returned while the thread it started {} (of {n}) was still ending (its \
+             thread-locals were still being dropped): only JoinHandle::join waits until a \
+             thread has ended, and every thread must be joined. A sleep, a channel, \
+             is_finished() or thread::scope only see the closures return",
+            ordinal(rank, n)
+        );
+    }
 }
 
 #[test]
@@ -238,7 +338,7 @@ fn waits_without_spinning() {
     let mut rng = Rng::from_env();
     let n = rng.range(2..6) as usize;
     let list = random_names(&mut rng, n);
-    let got = assert_waits_without_spinning(n, "greet_all", HANGS, move |blocker| {
+    let got = assert_blocks_through_stretch(n, "greet_all", HANGS, move |blocker| {
         BLOCKER.set(blocker).unwrap();
         greet_all("Hi".to_string(), list, |g, name| {
             block(BLOCKER.get().unwrap());
@@ -246,4 +346,25 @@ fn waits_without_spinning() {
         })
     });
     assert!(got.len() == n, "{n} names, {} greetings", got.len());
+}
+
+#[test]
+fn returns_soon_after_every_thread_ended() {
+    static QUIET: QuietReturn = QuietReturn::new();
+    let mut rng = Rng::from_env();
+    let n = rng.range(2..6) as usize;
+    let list = random_names(&mut rng, n);
+    let expected: Vec<String> = list.iter().map(|name| comma("Hey", name)).collect();
+    // A first call, then the one that counts.
+    let first = within(LIMIT, HANGS, {
+        let list = list.clone();
+        move || greet_all("Hey".to_string(), list, render_for(Role::Plain))
+    });
+    assert!(first == expected, "{n} names: wrong greetings {first:?}");
+    let (got, returned) = within(LIMIT, HANGS, move || {
+        let got = greet_all("Hey".to_string(), list, render_for(Role::Quiet(&QUIET)));
+        (got, Instant::now())
+    });
+    assert!(got == expected, "{n} names: wrong greetings {got:?}");
+    QUIET.check(returned, "greet_all");
 }
