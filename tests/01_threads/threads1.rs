@@ -1,7 +1,7 @@
 use exercise::run_on_new_thread;
 
 use super::support::{
-    Deliberate, EndProbe, Latch, QuietReturn, Rng, assert_blocks_through_stretch, block, deliberate_panic,
+    Blocker, Deliberate, EndProbe, Latch, QuietReturn, Rng, assert_blocks_through_stretch, block, deliberate_panic,
     end_probe_holding, lock, long_hold, panic_message, process_cpu_time, quiet, within,
 };
 use std::cell::RefCell;
@@ -65,6 +65,8 @@ enum Role {
     Probed(&'static EndProbe),
     /// Waits until the rest of the process is quiet and notes when.
     Quiet(&'static QuietReturn),
+    /// Blocks until the test releases it.
+    Blocked(&'static Blocker),
 }
 
 /// One closure type and one result for the timing call, the probed call and
@@ -79,6 +81,7 @@ fn probed_job(role: Role) -> impl FnOnce() -> u32 + Send + 'static {
                 probe.arm();
             }
             Role::Quiet(quiet) => quiet.wait(),
+            Role::Blocked(blocker) => block(blocker),
         }
         5
     }
@@ -112,15 +115,15 @@ fn returns_only_after_the_thread_ended() {
 
 #[test]
 fn waits_without_spinning() {
+    // A first call, then the one that counts.
+    let first = within(LIMIT, HANGS, || run_on_new_thread(probed_job(Role::Plain)));
+    assert!(first == Some(5), "the job returned 5, got {first:?}");
     let got = assert_blocks_through_stretch(1, "run_on_new_thread", HANGS, |blocker| {
-        run_on_new_thread(move || {
-            block(blocker);
-            3_u8
-        })
+        run_on_new_thread(probed_job(Role::Blocked(blocker)))
     });
     assert!(
-        got == Some(3),
-        "the job returned 3, run_on_new_thread gave {got:?}"
+        got == Some(5),
+        "the job returned 5, run_on_new_thread gave {got:?}"
     );
 }
 

@@ -157,6 +157,8 @@ enum Role {
     Probed(&'static RankedEndProbe, &'static Gate),
     /// One fetch waits until the rest of the process is quiet, notes when.
     Quiet(&'static QuietReturn),
+    /// Blocks until the test releases it.
+    Blocked(&'static Blocker),
 }
 
 static QUIET_TAKEN: AtomicBool = AtomicBool::new(false);
@@ -175,6 +177,7 @@ fn fetch_for(role: Role) -> impl Fn(String) -> String + Copy + Send + 'static {
                 }
             }
             Role::Quiet(quiet) => quiet.wait(),
+            Role::Blocked(blocker) => block(blocker),
         }
         page_of(&url)
     }
@@ -246,19 +249,20 @@ fn ordinal(rank: usize, n: usize) -> String {
 
 #[test]
 fn waits_without_spinning() {
-    static BLOCKER: OnceLock<&'static Blocker> = OnceLock::new();
     let mut rng = Rng::from_env();
     let n = rng.range(2..6) as usize;
     let urls = random_urls(&mut rng, n);
-    let count = urls.len();
-    let pages = assert_blocks_through_stretch(count, "fetch_all", HANGS, move |blocker| {
-        BLOCKER.set(blocker).unwrap();
-        fetch_all(urls, |url| {
-            block(BLOCKER.get().unwrap());
-            url
-        })
+    let expected: Vec<String> = urls.iter().map(|u| page_of(u)).collect();
+    // A first call, then the one that counts.
+    let first = within(LIMIT, HANGS, {
+        let urls = urls.clone();
+        move || fetch_all(urls, fetch_for(Role::Plain))
     });
-    assert!(pages.len() == count, "{count} urls, {} pages", pages.len());
+    assert!(first == expected, "{n} urls: wrong pages {first:?}");
+    let pages = assert_blocks_through_stretch(n, "fetch_all", HANGS, move |blocker| {
+        fetch_all(urls, fetch_for(Role::Blocked(blocker)))
+    });
+    assert!(pages == expected, "{n} urls: wrong pages {pages:?}");
 }
 
 #[test]

@@ -207,6 +207,8 @@ enum Role {
     Probed(&'static RankedEndProbe, &'static Gate),
     /// One worker waits until the rest of the process is quiet, notes when.
     Quiet(&'static QuietReturn),
+    /// Blocks until the test releases it.
+    Blocked(&'static Blocker),
 }
 
 static QUIET_TAKEN: AtomicBool = AtomicBool::new(false);
@@ -226,6 +228,7 @@ fn sum_for(role: Role) -> impl Fn(&[u64]) -> u64 + Copy + Send + 'static {
                 }
             }
             Role::Quiet(quiet) => quiet.wait(),
+            Role::Blocked(blocker) => block(blocker),
         }
         chunk.len() as u64
     }
@@ -298,23 +301,20 @@ fn returns_only_after_every_thread_ended() {
 
 #[test]
 fn waits_without_spinning() {
-    static BLOCKER: OnceLock<&'static Blocker> = OnceLock::new();
     let mut rng = Rng::from_env();
     let workers = rng.range(2..6) as usize;
     let len = rng.range(0..30) as usize;
     let numbers = random_numbers(&mut rng, len);
-    let expected: u64 = numbers.iter().sum();
-    let total = assert_blocks_through_stretch(workers, "sum_chunks", HANGS, move |blocker| {
-        BLOCKER.set(blocker).unwrap();
-        sum_chunks(numbers, workers, |chunk| {
-            block(BLOCKER.get().unwrap());
-            chunk.iter().sum()
-        })
+    // A first call, then the one that counts.
+    let first = within(LIMIT, HANGS, {
+        let numbers = numbers.clone();
+        move || sum_chunks(numbers, workers, sum_for(Role::Plain))
     });
-    assert!(
-        total == expected,
-        "expected a total of {expected}, got {total}"
-    );
+    assert!(first == len as u64, "{len} numbers: chunk_sum = the chunk's length, total {first}");
+    let total = assert_blocks_through_stretch(workers, "sum_chunks", HANGS, move |blocker| {
+        sum_chunks(numbers, workers, sum_for(Role::Blocked(blocker)))
+    });
+    assert!(total == len as u64, "{len} numbers: chunk_sum = the chunk's length, total {total}");
 }
 
 #[test]

@@ -244,6 +244,8 @@ enum Role {
     Probed(&'static RankedEndProbe, &'static Gate),
     /// One render waits until the rest of the process is quiet, notes when.
     Quiet(&'static QuietReturn),
+    /// Blocks until the test releases it.
+    Blocked(&'static Blocker),
 }
 
 static QUIET_TAKEN: AtomicBool = AtomicBool::new(false);
@@ -263,6 +265,7 @@ fn render_for(role: Role) -> impl Fn(&str, &str) -> String + Copy + Send + 'stat
                 }
             }
             Role::Quiet(quiet) => quiet.wait(),
+            Role::Blocked(blocker) => block(blocker),
         }
         comma(greeting, name)
     }
@@ -334,18 +337,20 @@ fn returns_only_after_every_thread_ended() {
 
 #[test]
 fn waits_without_spinning() {
-    static BLOCKER: OnceLock<&'static Blocker> = OnceLock::new();
     let mut rng = Rng::from_env();
     let n = rng.range(2..6) as usize;
     let list = random_names(&mut rng, n);
-    let got = assert_blocks_through_stretch(n, "greet_all", HANGS, move |blocker| {
-        BLOCKER.set(blocker).unwrap();
-        greet_all("Hi".to_string(), list, |g, name| {
-            block(BLOCKER.get().unwrap());
-            comma(g, name)
-        })
+    let expected: Vec<String> = list.iter().map(|name| comma("Hey", name)).collect();
+    // A first call, then the one that counts.
+    let first = within(LIMIT, HANGS, {
+        let list = list.clone();
+        move || greet_all("Hey".to_string(), list, render_for(Role::Plain))
     });
-    assert!(got.len() == n, "{n} names, {} greetings", got.len());
+    assert!(first == expected, "{n} names: wrong greetings {first:?}");
+    let got = assert_blocks_through_stretch(n, "greet_all", HANGS, move |blocker| {
+        greet_all("Hey".to_string(), list, render_for(Role::Blocked(blocker)))
+    });
+    assert!(got == expected, "{n} names: wrong greetings {got:?}");
 }
 
 #[test]

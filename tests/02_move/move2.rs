@@ -196,6 +196,11 @@ fn chunks_run_at_the_same_time() {
 fn waits_without_spinning() {
     let mut rng = Rng::from_env();
     let workers = rng.range(2..6) as usize;
+    // A first call, then the one that counts.
+    within(LIMIT, HANGS, move || {
+        let data: Vec<u64> = (0..workers as u64 * 3).collect();
+        map_chunks(&data, workers, |chunk| chunk.iter().sum::<u64>())
+    });
     let sums = assert_blocks_through_stretch(workers, "map_chunks", HANGS, move |blocker| {
         let data: Vec<u64> = (0..workers as u64 * 3).collect();
         map_chunks(&data, workers, |chunk| {
