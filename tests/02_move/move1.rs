@@ -45,6 +45,39 @@ fn comma(greeting: &str, name: &str) -> String {
     format!("{greeting}, {name}!")
 }
 
+/// Bytes the greeting and the names hold on the heap.
+fn heap_bytes(greeting: &str, list: &[String]) -> usize {
+    greeting.len() + list.iter().map(String::len).sum::<usize>()
+}
+
+/// Calls `greet_all` on `(greeting, list)` (made exactly to size, on this
+/// thread) and measures, with the result dropped, how many bytes were still
+/// allocated that were not before: more than the greeting and names freed
+/// means something was leaked (0 for a solution that frees them all).
+fn greet_measured<F>(greeting: String, list: Vec<String>, render: F) -> (Vec<String>, usize)
+where
+    F: Fn(&str, &str) -> String + Copy + Send + 'static,
+{
+    let greeting = greeting.into_boxed_str().into_string();
+    let list: Vec<String> = list
+        .into_iter()
+        .map(|name| name.into_boxed_str().into_string())
+        .collect::<Vec<_>>()
+        .into_boxed_slice()
+        .into_vec();
+    let freed = heap_bytes(&greeting, &list) + list.capacity() * size_of::<String>();
+    let before = ALLOC.snapshot().live_bytes;
+    let got = greet_all(greeting, list, render);
+    // A copy made exactly to size (clones are), so that the result can be
+    // dropped and its bytes still told.
+    let copy: Vec<String> = got.clone();
+    drop(got);
+    let after = ALLOC.snapshot().live_bytes;
+    let copy_bytes = heap_bytes("", &copy) + copy.capacity() * size_of::<String>();
+    let kept = (after + freed).saturating_sub(before + copy_bytes);
+    (copy, kept)
+}
+
 #[test]
 fn greetings_come_back_in_name_order() {
     // The threads finish in a random order, not in name order.
@@ -60,12 +93,18 @@ fn greetings_come_back_in_name_order() {
     let turns = *TURNS.get_or_init(Turns::new);
     let greeting = format!("Hi{}", rng.range(0..1000));
     let expected: Vec<String> = list.iter().map(|name| comma(&greeting, name)).collect();
-    let got = within(LIMIT, HANGS, move || {
-        greet_all(greeting, list, |g, name| {
+    let (got, kept) = within(LIMIT, HANGS, move || {
+        greet_measured(greeting, list, |g, name| {
             TURNS.get().unwrap().wait_for(RANKS.get().unwrap()[name]);
             comma(g, name)
         })
     });
+    assert!(
+        kept == 0,
+        "{n} names: after greet_all returned, {kept} bytes more were allocated than before \
+         (with the greeting and names freed): something was leaked (String::leak, Box::leak, \
+         mem::forget). Clone the greeting for each thread instead"
+    );
     assert!(
         !turns.gave_up(),
         "the test makes the threads finish in an order it chooses, which needs them all \
@@ -158,8 +197,11 @@ fn nothing_is_leaked_whatever_the_sizes() {
         for (i, (&size, &name_size)) in sizes.iter().zip(&name_sizes).enumerate() {
             let before = ALLOC.snapshot();
             let greeting = "G".repeat(size);
-            // One name as long as the greeting, one short one.
-            let list = vec!["n".repeat(size), format!("{i}").repeat(name_size)];
+            // One name as long as the greeting, short ones (1 to 4 names).
+            let mut list = vec!["n".repeat(size)];
+            for k in 0..(size + i) % 4 {
+                list.push(format!("{k}").repeat(name_size));
+            }
             let lines = greet_all(greeting, list, |g, name| (g.len() + name.len()).to_string());
             drop(lines);
             let kept = ALLOC.snapshot().live_bytes.saturating_sub(before.live_bytes);
@@ -218,12 +260,18 @@ fn greetings_run_at_the_same_time() {
     let hangs = "greet_all took over 2 s although each thread waits at most 1 s for the others: \
                  the threads ran one after another. Are you joining each thread right after \
                  spawning it?";
-    let got = within(LIMIT, hangs, move || {
-        greet_all("Yo".to_string(), list, move |g, n| {
+    let (got, kept) = within(LIMIT, hangs, move || {
+        greet_measured("Yo".to_string(), list, move |g, n| {
             let _ = GATE.get().unwrap().wait(GATE_WAIT);
             comma(g, n)
         })
     });
+    assert!(
+        kept == 0,
+        "{n} names: after greet_all returned, {kept} bytes more were allocated than before \
+         (with the greeting and names freed): something was leaked (String::leak, Box::leak, \
+         mem::forget). Clone the greeting for each thread instead"
+    );
     if let Some(arrived) = GATE.get().unwrap().timed_out() {
         panic!(
             "the threads did not all run at the same time: a thread that waited 1 s for the \
