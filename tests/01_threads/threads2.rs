@@ -18,6 +18,8 @@ const _: fn(Vec<String>, fn(String) -> String) -> Vec<String> = fetch_all::<fn(S
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 const STRETCH: Duration = Duration::from_millis(150);
+/// How many calls `returns_soon` checks.
+const SOON_CALLS: usize = 4;
 const HANGS: &str = "fetch_all did not return: is every thread joined exactly once?";
 
 /// `n` distinct urls in random order (not sorted, not numbered by position).
@@ -249,6 +251,18 @@ fn ordinal(rank: usize, n: usize) -> String {
 
 #[test]
 fn waits_without_spinning() {
+    blocked_call_stays_quiet();
+}
+
+/// The same check in a process of its own: code that naps for a random
+/// time (long enough to sleep through one stretch by luck) must be that
+/// lucky twice, and short enough for every `returns_soon` call too.
+#[test]
+fn waits_without_napping() {
+    blocked_call_stays_quiet();
+}
+
+fn blocked_call_stays_quiet() {
     let mut rng = Rng::from_env();
     let n = rng.range(2..6) as usize;
     let urls = random_urls(&mut rng, n);
@@ -267,7 +281,6 @@ fn waits_without_spinning() {
 
 #[test]
 fn returns_soon_after_every_thread_ended() {
-    static QUIET: QuietReturn = QuietReturn::new();
     let mut rng = Rng::from_env();
     let n = rng.range(2..6) as usize;
     let urls = random_urls(&mut rng, n);
@@ -278,10 +291,18 @@ fn returns_soon_after_every_thread_ended() {
         move || fetch_all(urls, fetch_for(Role::Plain))
     });
     assert!(first == expected, "{n} urls: wrong pages {first:?}");
-    let (pages, returned) = within(LIMIT, HANGS, move || {
-        let pages = fetch_all(urls, fetch_for(Role::Quiet(&QUIET)));
-        (pages, Instant::now())
-    });
-    assert!(pages == expected, "{n} urls: wrong pages {pages:?}");
-    QUIET.check(returned, "fetch_all");
+    // Several that count: code that naps for a random time must be lucky
+    // every time.
+    for _ in 0..SOON_CALLS {
+        let quiet: &'static QuietReturn = Box::leak(Box::new(QuietReturn::new()));
+        let (pages, returned) = within(LIMIT, HANGS, {
+            let urls = urls.clone();
+            move || {
+                let pages = fetch_all(urls, fetch_for(Role::Quiet(quiet)));
+                (pages, Instant::now())
+            }
+        });
+        assert!(pages == expected, "{n} urls: wrong pages {pages:?}");
+        quiet.check(returned, "fetch_all");
+    }
 }

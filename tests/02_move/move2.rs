@@ -17,6 +17,8 @@ const _: fn(&[u64], usize, fn(&[u64]) -> String) -> Vec<String> =
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 const STRETCH: Duration = Duration::from_millis(150);
+/// How many calls `returns_soon` checks.
+const SOON_CALLS: usize = 4;
 const HANGS: &str = "map_chunks did not return: is every scoped thread joined exactly once?";
 
 /// The chunks the exercise asks for.
@@ -194,6 +196,18 @@ fn chunks_run_at_the_same_time() {
 
 #[test]
 fn waits_without_spinning() {
+    blocked_call_stays_quiet();
+}
+
+/// The same check in a process of its own: code that naps for a random
+/// time (long enough to sleep through one stretch by luck) must be that
+/// lucky twice, and short enough for every `returns_soon` call too.
+#[test]
+fn waits_without_napping() {
+    blocked_call_stays_quiet();
+}
+
+fn blocked_call_stays_quiet() {
     let mut rng = Rng::from_env();
     let workers = rng.range(2..6) as usize;
     // A first call, then the one that counts.
@@ -222,20 +236,29 @@ fn returns_soon_after_every_thread_ended() {
     let mut rng = Rng::from_env();
     let workers = rng.range(2..6) as usize;
     let len = workers * rng.range(1..4) as usize;
-    let (sums, returned, quiet) = within(LIMIT, HANGS, move || {
-        let data: Vec<u64> = (0..len as u64).collect();
-        // A first call, then the one that counts.
-        map_chunks(&data, workers, |chunk| chunk.len());
-        let quiet = QuietReturn::new();
-        let sums = map_chunks(&data, workers, |chunk| {
-            quiet.wait();
-            chunk.len()
-        });
-        (sums, Instant::now(), quiet)
+    let data: Vec<u64> = (0..len as u64).collect();
+    // A first call, then the ones that count (several: code that naps for
+    // a random time must be lucky every time).
+    within(LIMIT, HANGS, {
+        let data = data.clone();
+        move || map_chunks(&data, workers, |chunk| chunk.len())
     });
-    assert!(
-        sums.iter().sum::<usize>() == len,
-        "{len} numbers, {workers} workers, f = the chunk's length: got {sums:?}"
-    );
-    quiet.check(returned, "map_chunks");
+    for _ in 0..SOON_CALLS {
+        let (sums, returned, quiet) = within(LIMIT, HANGS, {
+            let data = data.clone();
+            move || {
+                let quiet = QuietReturn::new();
+                let sums = map_chunks(&data, workers, |chunk| {
+                    quiet.wait();
+                    chunk.len()
+                });
+                (sums, Instant::now(), quiet)
+            }
+        });
+        assert!(
+            sums.iter().sum::<usize>() == len,
+            "{len} numbers, {workers} workers, f = the chunk's length: got {sums:?}"
+        );
+        quiet.check(returned, "map_chunks");
+    }
 }
