@@ -1525,7 +1525,9 @@ pub mod sched {
 //   the call must return within `SOON_AFTER_QUIET` of it (less than the
 //   stretch by more than the two quiet windows the quiet moment needs),
 //   which a longer nap misses. Correct code returns microseconds after.
-// Make both the second call of their test (a plain call first), and give
+// Make both the second call of their test (a plain call first), repeat them
+// (the stretch in two tests, the bound in several calls: a poller that naps
+// for a random time must be lucky every time), and give
 // every call of an exercise's tests one closure type (an enum of what the
 // job does besides its work): code that joins only in the first call of a
 // process, or naps only for one closure type, is then seen too.
