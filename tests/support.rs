@@ -1508,3 +1508,192 @@ pub mod sched {
         false
     }
 }
+
+// ==========================================================================
+// ---- Waiting without naps, and thread-end holds past any sleep ----------
+// ---- (threads1-3, move1-2; appended block, helper a1) -------------------
+// ==========================================================================
+//
+// `assert_waits_without_spinning` asks for two quiet windows in a row: a
+// poller that naps 300 ms or 1.5 s between `is_finished()` looks passes it.
+// Two calls close every nap length between them:
+// - `assert_blocks_through_stretch`: every job blocks while the rest of the
+//   process is watched over `BLOCK_STRETCH` (`quiet_through::watch`): a nap
+//   up to about that long wakes inside it;
+// - `QuietReturn`: one job waits until the process is quiet (the caller can
+//   only be napping or blocked from then), notes that moment and returns;
+//   the call must return within `SOON_AFTER_QUIET` of it (less than the
+//   stretch by more than the two quiet windows the quiet moment needs),
+//   which a longer nap misses. Correct code returns microseconds after.
+// Make both the second call of their test (a plain call first), repeat them
+// (the stretch in two tests, the bound in several calls: a poller that naps
+// for a random time must be lucky every time), and give
+// every call of an exercise's tests one closure type (an enum of what the
+// job does besides its work): code that joins only in the first call of a
+// process, or naps only for one closure type, is then seen too.
+// An end probe holding for `long_hold` (longer than `SOON_AFTER_QUIET`)
+// then catches any sleep a call uses instead of `join`: a sleep shorter than
+// the hold returns while the probe holds; a longer one misses the bound of
+// the `QuietReturn` call, whichever call a static counter picks to sleep in
+// after the first.
+
+/// The stretch `assert_blocks_through_stretch` watches.
+pub const BLOCK_STRETCH: Duration = Duration::from_millis(1400);
+/// How soon after the quiet moment a `QuietReturn` call must return.
+pub const SOON_AFTER_QUIET: Duration = Duration::from_millis(900);
+
+/// Like [`assert_waits_without_spinning`], but watches the rest of the
+/// process through [`BLOCK_STRETCH`] (`quiet_through::watch`) while every
+/// job is blocked: a caller that naps (a sleep, `park_timeout`,
+/// `recv_timeout`) and looks again within the stretch wakes in a window.
+#[track_caller]
+pub fn assert_blocks_through_stretch<T, C>(jobs: usize, what: &str, hangs: &str, call: C) -> T
+where
+    T: Send + 'static,
+    C: FnOnce(&'static Blocker) -> T + Send + 'static,
+{
+    let blocker: &'static Blocker = Box::leak(Box::new(Latch::new((0, false, false))));
+    let caller = thread::spawn(move || {
+        let result = panic::catch_unwind(AssertUnwindSafe(|| call(blocker)));
+        blocker.update(|s| s.2 = true);
+        result
+    });
+    blocker.wait_until(THREAD_LIMIT, |s| s.0 >= jobs || s.2);
+    let (arrived, _, _) = blocker.update(|s| *s);
+    let mut busy = None;
+    if arrived >= jobs {
+        let cpu_before = process_cpu_time();
+        let started = Instant::now();
+        let stretch = quiet_through::watch(BLOCK_STRETCH);
+        busy = Some((
+            process_cpu_time().saturating_sub(cpu_before),
+            started.elapsed(),
+            stretch,
+        ));
+    }
+    let returned_early = blocker.update(|s| {
+        s.1 = true;
+        s.2
+    });
+    let value = match within(THREAD_LIMIT, hangs, move || caller.join()) {
+        Ok(Ok(value)) => value,
+        Ok(Err(payload)) | Err(payload) => panic::resume_unwind(payload),
+    };
+    assert!(
+        !returned_early,
+        "{what} returned while its jobs were still blocked ({arrived} of {jobs} had started): \
+         it does not wait for its threads"
+    );
+    let Some((cpu, elapsed, stretch)) = busy else {
+        panic!("only {arrived} of {jobs} jobs started within {THREAD_LIMIT:?}");
+    };
+    quiet_through::assert_quiet(stretch, what, "its blocked threads", BLOCK_STRETCH);
+    assert!(
+        cpu * 4 < elapsed,
+        "while every job was blocked for {elapsed:?}, {what} kept a CPU busy for {cpu:?}: it \
+         waits by checking again and again (is_finished, try_recv, a flag or counter in a \
+         loop). join() blocks without using the CPU"
+    );
+    value
+}
+
+/// One job of a call calls [`QuietReturn::wait`]: it waits until the rest
+/// of the process is quiet, notes when, and returns. [`QuietReturn::check`]
+/// then fails unless the call returned within [`SOON_AFTER_QUIET`] of that
+/// moment: code blocked in `join` returns at once; code that naps between
+/// looks (or sleeps after it has the value) returns a nap later.
+pub struct QuietReturn {
+    // The quiet moment (Ok) or the busiest window (Err); `None`: no job
+    // waited yet.
+    state: Mutex<Option<Result<Instant, quiet::Window>>>,
+}
+
+impl QuietReturn {
+    pub const fn new() -> QuietReturn {
+        QuietReturn {
+            state: Mutex::new(None),
+        }
+    }
+
+    /// Called by the jobs: the first one waits until the process is quiet;
+    /// the others return at once.
+    pub fn wait(&self) {
+        {
+            let mut state = lock(&self.state);
+            if state.is_some() {
+                return;
+            }
+            // Taken: later jobs return at once.
+            *state = Some(Err(quiet::Window {
+                cpu: Duration::ZERO,
+                switches: 0,
+            }));
+        }
+        let quiet = quiet::wait_until_quiet().map(|()| Instant::now());
+        *lock(&self.state) = Some(quiet);
+    }
+
+    /// `returned`: when the call returned (read right after it, on its
+    /// thread).
+    #[track_caller]
+    pub fn check(&self, returned: Instant, what: &str) {
+        match *lock(&self.state) {
+            None => panic!("{what} never ran the job that waits for the process to go quiet"),
+            Some(Err(quiet::Window { cpu, switches })) => panic!(
+                "while a job waited for the rest of the process to go quiet, {what} kept \
+                 waking up ({switches} context switches and {cpu:?} of CPU in its busiest \
+                 window of {:?}): it waits by checking again and again (is_finished or \
+                 try_recv with a sleep, a flag in a loop). join() blocks until the thread has \
+                 ended",
+                quiet::WINDOW
+            ),
+            Some(Ok(quiet_at)) => {
+                let late = returned.saturating_duration_since(quiet_at);
+                assert!(
+                    late < SOON_AFTER_QUIET,
+                    "{what} returned {late:?} after its last job returned (it had waited, the \
+                     process quiet, for {what} to block): it was asleep, not blocked in \
+                     join(): it waits by napping and looking again (a sleep between \
+                     is_finished() or try_recv() looks), or sleeps instead of joining. join() \
+                     returns as soon as the thread has ended"
+                );
+            }
+        }
+    }
+}
+
+impl Default for QuietReturn {
+    fn default() -> Self {
+        QuietReturn::new()
+    }
+}
+
+/// A thread-end hold for `quick` (how long the call took with jobs that do
+/// nothing) that is longer than [`SOON_AFTER_QUIET`] whatever `quick` is:
+/// a call that sleeps instead of joining either returns while the probe
+/// holds or misses the `QuietReturn` bound.
+pub fn long_hold(quick: Duration) -> Duration {
+    (Duration::from_millis(120) + quick * 3)
+        .clamp(Duration::from_millis(1200), Duration::from_millis(2500))
+}
+
+/// An [`EndProbe`] that holds each armed thread for `hold` (see [`long_hold`]).
+pub fn end_probe_holding(hold: Duration) -> &'static EndProbe {
+    Box::leak(Box::new(EndProbe {
+        hold,
+        state: Mutex::new(EndState::default()),
+        changed: Condvar::new(),
+    }))
+}
+
+/// A [`RankedEndProbe`] that holds its target thread for `hold` (see
+/// [`long_hold`]).
+pub fn ranked_end_probe_holding(hold: Duration, target: usize) -> &'static RankedEndProbe {
+    Box::leak(Box::new(RankedEndProbe {
+        hold,
+        target,
+        state: Mutex::new(RankedState::default()),
+        changed: Condvar::new(),
+    }))
+}
+// ==== end of the appended block (helper a1) ====

@@ -1,8 +1,8 @@
 use exercise::run_on_new_thread;
 
 use super::support::{
-    Deliberate, EndProbe, Latch, Rng, assert_waits_without_spinning, block, deliberate_panic, lock, panic_message,
-    process_cpu_time, within,
+    Blocker, Deliberate, EndProbe, Latch, QuietReturn, Rng, assert_blocks_through_stretch, block, deliberate_panic,
+    end_probe_holding, lock, long_hold, panic_message, process_cpu_time, quiet, within,
 };
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
@@ -17,6 +17,8 @@ const _: fn(fn() -> Vec<String>) -> Option<Vec<String>> =
 
 const LIMIT: Duration = Duration::from_secs(2);
 const STRETCH: Duration = Duration::from_millis(150);
+/// How many calls `returns_soon` checks.
+const SOON_CALLS: usize = 4;
 const HANGS: &str = "run_on_new_thread did not return: is the thread joined exactly once?";
 
 #[test]
@@ -56,21 +58,50 @@ fn waits_for_a_slow_job() {
     );
 }
 
+/// What a job of `probed_job` does besides returning 5.
+#[derive(Clone, Copy)]
+enum Role {
+    Plain,
+    /// Waits until the rest of the process is quiet (so that it takes as
+    /// long as a `Quiet` job), then arms the probe.
+    Probed(&'static EndProbe),
+    /// Waits until the rest of the process is quiet and notes when.
+    Quiet(&'static QuietReturn),
+    /// Blocks until the test releases it.
+    Blocked(&'static Blocker),
+}
+
+/// One closure type and one result for the timing call, the probed call and
+/// the call that must return soon: the code cannot tell them apart by type,
+/// size or value.
+fn probed_job(role: Role) -> impl FnOnce() -> u32 + Send + 'static {
+    move || {
+        match role {
+            Role::Plain => {}
+            Role::Probed(probe) => {
+                let _ = quiet::wait_until_quiet();
+                probe.arm();
+            }
+            Role::Quiet(quiet) => quiet.wait(),
+            Role::Blocked(blocker) => block(blocker),
+        }
+        5
+    }
+}
+
 #[test]
 fn returns_only_after_the_thread_ended() {
     // How long the call takes with a job that does nothing...
     let quick = within(LIMIT, HANGS, || {
         let started = Instant::now();
-        run_on_new_thread(|| ());
+        run_on_new_thread(probed_job(Role::Plain));
         started.elapsed()
     });
-    // ...then a job whose thread takes longer than that to end.
-    let probe = EndProbe::new(quick);
+    // ...then a job whose thread takes longer than that to end (and longer
+    // than `returns_soon_after_the_thread_ended` lets a call take).
+    let probe = end_probe_holding(long_hold(quick));
     let (got, (armed, ended)) = within(probe.limit(), HANGS, move || {
-        let got = run_on_new_thread(move || {
-            probe.arm();
-            5_u32
-        });
+        let got = run_on_new_thread(probed_job(Role::Probed(probe)));
         (got, probe.returned())
     });
     assert!(got == Some(5), "the job returned 5, got {got:?}");
@@ -86,17 +117,47 @@ fn returns_only_after_the_thread_ended() {
 
 #[test]
 fn waits_without_spinning() {
-    let got = assert_waits_without_spinning(1, "run_on_new_thread", HANGS, |blocker| {
-        run_on_new_thread(move || {
-            block(blocker);
-            3_u8
-        })
+    blocked_call_stays_quiet();
+}
+
+/// The same check in a process of its own: code that naps for a random
+/// time (long enough to sleep through one stretch by luck) must be that
+/// lucky twice, and short enough for every `returns_soon` call too.
+#[test]
+fn waits_without_napping() {
+    blocked_call_stays_quiet();
+}
+
+fn blocked_call_stays_quiet() {
+    // A first call, then the one that counts.
+    let first = within(LIMIT, HANGS, || run_on_new_thread(probed_job(Role::Plain)));
+    assert!(first == Some(5), "the job returned 5, got {first:?}");
+    let got = assert_blocks_through_stretch(1, "run_on_new_thread", HANGS, |blocker| {
+        run_on_new_thread(probed_job(Role::Blocked(blocker)))
     });
     assert!(
-        got == Some(3),
-        "the job returned 3, run_on_new_thread gave {got:?}"
+        got == Some(5),
+        "the job returned 5, run_on_new_thread gave {got:?}"
     );
 }
+
+#[test]
+fn returns_soon_after_the_thread_ended() {
+    // A first call, then the ones that count (several: code that naps for
+    // a random time must be lucky every time).
+    let first = within(LIMIT, HANGS, || run_on_new_thread(probed_job(Role::Plain)));
+    assert!(first == Some(5), "the job returned 5, got {first:?}");
+    for _ in 0..SOON_CALLS {
+        let quiet: &'static QuietReturn = Box::leak(Box::new(QuietReturn::new()));
+        let (got, returned) = within(LIMIT, HANGS, move || {
+            let got = run_on_new_thread(probed_job(Role::Quiet(quiet)));
+            (got, Instant::now())
+        });
+        assert!(got == Some(5), "the job returned 5, got {got:?}");
+        quiet.check(returned, "run_on_new_thread");
+    }
+}
+
 #[test]
 fn job_runs_on_a_new_thread() {
     let (caller, ran_on) = within(LIMIT, HANGS, || {

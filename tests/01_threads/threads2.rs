@@ -1,9 +1,13 @@
 use exercise::fetch_all;
 
-use super::support::{Blocker, EndProbe, Gate, Latch, Rng, ThreadIds, Turns, assert_waits_without_spinning, block, lock, process_cpu_time, random_ranks, within};
+use super::support::{
+    Blocker, Gate, Latch, QuietReturn, RankedEndProbe, Rng, ThreadIds, Turns, assert_blocks_through_stretch, block, lock,
+    long_hold, process_cpu_time, quiet, random_ranks, ranked_end_probe_holding, ranks_to_probe, within,
+};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -14,6 +18,8 @@ const _: fn(Vec<String>, fn(String) -> String) -> Vec<String> = fetch_all::<fn(S
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 const STRETCH: Duration = Duration::from_millis(150);
+/// How many calls `returns_soon` checks.
+const SOON_CALLS: usize = 4;
 const HANGS: &str = "fetch_all did not return: is every thread joined exactly once?";
 
 /// `n` distinct urls in random order (not sorted, not numbered by position).
@@ -115,12 +121,12 @@ fn each_fetch_runs_on_its_own_thread() {
 
 #[test]
 fn fetches_overlap() {
-    // More fetches than any machine has cores (and than a cap of 32, 64 or
-    // 128): each waits (up to 1 s) at a
-    // barrier until all of them have reached it.
+    // More fetches than any machine has cores, and than any round cap (64,
+    // 128, 256, 512, 1024): each waits (up to 1 s) at a barrier until all of
+    // them have reached it.
     static GATE: OnceLock<Gate> = OnceLock::new();
     let mut rng = Rng::from_env();
-    let count = rng.range(129..161) as usize;
+    let count = rng.range(1025..1089) as usize;
     GATE.set(Gate::new(count)).unwrap();
     let urls = random_urls(&mut rng, count);
     let expected: Vec<String> = urls.iter().map(|u| page_of(u)).collect();
@@ -143,59 +149,160 @@ fn fetches_overlap() {
     assert!(pages == expected, "{count} urls: wrong pages {pages:?}");
 }
 
+/// What a fetch of `fetch_for` does besides returning the page.
+#[derive(Clone, Copy)]
+enum Role {
+    Plain,
+    /// Arms the probe, waits until every fetch of the call has, and (one
+    /// fetch of the test) waits until the rest of the process is quiet, so
+    /// that the call takes as long as a `Quiet` one.
+    Probed(&'static RankedEndProbe, &'static Gate),
+    /// One fetch waits until the rest of the process is quiet, notes when.
+    Quiet(&'static QuietReturn),
+    /// Blocks until the test releases it.
+    Blocked(&'static Blocker),
+}
+
+static QUIET_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// One closure type and the same pages for the timing call, the probed calls
+/// and the call that must return soon: the code cannot tell them apart.
+fn fetch_for(role: Role) -> impl Fn(String) -> String + Copy + Send + 'static {
+    move |url| {
+        match role {
+            Role::Plain => {}
+            Role::Probed(probe, gate) => {
+                probe.arm();
+                let _ = gate.wait(GATE_WAIT);
+                if !QUIET_TAKEN.swap(true, Ordering::SeqCst) {
+                    let _ = quiet::wait_until_quiet();
+                }
+            }
+            Role::Quiet(quiet) => quiet.wait(),
+            Role::Blocked(blocker) => block(blocker),
+        }
+        page_of(&url)
+    }
+}
+
 #[test]
 fn returns_only_after_every_thread_ended() {
-    static PROBE: OnceLock<&'static EndProbe> = OnceLock::new();
     let mut rng = Rng::from_env();
     let n = rng.range(2..8) as usize;
     let urls = random_urls(&mut rng, n);
-    let count = urls.len();
+    let expected: Vec<String> = urls.iter().map(|u| page_of(u)).collect();
     // How long fetch_all takes with fetches that do nothing...
     let quick = within(LIMIT, HANGS, {
         let urls = urls.clone();
         move || {
             let started = Instant::now();
-            fetch_all(urls, |url| url);
+            fetch_all(urls, fetch_for(Role::Plain));
             started.elapsed()
         }
     });
-    // ...then fetches whose threads take longer than that to end.
-    let probe = *PROBE.get_or_init(|| EndProbe::new(quick));
-    let (pages, (armed, ended)) = within(probe.limit(), HANGS, move || {
-        let pages = fetch_all(urls, |url| {
-            PROBE.get().unwrap().arm();
-            page_of(&url)
-        });
-        (pages, probe.returned())
+    // ...then, side by side, one call per thread to hold: each holds the
+    // thread it started `rank`-th longer than that (and longer than
+    // `returns_soon_after_every_thread_ended` lets a call take), so a thread
+    // left unjoined, whichever it is, is still ending when its call returns.
+    let hold = long_hold(quick);
+    let calls: Vec<_> = ranks_to_probe(n, 8, &mut rng)
+        .into_iter()
+        .map(|rank| {
+            let probe = ranked_end_probe_holding(hold, rank);
+            let gate: &'static Gate = Box::leak(Box::new(Gate::new(n)));
+            let urls = urls.clone();
+            thread::spawn(move || {
+                let pages = fetch_all(urls, fetch_for(Role::Probed(probe, gate)));
+                (pages, probe.returned(), rank)
+            })
+        })
+        .collect();
+    let limit = hold * 2 + LIMIT;
+    let results = within(limit, HANGS, move || {
+        calls.into_iter().map(|call| call.join()).collect::<Vec<_>>()
     });
-    assert!(
-        armed == count && pages.len() == count,
-        "{count} urls, but {armed} fetches and {} pages",
-        pages.len()
-    );
-    assert!(
-        ended == armed,
-        "fetch_all returned while {} of its {count} threads were still ending (their \
-         thread-locals were still being dropped): only JoinHandle::join waits until a thread \
-         has ended. A sleep, a channel, is_finished() or thread::scope only see the fetches' \
-         closures return",
-        armed - ended
-    );
+    for result in results {
+        let (pages, (armed, ended), rank) = match result {
+            Ok(done) => done,
+            Err(payload) => panic::resume_unwind(payload),
+        };
+        assert!(
+            armed == n && pages == expected,
+            "{n} urls, but {armed} fetches and the pages {pages:?}"
+        );
+        assert!(
+            ended == armed,
+            "fetch_all returned while the thread it started {} (of {n}) was still ending (its \
+             thread-locals were still being dropped): only JoinHandle::join waits until a \
+             thread has ended, and every thread must be joined. A sleep, a channel, \
+             is_finished() or thread::scope only see the fetches' closures return",
+            ordinal(rank, n)
+        );
+    }
+}
+
+fn ordinal(rank: usize, n: usize) -> String {
+    match rank {
+        0 => "first".to_string(),
+        r if r + 1 == n => "last".to_string(),
+        r => format!("{}-th", r + 1),
+    }
 }
 
 #[test]
 fn waits_without_spinning() {
-    static BLOCKER: OnceLock<&'static Blocker> = OnceLock::new();
+    blocked_call_stays_quiet();
+}
+
+/// The same check in a process of its own: code that naps for a random
+/// time (long enough to sleep through one stretch by luck) must be that
+/// lucky twice, and short enough for every `returns_soon` call too.
+#[test]
+fn waits_without_napping() {
+    blocked_call_stays_quiet();
+}
+
+fn blocked_call_stays_quiet() {
     let mut rng = Rng::from_env();
     let n = rng.range(2..6) as usize;
     let urls = random_urls(&mut rng, n);
-    let count = urls.len();
-    let pages = assert_waits_without_spinning(count, "fetch_all", HANGS, move |blocker| {
-        BLOCKER.set(blocker).unwrap();
-        fetch_all(urls, |url| {
-            block(BLOCKER.get().unwrap());
-            url
-        })
+    let expected: Vec<String> = urls.iter().map(|u| page_of(u)).collect();
+    // A first call, then the one that counts.
+    let first = within(LIMIT, HANGS, {
+        let urls = urls.clone();
+        move || fetch_all(urls, fetch_for(Role::Plain))
     });
-    assert!(pages.len() == count, "{count} urls, {} pages", pages.len());
+    assert!(first == expected, "{n} urls: wrong pages {first:?}");
+    let pages = assert_blocks_through_stretch(n, "fetch_all", HANGS, move |blocker| {
+        fetch_all(urls, fetch_for(Role::Blocked(blocker)))
+    });
+    assert!(pages == expected, "{n} urls: wrong pages {pages:?}");
+}
+
+#[test]
+fn returns_soon_after_every_thread_ended() {
+    let mut rng = Rng::from_env();
+    let n = rng.range(2..6) as usize;
+    let urls = random_urls(&mut rng, n);
+    let expected: Vec<String> = urls.iter().map(|u| page_of(u)).collect();
+    // A first call, then the one that counts.
+    let first = within(LIMIT, HANGS, {
+        let urls = urls.clone();
+        move || fetch_all(urls, fetch_for(Role::Plain))
+    });
+    assert!(first == expected, "{n} urls: wrong pages {first:?}");
+    // Several that count: code that naps for a random time must be lucky
+    // every time.
+    for _ in 0..SOON_CALLS {
+        let quiet: &'static QuietReturn = Box::leak(Box::new(QuietReturn::new()));
+        let (pages, returned) = within(LIMIT, HANGS, {
+            let urls = urls.clone();
+            move || {
+                let pages = fetch_all(urls, fetch_for(Role::Quiet(quiet)));
+                (pages, Instant::now())
+            }
+        });
+        assert!(pages == expected, "{n} urls: wrong pages {pages:?}");
+        quiet.check(returned, "fetch_all");
+    }
 }

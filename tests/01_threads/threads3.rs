@@ -1,8 +1,12 @@
 use exercise::sum_chunks;
 
-use super::support::{Blocker, EndProbe, Gate, Latch, Rng, ThreadIds, assert_waits_without_spinning, block, lock, process_cpu_time, within};
+use super::support::{
+    Blocker, Gate, Latch, QuietReturn, RankedEndProbe, Rng, ThreadIds, assert_blocks_through_stretch, block, lock, long_hold,
+    process_cpu_time, quiet, ranked_end_probe_holding, ranks_to_probe, within,
+};
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -13,6 +17,8 @@ const _: fn(Vec<u64>, usize, fn(&[u64]) -> u64) -> u64 = sum_chunks::<fn(&[u64])
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 const STRETCH: Duration = Duration::from_millis(150);
+/// How many calls `returns_soon` checks.
+const SOON_CALLS: usize = 4;
 const HANGS: &str = "sum_chunks did not return: is every thread joined exactly once?";
 
 /// `len` random numbers, strictly increasing (so a chunk's first number
@@ -81,16 +87,32 @@ fn chunks_are_contiguous_balanced_and_one_per_worker() {
         // Leaked, fresh for every case, so that the closure (`Copy + 'static`)
         // can reach it.
         let calls: &'static Mutex<Vec<Vec<u64>>> = Box::leak(Box::default());
+        let ran_on: &'static ThreadIds = Box::leak(Box::default());
         let numbers = random_numbers(&mut rng, len);
-        within(LIMIT, HANGS, {
+        let caller = within(LIMIT, HANGS, {
             let numbers = numbers.clone();
             move || {
                 sum_chunks(numbers, workers, move |chunk| {
+                    ran_on.record();
                     lock(calls).push(chunk.to_vec());
                     0
-                })
+                });
+                thread::current().id()
             }
         });
+        // Every case, one worker or an empty chunk included.
+        ran_on.assert_caller_absent(
+            caller,
+            &format!(
+                "{len} numbers, {workers} workers: chunk_sum ran on the thread that called \
+                 sum_chunks: each chunk belongs on a thread of its own, however few"
+            ),
+        );
+        ran_on.assert_distinct(
+            workers,
+            &format!("{len} numbers, {workers} workers: chunk_sum"),
+            "spawn one thread per chunk, empty chunks and a single worker included",
+        );
         let mut chunks = lock(calls).clone();
         assert!(
             chunks.len() == workers,
@@ -145,12 +167,12 @@ fn one_thread_per_chunk_not_the_callers() {
 
 #[test]
 fn workers_run_at_the_same_time() {
-    // More workers than any machine has cores (and than a cap of 32, 64 or
-    // 128): each chunk_sum call waits (up
-    // to 1 s) at a barrier until all of them have reached it.
+    // More workers than any machine has cores, and than any round cap (64,
+    // 128, 256, 512, 1024): each chunk_sum call waits (up to 1 s) at a
+    // barrier until all of them have reached it.
     static GATE: OnceLock<Gate> = OnceLock::new();
     let mut rng = Rng::from_env();
-    let workers = rng.range(129..161) as usize;
+    let workers = rng.range(1025..1089) as usize;
     GATE.set(Gate::new(workers)).unwrap();
     let len = rng.range(0..120) as usize;
     let numbers = random_numbers(&mut rng, len);
@@ -177,63 +199,162 @@ fn workers_run_at_the_same_time() {
     );
 }
 
+/// What a chunk_sum of `sum_for` does besides returning the chunk's length.
+#[derive(Clone, Copy)]
+enum Role {
+    Plain,
+    /// Arms the probe, waits until every worker of the call has, and (one
+    /// worker of the test) waits until the rest of the process is quiet, so
+    /// that the call takes as long as a `Quiet` one.
+    Probed(&'static RankedEndProbe, &'static Gate),
+    /// One worker waits until the rest of the process is quiet, notes when.
+    Quiet(&'static QuietReturn),
+    /// Blocks until the test releases it.
+    Blocked(&'static Blocker),
+}
+
+static QUIET_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// One closure type and the same total for the timing call, the probed
+/// calls and the call that must return soon: the code cannot tell them
+/// apart.
+fn sum_for(role: Role) -> impl Fn(&[u64]) -> u64 + Copy + Send + 'static {
+    move |chunk| {
+        match role {
+            Role::Plain => {}
+            Role::Probed(probe, gate) => {
+                probe.arm();
+                let _ = gate.wait(GATE_WAIT);
+                if !QUIET_TAKEN.swap(true, Ordering::SeqCst) {
+                    let _ = quiet::wait_until_quiet();
+                }
+            }
+            Role::Quiet(quiet) => quiet.wait(),
+            Role::Blocked(blocker) => block(blocker),
+        }
+        chunk.len() as u64
+    }
+}
+
+fn ordinal(rank: usize, n: usize) -> String {
+    match rank {
+        0 => "first".to_string(),
+        r if r + 1 == n => "last".to_string(),
+        r => format!("{}-th", r + 1),
+    }
+}
+
 #[test]
 fn returns_only_after_every_thread_ended() {
-    static PROBE: OnceLock<&'static EndProbe> = OnceLock::new();
     let mut rng = Rng::from_env();
     let workers = rng.range(2..8) as usize;
     let len = rng.range(0..40) as usize;
     let numbers = random_numbers(&mut rng, len);
+    let expected = len as u64;
     // How long sum_chunks takes with a chunk_sum that does nothing...
     let quick = within(LIMIT, HANGS, {
         let numbers = numbers.clone();
         move || {
             let started = Instant::now();
-            sum_chunks(numbers, workers, |_| 0);
+            sum_chunks(numbers, workers, sum_for(Role::Plain));
             started.elapsed()
         }
     });
-    // ...then workers whose threads take longer than that to end.
-    let probe = *PROBE.get_or_init(|| EndProbe::new(quick));
-    let expected = numbers.len() as u64;
-    let (total, (armed, ended)) = within(probe.limit(), HANGS, move || {
-        let total = sum_chunks(numbers, workers, |chunk| {
-            PROBE.get().unwrap().arm();
-            chunk.len() as u64
-        });
-        (total, probe.returned())
+    // ...then, side by side, one call per thread to hold: each holds the
+    // worker it started `rank`-th longer than that (and longer than
+    // `returns_soon_after_every_thread_ended` lets a call take), so a thread
+    // left unjoined, whichever it is, is still ending when its call returns.
+    let hold = long_hold(quick);
+    let calls: Vec<_> = ranks_to_probe(workers, 8, &mut rng)
+        .into_iter()
+        .map(|rank| {
+            let probe = ranked_end_probe_holding(hold, rank);
+            let gate: &'static Gate = Box::leak(Box::new(Gate::new(workers)));
+            let numbers = numbers.clone();
+            thread::spawn(move || {
+                let total = sum_chunks(numbers, workers, sum_for(Role::Probed(probe, gate)));
+                (total, probe.returned(), rank)
+            })
+        })
+        .collect();
+    let limit = hold * 2 + LIMIT;
+    let results = within(limit, HANGS, move || {
+        calls.into_iter().map(|call| call.join()).collect::<Vec<_>>()
     });
-    assert!(
-        armed == workers && total == expected,
-        "{workers} workers, {expected} numbers: chunk_sum ran {armed} times, total {total}"
-    );
-    assert!(
-        ended == armed,
-        "sum_chunks returned while {} of its {workers} threads were still ending (their \
-         thread-locals were still being dropped): only JoinHandle::join waits until a thread \
-         has ended. A sleep, a channel, is_finished() or thread::scope only see the workers' \
-         closures return",
-        armed - ended
-    );
+    for result in results {
+        let (total, (armed, ended), rank) = match result {
+            Ok(done) => done,
+            Err(payload) => panic::resume_unwind(payload),
+        };
+        assert!(
+            armed == workers && total == expected,
+            "{workers} workers, {expected} numbers: chunk_sum ran {armed} times, total {total}"
+        );
+        assert!(
+            ended == armed,
+            "sum_chunks returned while the worker it started {} (of {workers}) was still ending \
+             (its thread-locals were still being dropped): only JoinHandle::join waits until a \
+             thread has ended, and every worker must be joined. A sleep, a channel, \
+             is_finished() or thread::scope only see the workers' closures return",
+            ordinal(rank, workers)
+        );
+    }
 }
 
 #[test]
 fn waits_without_spinning() {
-    static BLOCKER: OnceLock<&'static Blocker> = OnceLock::new();
+    blocked_call_stays_quiet();
+}
+
+/// The same check in a process of its own: code that naps for a random
+/// time (long enough to sleep through one stretch by luck) must be that
+/// lucky twice, and short enough for every `returns_soon` call too.
+#[test]
+fn waits_without_napping() {
+    blocked_call_stays_quiet();
+}
+
+fn blocked_call_stays_quiet() {
     let mut rng = Rng::from_env();
     let workers = rng.range(2..6) as usize;
     let len = rng.range(0..30) as usize;
     let numbers = random_numbers(&mut rng, len);
-    let expected: u64 = numbers.iter().sum();
-    let total = assert_waits_without_spinning(workers, "sum_chunks", HANGS, move |blocker| {
-        BLOCKER.set(blocker).unwrap();
-        sum_chunks(numbers, workers, |chunk| {
-            block(BLOCKER.get().unwrap());
-            chunk.iter().sum()
-        })
+    // A first call, then the one that counts.
+    let first = within(LIMIT, HANGS, {
+        let numbers = numbers.clone();
+        move || sum_chunks(numbers, workers, sum_for(Role::Plain))
     });
-    assert!(
-        total == expected,
-        "expected a total of {expected}, got {total}"
-    );
+    assert!(first == len as u64, "{len} numbers: chunk_sum = the chunk's length, total {first}");
+    let total = assert_blocks_through_stretch(workers, "sum_chunks", HANGS, move |blocker| {
+        sum_chunks(numbers, workers, sum_for(Role::Blocked(blocker)))
+    });
+    assert!(total == len as u64, "{len} numbers: chunk_sum = the chunk's length, total {total}");
+}
+
+#[test]
+fn returns_soon_after_every_thread_ended() {
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..6) as usize;
+    let len = rng.range(0..30) as usize;
+    let numbers = random_numbers(&mut rng, len);
+    // A first call, then the one that counts.
+    let first = within(LIMIT, HANGS, {
+        let numbers = numbers.clone();
+        move || sum_chunks(numbers, workers, sum_for(Role::Plain))
+    });
+    assert!(first == len as u64, "{len} numbers: chunk_sum = the chunk's length, total {first}");
+    // Several that count: code that naps for a random time must be lucky
+    // every time.
+    for _ in 0..SOON_CALLS {
+        let quiet: &'static QuietReturn = Box::leak(Box::new(QuietReturn::new()));
+        let (total, returned) = within(LIMIT, HANGS, {
+            let numbers = numbers.clone();
+            move || {
+                let total = sum_chunks(numbers, workers, sum_for(Role::Quiet(quiet)));
+                (total, Instant::now())
+            }
+        });
+        assert!(total == len as u64, "{len} numbers: chunk_sum = the chunk's length, total {total}");
+        quiet.check(returned, "sum_chunks");
+    }
 }

@@ -1,10 +1,10 @@
 use exercise::map_chunks;
 
 use super::support::{
-    Gate, Rng, ThreadIds, Turns, assert_waits_without_spinning, block, random_ranks, within,
+    Gate, QuietReturn, Rng, ThreadIds, Turns, assert_blocks_through_stretch, block, random_ranks, within,
 };
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 // The API, pinned: a changed signature does not compile.
 const _: fn(&[u64], usize, fn(&[u64]) -> u64) -> Vec<u64> = map_chunks::<u64, fn(&[u64]) -> u64>;
@@ -17,6 +17,8 @@ const _: fn(&[u64], usize, fn(&[u64]) -> String) -> Vec<String> =
 const LIMIT: Duration = Duration::from_secs(2);
 const GATE_WAIT: Duration = Duration::from_secs(1);
 const STRETCH: Duration = Duration::from_millis(150);
+/// How many calls `returns_soon` checks.
+const SOON_CALLS: usize = 4;
 const HANGS: &str = "map_chunks did not return: is every scoped thread joined exactly once?";
 
 /// The chunks the exercise asks for.
@@ -38,7 +40,8 @@ fn digest(chunk: &[u64]) -> u64 {
 #[test]
 fn results_come_back_in_chunk_order() {
     let mut rng = Rng::from_env();
-    let mut cases = vec![(12, 4), (10, 4), (5, 1), (3, 8), (0, 3)];
+    // A single chunk (one worker, one number) belongs on a thread too.
+    let mut cases = vec![(12, 4), (10, 4), (5, 1), (3, 8), (0, 3), (1, 1), (1, 5)];
     for _ in 0..4 {
         cases.push((rng.range(0..120) as usize, rng.range(1..10) as usize));
     }
@@ -51,9 +54,11 @@ fn results_come_back_in_chunk_order() {
         // The threads finish in a random order, not in chunk order.
         let ranks = random_ranks(&mut rng, expected.len());
         let turns = Turns::new();
-        let got = within(LIMIT, HANGS, move || {
+        let (got, caller, ran_on) = within(LIMIT, HANGS, move || {
             let expected_chunks = expected_chunks(&data, workers);
-            map_chunks(&data, workers, |chunk| {
+            let ran_on = ThreadIds::new();
+            let got = map_chunks(&data, workers, |chunk| {
+                ran_on.record();
                 // Which chunk this is; a chunk the test does not know
                 // (a copy, a wrong length) waits for nothing.
                 let index = expected_chunks
@@ -63,8 +68,16 @@ fn results_come_back_in_chunk_order() {
                     turns.wait_for(ranks[index]);
                 }
                 digest(chunk)
-            })
+            });
+            (got, thread::current().id(), ran_on)
         });
+        ran_on.assert_caller_absent(
+            caller,
+            &format!(
+                "{len} numbers, {workers} workers: f ran on the thread that called map_chunks: \
+                 every chunk belongs on a scoped thread of its own, a single chunk too"
+            ),
+        );
         assert!(
             got == expected,
             "{len} numbers, {workers} workers, f = a digest of the chunk: expected {expected:?}, \
@@ -144,11 +157,11 @@ fn each_chunk_runs_on_its_own_thread() {
 
 #[test]
 fn chunks_run_at_the_same_time() {
-    // More threads than any machine has cores (and than a cap of 32, 64 or
-    // 128): each f call waits (up to 1 s)
-    // at a barrier until all of them have reached it.
+    // More threads than any machine has cores, and than any round cap (64,
+    // 128, 256, 512, 1024): each f call waits (up to 1 s) at a barrier until
+    // all of them have reached it.
     let mut rng = Rng::from_env();
-    let workers = rng.range(129..161) as usize;
+    let workers = rng.range(1025..1089) as usize;
     let per_chunk = rng.range(1..5) as usize;
     // `workers` chunks, the last one maybe shorter.
     let len = workers * per_chunk - rng.range(0..per_chunk as u64) as usize;
@@ -183,9 +196,26 @@ fn chunks_run_at_the_same_time() {
 
 #[test]
 fn waits_without_spinning() {
+    blocked_call_stays_quiet();
+}
+
+/// The same check in a process of its own: code that naps for a random
+/// time (long enough to sleep through one stretch by luck) must be that
+/// lucky twice, and short enough for every `returns_soon` call too.
+#[test]
+fn waits_without_napping() {
+    blocked_call_stays_quiet();
+}
+
+fn blocked_call_stays_quiet() {
     let mut rng = Rng::from_env();
     let workers = rng.range(2..6) as usize;
-    let sums = assert_waits_without_spinning(workers, "map_chunks", HANGS, move |blocker| {
+    // A first call, then the one that counts.
+    within(LIMIT, HANGS, move || {
+        let data: Vec<u64> = (0..workers as u64 * 3).collect();
+        map_chunks(&data, workers, |chunk| chunk.iter().sum::<u64>())
+    });
+    let sums = assert_blocks_through_stretch(workers, "map_chunks", HANGS, move |blocker| {
         let data: Vec<u64> = (0..workers as u64 * 3).collect();
         map_chunks(&data, workers, |chunk| {
             block(blocker);
@@ -197,4 +227,38 @@ fn waits_without_spinning() {
         "{workers} chunks, {} results",
         sums.len()
     );
+}
+
+#[test]
+fn returns_soon_after_every_thread_ended() {
+    // One f waits until the rest of the process is quiet (map_chunks can
+    // then only be blocked, or asleep between looks), notes when, returns.
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..6) as usize;
+    let len = workers * rng.range(1..4) as usize;
+    let data: Vec<u64> = (0..len as u64).collect();
+    // A first call, then the ones that count (several: code that naps for
+    // a random time must be lucky every time).
+    within(LIMIT, HANGS, {
+        let data = data.clone();
+        move || map_chunks(&data, workers, |chunk| chunk.len())
+    });
+    for _ in 0..SOON_CALLS {
+        let (sums, returned, quiet) = within(LIMIT, HANGS, {
+            let data = data.clone();
+            move || {
+                let quiet = QuietReturn::new();
+                let sums = map_chunks(&data, workers, |chunk| {
+                    quiet.wait();
+                    chunk.len()
+                });
+                (sums, Instant::now(), quiet)
+            }
+        });
+        assert!(
+            sums.iter().sum::<usize>() == len,
+            "{len} numbers, {workers} workers, f = the chunk's length: got {sums:?}"
+        );
+        quiet.check(returned, "map_chunks");
+    }
 }
