@@ -1,4 +1,4 @@
-// WRONG: reads the test's name from the process arguments and joins only in
+// WRONG: reads the test's name from its arguments (the runner keeps it out) and joins only in
 // the tests whose name says they check it; elsewhere it takes the pages from
 // a channel and leaves every thread detached.
 use std::sync::mpsc;
