@@ -1,4 +1,4 @@
-// WRONG: apply polls try_lock and naps 600 ms between tries instead of blocking in lock()
+// WRONG: apply tries try_lock with yields for a while, then naps 600 ms between tries instead of blocking in lock()
 use std::sync::Mutex;
 use std::thread;
 use std::time::Duration;
@@ -20,11 +20,17 @@ impl Wallet {
     }
 
     pub fn apply(&self, change: impl FnOnce(u64) -> Option<u64>) -> bool {
+        let mut tries = 0;
         let mut balance = loop {
             if let Ok(guard) = self.balance.try_lock() {
                 break guard;
             }
-            thread::sleep(Duration::from_millis(600));
+            tries += 1;
+            if tries < 5000 {
+                thread::yield_now();
+            } else {
+                thread::sleep(Duration::from_millis(600));
+            }
         };
         match change(*balance) {
             Some(new) => {
