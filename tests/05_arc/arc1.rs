@@ -76,7 +76,10 @@ fn every_index_runs_on_its_own_thread_at_the_same_time() {
         let gate = Arc::new(Gate::new(count));
         let ids = Arc::new(ThreadIds::new());
         let (g, i) = (Arc::clone(&gate), Arc::clone(&ids));
+        let probe = Counted::new(());
+        let counts = probe.counts();
         let results = run_all(count, move |n| {
+            let _ = &probe;
             i.record();
             // Each task waits until all of them are running.
             let _ = g.wait(BIG_GATE_WAIT);
@@ -87,6 +90,7 @@ fn every_index_runs_on_its_own_thread_at_the_same_time() {
             (0..count).collect::<Vec<_>>(),
             "results in order of i"
         );
+        assert_task_freed_once(counts.drops(), count);
         (thread::current().id(), ids, gate.timed_out())
     });
     ids.assert_caller_absent(
@@ -108,21 +112,29 @@ fn every_index_runs_on_its_own_thread_at_the_same_time() {
 
 #[test]
 fn the_task_is_shared_and_freed_once() {
-    let probe = Counted::new(());
-    let counts = probe.counts();
-    let results = within(LIMIT, HANGS, move || {
-        run_all(3, move |i| {
-            let _ = &probe;
-            i + 1
-        })
-    });
-    assert_eq!(results, [1, 2, 3]);
-    let dropped = counts.drops();
+    let mut rng = Rng::from_env();
+    // Every small count, and one drawn at random: no count is special.
+    for count in (1..=8).chain([rng.range(9..40) as usize]) {
+        let probe = Counted::new(());
+        let counts = probe.counts();
+        let results = within(LIMIT, HANGS, move || {
+            run_all(count, move |i| {
+                let _ = &probe;
+                i + 1
+            })
+        });
+        assert_eq!(results, (1..=count).collect::<Vec<_>>());
+        assert_task_freed_once(counts.drops(), count);
+    }
+}
+
+#[track_caller]
+fn assert_task_freed_once(dropped: usize, count: usize) {
     assert_eq!(
         dropped, 1,
-        "the task was dropped {dropped} times by the time run_all returned (expected exactly once): when the \
-         last Arc goes away the task should be freed, not leaked (Box::leak, mem::forget), and every thread \
-         should be joined before run_all returns"
+        "with {count} indexes, the task was dropped {dropped} times by the time run_all returned (expected \
+         exactly once): when the last Arc goes away the task should be freed, not leaked (Box::leak, \
+         mem::forget), and every thread should be joined before run_all returns"
     );
 }
 

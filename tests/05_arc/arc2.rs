@@ -81,7 +81,7 @@ fn run_with(readers: usize, books: Vec<u32>, gate: Option<Arc<Gate>>) -> Run {
 fn every_reader_returns_its_result() {
     let mut rng = Rng::from_env();
     let books: Vec<u32> = (0..100).map(|_| rng.range(0..1_000_000) as u32).collect();
-    let readers = rng.range(2..40) as usize;
+    let readers = rng.range(2..100) as usize;
     let run = run_with(readers, books.clone(), None);
     assert!(
         run.results == books[..readers],
