@@ -31,6 +31,7 @@ fn start_returns_while_the_producers_still_run() {
         let gate = Arc::new(Gate::new(workers + 1));
         let g = Arc::clone(&gate);
         let sink = Arc::new(Mutex::new(Vec::new()));
+        let weak = Arc::downgrade(&sink);
         let producers = start_producers(&sink, workers, move |i| {
             let _ = g.wait(Duration::from_secs(1));
             Item(i)
@@ -41,6 +42,11 @@ fn start_returns_while_the_producers_still_run() {
             items.len(),
             workers,
             "finish should return one item per producer"
+        );
+        assert!(
+            weak.upgrade().is_none(),
+            "after finish with {workers} producers, something still owns the sink: a producer thread still \
+             running, or a leaked Arc"
         );
         gate.timed_out()
     });
@@ -63,11 +69,17 @@ fn every_producer_is_its_own_thread() {
             let ids = Arc::new(ThreadIds::new());
             let i2 = Arc::clone(&ids);
             let sink = Arc::new(Mutex::new(Vec::new()));
+            let weak = Arc::downgrade(&sink);
             let producers = start_producers(&sink, workers, move |i| {
                 i2.record();
                 Item(i)
             });
             finish(sink, producers);
+            assert!(
+                weak.upgrade().is_none(),
+                "after finish with {workers} producers, something still owns the sink: a producer thread still \
+                 running, or a leaked Arc"
+            );
             (thread::current().id(), ids)
         });
         assert_eq!(
