@@ -131,6 +131,50 @@ fn no_lock_is_held_while_work_runs() {
 }
 
 #[test]
+fn no_lock_is_held_while_work_runs_beside_other_workers() {
+    // Several workers, many jobs each: the same check for every job, not
+    // only with one worker or for each worker's first job. Another worker
+    // may hold a lock for a moment (to take a job or push an answer), so a
+    // lock counts as held only if it stays held through several looks a
+    // millisecond apart: only the worker's own guard, alive while its work
+    // runs, does that.
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..9) as usize;
+    let jobs = workers as u64 * rng.range(10..20);
+    let (inbox_held, results_held, calls) = within(LIMIT, HANGS, move || {
+        let inbox = Mutex::new((0..jobs).collect());
+        let results = Mutex::new(Vec::new());
+        let seen = Mutex::new((0, 0, 0));
+        let stays_held = |lock: &Mutex<Vec<u64>>| {
+            (0..5).all(|_| {
+                let held = held(lock);
+                thread::sleep(Duration::from_millis(1));
+                held
+            })
+        };
+        process_all(&inbox, &results, workers, |job| {
+            let (i, r) = (stays_held(&inbox), stays_held(&results));
+            let mut seen = seen.lock().unwrap();
+            seen.0 += usize::from(i);
+            seen.1 += usize::from(r);
+            seen.2 += 1;
+            job
+        });
+        seen.into_inner().unwrap()
+    });
+    assert_eq!(calls as u64, jobs, "work should run once per job");
+    for (held, lock) in [(inbox_held, "inbox"), (results_held, "results list")] {
+        assert!(
+            held * 2 <= calls,
+            "with {workers} workers, the {lock} stayed locked while work() ran for {held} of {calls} jobs, so the \
+             other workers waited: no guard may be alive while work runs, for any job (a guard in a `while let` / \
+             `match` head lives until the end of its body; in `results.lock().unwrap().push(work(job))` the guard \
+             is made before the argument runs)"
+        );
+    }
+}
+
+#[test]
 fn workers_work_side_by_side() {
     // More workers than any machine has cores, and past every round number
     // a pool of workers might be capped at (64, 128, 200, 256, 512, 1000,
