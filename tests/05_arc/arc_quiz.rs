@@ -177,6 +177,55 @@ fn start_returns_at_once_and_workers_run_side_by_side() {
 }
 
 #[test]
+fn later_measures_run_side_by_side_too() {
+    // Not only each worker's first measure: with two readings per worker,
+    // every worker's second measure() waits until all workers are in their
+    // second. A lock held while measure runs lets one in at a time.
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..9) as usize;
+    let len = workers * 2;
+    let second = Arc::new(Gate::new(workers));
+    let calls: Arc<Mutex<Vec<ThreadId>>> = Arc::new(Mutex::new(Vec::new()));
+    let (g, c) = (Arc::clone(&second), Arc::clone(&calls));
+    let total = within(LIMIT, HANGS, move || {
+        let survey = Survey::start(
+            vec![1; len],
+            workers,
+            move |readings: &[u64], i| {
+                let me = thread::current().id();
+                let made = {
+                    let mut calls = lock(&c);
+                    calls.push(me);
+                    calls.iter().filter(|&&id| id == me).count()
+                };
+                if made == 2 {
+                    let _ = g.wait(Duration::from_secs(1));
+                }
+                readings[i]
+            },
+            |t, v| t + v,
+        );
+        survey.finish()
+    });
+    assert_eq!(total, len as u64, "{len} readings of 1");
+    let calls = lock(&calls).clone();
+    let threads: HashSet<ThreadId> = calls.iter().copied().collect();
+    // Only where every worker measured two readings (an uneven split is
+    // not wrong) must the second ones all have met.
+    let two_each = threads.len() == workers
+        && threads
+            .iter()
+            .all(|t| calls.iter().filter(|&c| c == t).count() == 2);
+    if let (true, Some(arrived)) = (two_each, second.timed_out()) {
+        panic!(
+            "{workers} workers measured two readings each, but only {arrived} of them were inside their second \
+             measure() at the same time: is the total locked while measure runs (after a worker's first reading, \
+             say)? Measure first, without any lock, then lock to combine"
+        );
+    }
+}
+
+#[test]
 fn measures_every_reading_once_and_totals_them() {
     let mut rng = Rng::from_env();
     // Every kind of combine, in a random order: a total made with `+`
