@@ -1,5 +1,5 @@
 use super::support::{
-    Counted, Gate, RankedEndProbe, Rng, ThreadIds, assert_waits_without_spinning, block,
+    Counted, Gate, RankedEndProbe, Rng, TargetFirst, ThreadIds, assert_waits_without_spinning, block,
     ranks_to_probe, within,
 };
 use exercise::run_all;
@@ -173,7 +173,9 @@ fn run_all_joins_every_thread() {
                 thread::spawn(move || {
                     // Every thread arms before any of them ends.
                     let gate = Arc::new(Gate::new(count));
+                    let first = TargetFirst::new(probe.target());
                     let results = run_all(count, move |i| {
+                        first.enter();
                         probe.arm();
                         let _ = gate.wait(Duration::from_secs(1));
                         i

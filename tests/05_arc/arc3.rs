@@ -1,5 +1,5 @@
 use super::support::{
-    Gate, Latch, RankedEndProbe, Rng, ThreadIds, assert_waits_without_spinning, block,
+    Gate, Latch, RankedEndProbe, Rng, TargetFirst, ThreadIds, assert_waits_without_spinning, block,
     ranks_to_probe, within,
 };
 use exercise::{finish, start_producers};
@@ -169,7 +169,9 @@ fn finish_joins_every_producer() {
                     // Every producer arms before any of them ends.
                     let gate = Arc::new(Gate::new(workers));
                     let sink = Arc::new(Mutex::new(Vec::new()));
+                    let first = TargetFirst::new(probe.target());
                     let producers = start_producers(&sink, workers, move |i| {
+                        first.enter();
                         probe.arm();
                         let _ = gate.wait(Duration::from_secs(1));
                         Item(i)

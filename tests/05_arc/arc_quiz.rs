@@ -1,5 +1,5 @@
 use super::support::quiet::{self, Window};
-use super::support::{Gate, Latch, RankedEndProbe, Rng, ThreadIds, lock, within};
+use super::support::{Gate, Latch, RankedEndProbe, Rng, TargetFirst, ThreadIds, lock, within};
 use exercise::Survey;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -370,11 +370,13 @@ fn finish_joins_every_worker() {
                     // Every worker arms (in its first measure) before any of
                     // them ends.
                     let gate = Arc::new(Gate::new(WORKERS));
+                    let first = TargetFirst::new(probe.target());
                     let survey = Survey::start(
                         (1..=8).collect(),
                         WORKERS,
                         move |readings, i| {
                             if !ARMED.replace(true) {
+                                first.enter();
                                 probe.arm();
                                 let _ = gate.wait(Duration::from_secs(1));
                             }
