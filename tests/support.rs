@@ -1697,3 +1697,47 @@ pub fn ranked_end_probe_holding(hold: Duration, target: usize) -> &'static Ranke
     }))
 }
 // ==== end of the appended block (helper a1) ====
+
+// ---- (a3) The probed thread's own work is done before the others end ----
+// (arc1, arc3, arc_quiz)
+
+/// A [`RankedEndProbe`] sees a call return while the thread it holds is
+/// unjoined only if the call left that thread out. Code that leaves it out
+/// only when its work already looks done ("join the first thread only if its
+/// result is not in yet", "only if it still owns the shared value") joins it
+/// whenever that thread happens to run late, and passes that run. With
+/// `TargetFirst`, every other thread of the call, as it ends, waits (up to
+/// 1 s) until the thread of rank `target` has finished its job and started
+/// to end: once the call has joined the others, the held thread's work is
+/// always done. Call [`TargetFirst::enter`] in the job, before the probe's
+/// `arm`, and let every thread enter before any of them ends (a gate).
+pub struct TargetFirst {
+    target: usize,
+    numbers: Mutex<Vec<u64>>,
+    done: Latch<bool>,
+}
+
+impl TargetFirst {
+    pub fn new(target: usize) -> &'static TargetFirst {
+        Box::leak(Box::new(TargetFirst {
+            target,
+            numbers: Mutex::new(Vec::new()),
+            done: Latch::new(false),
+        }))
+    }
+
+    pub fn enter(&'static self) {
+        let Some(number) = spawn_number(thread::current().id()) else {
+            return;
+        };
+        lock(&self.numbers).push(number);
+        at_thread_end(move || {
+            let rank = lock(&self.numbers).iter().filter(|&&n| n < number).count();
+            if rank == self.target {
+                self.done.update(|done| *done = true);
+            } else {
+                self.done.wait_until(Duration::from_secs(1), |&done| done);
+            }
+        });
+    }
+}

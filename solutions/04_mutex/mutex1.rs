@@ -49,5 +49,6 @@ fn main() {
 
 // Not wrong (adversary review): `count` read from a separate atomic counter,
 // updated next to the log, passes and cannot be told apart from outside.
-// Accepted escape: a record that polls try_lock with a sleep longer than
-// ~300 ms can pass the 480 ms watch of the waiting records.
+// (A record that polled try_lock with a nap longer than the tests' watch of
+// the waiting records used to pass: `forbidden` in info.toml now refuses
+// try_lock, sleep and every timed wait, which this exercise never needs.)

@@ -1,5 +1,5 @@
 use super::support::{
-    Gate, Latch, Rng, process_cpu_time, quiet_through, thread_cpu_time, within,
+    Gate, Latch, Rng, process_cpu_time, quiet, quiet_through, thread_cpu_time, within,
 };
 use exercise::{count, record, take_all};
 
@@ -21,24 +21,31 @@ const HANGS: &str = "is a MutexGuard still alive while the same thread locks the
 
 // A global allocator with probes: it counts allocations and live bytes, can
 // yield at every allocation (which widens the gap of a read-copy-write done
-// under two locks), and can hold one thread inside its first allocation of
-// HOLD_MIN bytes or more until the test releases it. For a `record` of a
-// short event that allocation is the log's buffer growing, made while the
-// log is locked, wherever the event's own String is made.
+// under two locks), and can hold one thread inside each of its allocations
+// of HOLD_MIN bytes or more until the test releases it. For a `record` of a
+// short event such an allocation is the log's buffer growing, made while the
+// log is locked, wherever the event's own String is made; the test checks
+// that the log is locked during a hold before it relies on one.
 struct Probe;
 
 static YIELDING: AtomicBool = AtomicBool::new(false);
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 static LIVE: AtomicIsize = AtomicIsize::new(0);
-static IN_HOLD: AtomicBool = AtomicBool::new(false);
-// Set by the test once it has watched the waiters.
-static RELEASED: Latch<bool> = Latch::new(false);
+// (holds so far, holds the test has released, no more holds)
+static HOLDS: Latch<(usize, usize, bool)> = Latch::new((0, 0, false));
+// The size of each hold so far; a size held with the log unlocked (an
+// event's own String made before locking) is not held again.
+static HELD_SIZE: [AtomicUsize; TRIES] = [const { AtomicUsize::new(0) }; TRIES];
+static UNLOCKED_SIZE: [AtomicUsize; TRIES] = [const { AtomicUsize::new(0) }; TRIES];
+// How many holds the test looks at before it gives up finding one made
+// with the log locked.
+const TRIES: usize = 6;
 const HOLD_MIN: usize = 32;
 // The longest a held allocation waits (the test releases it sooner).
 const HOLD_MAX: Duration = Duration::from_millis(1500);
 
 thread_local! {
-    // Hold this thread in its next allocation of HOLD_MIN bytes or more.
+    // Hold this thread in its allocations of HOLD_MIN bytes or more.
     static HOLD_HERE: Cell<bool> = const { Cell::new(false) };
 }
 
@@ -46,9 +53,20 @@ impl Probe {
     fn on_alloc(size: usize) {
         ALLOCS.fetch_add(1, Ordering::SeqCst);
         LIVE.fetch_add(size as isize, Ordering::SeqCst);
-        if size >= HOLD_MIN && HOLD_HERE.try_with(|h| h.replace(false)).unwrap_or(false) {
-            IN_HOLD.store(true, Ordering::SeqCst);
-            RELEASED.wait_until(HOLD_MAX, |&released| released);
+        if size >= HOLD_MIN
+            && HOLD_HERE.try_with(Cell::get).unwrap_or(false)
+            && UNLOCKED_SIZE.iter().all(|s| s.load(Ordering::SeqCst) != size)
+        {
+            let hold = HOLDS.update(|(arrived, _, over)| {
+                (!*over && *arrived < TRIES).then(|| {
+                    HELD_SIZE[*arrived].store(size, Ordering::SeqCst);
+                    *arrived += 1;
+                    *arrived
+                })
+            });
+            if let Some(hold) = hold {
+                HOLDS.wait_until(HOLD_MAX, |&(_, released, over)| over || released >= hold);
+            }
         }
         if YIELDING.load(Ordering::Relaxed) {
             thread::yield_now();
@@ -255,45 +273,66 @@ fn one_log_shared_by_all_threads() {
 fn a_waiting_record_blocks_instead_of_spinning() {
     let measured = within(LIMIT, HANGS, || {
         let _ = take_all();
-        // A record whose log buffer grows (the first one after take_all, or
-        // a later one) is held inside that allocation, with the log locked,
-        // until the test has watched 8 other records wait for it.
-        let mut before = 0;
-        let holder = loop {
-            let holder = thread::spawn(|| {
-                HOLD_HERE.with(|h| h.set(true));
+        // One thread records again and again. Its allocations of HOLD_MIN
+        // bytes or more are held; one of them is the log's buffer growing,
+        // however much room the log keeps in reserve, made with the log
+        // locked. A hold is the one the test wants when a count() started
+        // meanwhile has to wait for it; then 8 more records wait for it
+        // while the test watches them.
+        let holder = thread::spawn(|| {
+            HOLD_HERE.with(|h| h.set(true));
+            let mut made = 0;
+            while made < 1_000_000 && !HOLDS.update(|&mut (_, _, over)| over) {
                 record("held");
-                HOLD_HERE.with(|h| h.set(false));
-            });
+                made += 1;
+            }
+            HOLD_HERE.with(|h| h.set(false));
+            made
+        });
+        let mut seen = 0;
+        let mut locked = None;
+        while seen < TRIES {
             let start = Instant::now();
-            while !IN_HOLD.load(Ordering::SeqCst)
+            while HOLDS.update(|&mut (arrived, _, _)| arrived) == seen
                 && !holder.is_finished()
                 && start.elapsed() < Duration::from_secs(1)
             {
                 thread::sleep(Duration::from_millis(1));
             }
-            if IN_HOLD.load(Ordering::SeqCst) {
-                break Some(holder);
+            if HOLDS.update(|&mut (arrived, _, _)| arrived) == seen {
+                break;
             }
+            seen += 1;
+            // Does count() wait for the held record? (Once the process is
+            // quiet, it has had every chance to return.)
+            let probe = thread::spawn(count);
+            let _ = quiet::wait_until_quiet();
+            if !probe.is_finished() {
+                locked = Some(probe);
+                break;
+            }
+            probe.join().unwrap();
+            let size = HELD_SIZE[seen - 1].load(Ordering::SeqCst);
+            UNLOCKED_SIZE[seen - 1].store(size, Ordering::SeqCst);
+            HOLDS.update(|(_, released, _)| *released = seen);
+        }
+        let Some(probe) = locked else {
+            HOLDS.update(|(_, _, over)| *over = true);
             holder.join().unwrap();
-            before += 1;
-            if before == 64 {
-                break None;
-            }
-        };
-        let Some(holder) = holder else {
+            let _ = take_all();
             return None;
         };
         let waiting: Vec<_> = (0..8).map(|_| thread::spawn(|| record("waiting"))).collect();
         let measured = cpu_beside_a_spinner(Duration::from_millis(75));
         let quiet = quiet_through::watch(WATCH);
-        RELEASED.update(|released| *released = true);
-        holder.join().unwrap();
+        HOLDS.update(|(_, _, over)| *over = true);
+        let made = holder.join().unwrap();
+        probe.join().unwrap();
         for w in waiting {
             w.join().unwrap();
         }
         let events = take_all();
-        assert_eq!(events.len(), before + 9, "{} events recorded", before + 9);
+        assert_eq!(events.len(), made + 8, "{} events recorded", made + 8);
         Some((measured, quiet))
     });
     if let Some(((used, reference), quiet)) = measured {

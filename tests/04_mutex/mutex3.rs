@@ -217,6 +217,38 @@ fn each_wallet_has_a_lock_of_its_own() {
     );
 }
 
+#[test]
+fn thousands_of_wallets_nested_each_have_their_own_lock() {
+    // Each wallet's apply runs inside the previous one's change(), on one
+    // thread, so every wallet is locked at once. Wallets that share a lock
+    // (one static, or a table of static locks picked by address: with more
+    // wallets than any table has entries, two of them share one) lock it
+    // twice and never finish.
+    let count = Rng::from_env().range(2049..2200) as usize;
+    let balances = within(
+        LIMIT,
+        "nested applies on thousands of different wallets never finished: do some wallets share a lock \
+         (a static, or a table of static locks)? Each Wallet needs a Mutex of its own, in a field",
+        move || {
+            let wallets: Vec<Wallet> = (0..count as u64).map(Wallet::new).collect();
+            fn nest(wallets: &[Wallet]) {
+                if let Some((first, rest)) = wallets.split_first() {
+                    first.apply(|b| {
+                        nest(rest);
+                        Some(b + 1)
+                    });
+                }
+            }
+            nest(&wallets);
+            wallets.iter().map(Wallet::balance).collect::<Vec<_>>()
+        },
+    );
+    assert!(
+        balances == (1..=count as u64).collect::<Vec<_>>(),
+        "{count} wallets holding 0, 1, 2, ... each got 1 more in nested applies; they should hold 1, 2, 3, ..."
+    );
+}
+
 // Measuring "waits by blocking": while the code under test can only wait, a
 // reference thread of the test's own spins for `span`. Returns the CPU time
 // the rest of the process used meanwhile and the CPU time the reference

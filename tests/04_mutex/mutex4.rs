@@ -13,6 +13,10 @@ use std::time::{Duration, Instant};
 const _: fn(&Mutex<Vec<u64>>, &Mutex<Vec<u64>>, usize, fn(u64) -> u64) = exercise::process_all;
 
 const LIMIT: Duration = Duration::from_secs(2);
+// The gate of over a thousand workers: how long each waits for the others,
+// and the test's limit.
+const BIG_GATE_WAIT: Duration = Duration::from_millis(1500);
+const BIG_LIMIT: Duration = Duration::from_secs(4);
 // How long the test watches waiting threads for wake-ups (quiet windows).
 const WATCH: Duration = Duration::from_millis(360);
 const HANGS: &str = "process_all did not return: does a worker lock a Mutex it already holds?";
@@ -127,14 +131,61 @@ fn no_lock_is_held_while_work_runs() {
 }
 
 #[test]
-fn workers_work_side_by_side() {
-    // More workers than any machine has cores (and than a cap of 32, 64 or 128),
-    // and more jobs than workers: each worker's first job waits until every
-    // worker is inside work().
+fn no_lock_is_held_while_work_runs_beside_other_workers() {
+    // Several workers, many jobs each: the same check for every job, not
+    // only with one worker or for each worker's first job. Another worker
+    // may hold a lock for a moment (to take a job or push an answer), so a
+    // lock counts as held only if it stays held through several looks a
+    // millisecond apart: only the worker's own guard, alive while its work
+    // runs, does that.
     let mut rng = Rng::from_env();
-    let workers = rng.range(129..161) as usize;
+    let workers = rng.range(2..9) as usize;
+    let jobs = workers as u64 * rng.range(10..20);
+    let (inbox_held, results_held, calls) = within(LIMIT, HANGS, move || {
+        let inbox = Mutex::new((0..jobs).collect());
+        let results = Mutex::new(Vec::new());
+        let seen = Mutex::new((0, 0, 0));
+        let stays_held = |lock: &Mutex<Vec<u64>>| {
+            (0..5).all(|_| {
+                let held = held(lock);
+                thread::sleep(Duration::from_millis(1));
+                held
+            })
+        };
+        process_all(&inbox, &results, workers, |job| {
+            let (i, r) = (stays_held(&inbox), stays_held(&results));
+            let mut seen = seen.lock().unwrap();
+            seen.0 += usize::from(i);
+            seen.1 += usize::from(r);
+            seen.2 += 1;
+            job
+        });
+        seen.into_inner().unwrap()
+    });
+    assert_eq!(calls as u64, jobs, "work should run once per job");
+    for (held, lock) in [(inbox_held, "inbox"), (results_held, "results list")] {
+        assert!(
+            held * 2 <= calls,
+            "with {workers} workers, the {lock} stayed locked while work() ran for {held} of {calls} jobs, so the \
+             other workers waited: no guard may be alive while work runs, for any job (a guard in a `while let` / \
+             `match` head lives until the end of its body; in `results.lock().unwrap().push(work(job))` the guard \
+             is made before the argument runs)"
+        );
+    }
+}
+
+#[test]
+fn workers_work_side_by_side() {
+    // More workers than any machine has cores, and past every round number
+    // a pool of workers might be capped at (64, 128, 200, 256, 512, 1000,
+    // 1024; info.toml raises the thread and memory limits), and more jobs
+    // than workers: each worker's first job waits until every worker is
+    // inside work(). Starting over a thousand threads takes a while on a
+    // busy machine: the gate waits longer than usual.
+    let mut rng = Rng::from_env();
+    let workers = rng.range(1025..1089) as usize;
     let jobs = rng.range(workers as u64..workers as u64 * 3);
-    let (caller, ids, blocked, answers) = within(LIMIT, HANGS, move || {
+    let (caller, ids, blocked, answers) = within(BIG_LIMIT, HANGS, move || {
         let inbox = Mutex::new((0..jobs).collect());
         let results = Mutex::new(Vec::new());
         let gate = Gate::new(workers);
@@ -144,7 +195,7 @@ fn workers_work_side_by_side() {
             let first = !ids.contains(me);
             ids.record();
             if first {
-                let _ = gate.wait(Duration::from_secs(1));
+                let _ = gate.wait(BIG_GATE_WAIT);
             }
             job
         });

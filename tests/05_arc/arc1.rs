@@ -1,5 +1,6 @@
 use super::support::{
-    Counted, EndProbe, Gate, Rng, ThreadIds, assert_waits_without_spinning, block, within,
+    Counted, Gate, RankedEndProbe, Rng, TargetFirst, ThreadIds, assert_waits_without_spinning, block,
+    ranks_to_probe, within,
 };
 use exercise::run_all;
 
@@ -11,6 +12,10 @@ use std::time::{Duration, Instant};
 const _: fn(usize, fn(usize) -> u64) -> Vec<u64> = run_all::<u64, fn(usize) -> u64>;
 
 const LIMIT: Duration = Duration::from_secs(2);
+// The gate of over a thousand tasks: how long each waits for the others,
+// and the test's limit.
+const BIG_GATE_WAIT: Duration = Duration::from_millis(1500);
+const BIG_LIMIT: Duration = Duration::from_secs(4);
 const HANGS: &str = "run_all did not return: does a thread wait for something that never comes?";
 
 #[test]
@@ -60,18 +65,24 @@ fn returns_results_in_order() {
 
 #[test]
 fn every_index_runs_on_its_own_thread_at_the_same_time() {
-    // More tasks than any machine has cores, and more than any fixed batch
-    // a solution might pick (32 or 64; 65 to 129 here): all of them must be running at once
-    // (each waits until every task has started).
-    let count = Rng::from_env().range(65..130) as usize;
-    let (caller, ids, blocked) = within(LIMIT, HANGS, move || {
+    // More tasks than any machine has cores, and past every round number a
+    // batch might be capped at (64, 128, 200, 256, 512, 1000, 1024; info.toml
+    // raises the thread and memory limits): all of them must be running at
+    // once (each waits until every task has started). Starting over a
+    // thousand threads takes a while on a busy machine: the gate waits
+    // longer than usual.
+    let count = Rng::from_env().range(1025..1089) as usize;
+    let (caller, ids, blocked) = within(BIG_LIMIT, HANGS, move || {
         let gate = Arc::new(Gate::new(count));
         let ids = Arc::new(ThreadIds::new());
         let (g, i) = (Arc::clone(&gate), Arc::clone(&ids));
+        let probe = Counted::new(());
+        let counts = probe.counts();
         let results = run_all(count, move |n| {
+            let _ = &probe;
             i.record();
             // Each task waits until all of them are running.
-            let _ = g.wait(Duration::from_secs(1));
+            let _ = g.wait(BIG_GATE_WAIT);
             n
         });
         assert_eq!(
@@ -79,6 +90,7 @@ fn every_index_runs_on_its_own_thread_at_the_same_time() {
             (0..count).collect::<Vec<_>>(),
             "results in order of i"
         );
+        assert_task_freed_once(counts.drops(), count);
         (thread::current().id(), ids, gate.timed_out())
     });
     ids.assert_caller_absent(
@@ -100,32 +112,45 @@ fn every_index_runs_on_its_own_thread_at_the_same_time() {
 
 #[test]
 fn the_task_is_shared_and_freed_once() {
-    let probe = Counted::new(());
-    let counts = probe.counts();
-    let results = within(LIMIT, HANGS, move || {
-        run_all(3, move |i| {
-            let _ = &probe;
-            i + 1
-        })
-    });
-    assert_eq!(results, [1, 2, 3]);
-    let dropped = counts.drops();
+    let mut rng = Rng::from_env();
+    // Every small count, and one drawn at random: no count is special.
+    for count in (1..=8).chain([rng.range(9..40) as usize]) {
+        let probe = Counted::new(());
+        let counts = probe.counts();
+        let results = within(LIMIT, HANGS, move || {
+            run_all(count, move |i| {
+                let _ = &probe;
+                i + 1
+            })
+        });
+        assert_eq!(results, (1..=count).collect::<Vec<_>>());
+        assert_task_freed_once(counts.drops(), count);
+    }
+}
+
+#[track_caller]
+fn assert_task_freed_once(dropped: usize, count: usize) {
     assert_eq!(
         dropped, 1,
-        "the task was dropped {dropped} times by the time run_all returned (expected exactly once): when the \
-         last Arc goes away the task should be freed, not leaked (Box::leak, mem::forget), and every thread \
-         should be joined before run_all returns"
+        "with {count} indexes, the task was dropped {dropped} times by the time run_all returned (expected \
+         exactly once): when the last Arc goes away the task should be freed, not leaked (Box::leak, \
+         mem::forget), and every thread should be joined before run_all returns"
     );
 }
 
 #[test]
 fn run_all_joins_every_thread() {
-    let count = Rng::from_env().range(2..12) as usize;
+    let mut rng = Rng::from_env();
+    let count = rng.range(2..12) as usize;
     // How long run_all takes with instant tasks; then tasks whose threads
-    // take well over that to END (a thread-local dropped as each thread
-    // ends holds it). Only `join` waits for that: results from a channel or
-    // a shared Vec, a sleep of any fixed length (it is part of the first
-    // measurement) or `is_finished()` do not.
+    // take well over that to END (a thread-local dropped as the thread ends
+    // holds it). Only `join` waits for that: results from a channel or a
+    // shared Vec, a sleep of any fixed length (it is part of the first
+    // measurement) or `is_finished()` do not. One run per thread, side by
+    // side, each holding only that thread (ranked by the order the threads
+    // were spawned): whichever thread run_all leaves unjoined (the first,
+    // the last, one between), one run sees it return while that thread
+    // still holds.
     let quick = within(LIMIT, HANGS, move || {
         let start = Instant::now();
         let results = run_all(count, |i| i);
@@ -136,27 +161,62 @@ fn run_all_joins_every_thread() {
         );
         start.elapsed()
     });
-    let probe = EndProbe::new(quick);
-    let (results, (armed, ended)) = within(probe.limit(), HANGS, move || {
-        let results = run_all(count, move |i| {
-            probe.arm();
-            i
-        });
-        (results, probe.returned())
+    let probes: Vec<&'static RankedEndProbe> = ranks_to_probe(count, 12, &mut rng)
+        .into_iter()
+        .map(|rank| RankedEndProbe::new(quick, rank))
+        .collect();
+    let limit = probes[0].limit();
+    let runs = within(limit, HANGS, move || {
+        let runs: Vec<_> = probes
+            .into_iter()
+            .map(|probe| {
+                thread::spawn(move || {
+                    // Every thread arms before any of them ends.
+                    let gate = Arc::new(Gate::new(count));
+                    let first = TargetFirst::new(probe.target());
+                    let results = run_all(count, move |i| {
+                        first.enter();
+                        probe.arm();
+                        let _ = gate.wait(Duration::from_secs(1));
+                        i
+                    });
+                    (results, probe.returned(), probe.target())
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .map(|run| run.join().unwrap())
+            .collect::<Vec<_>>()
     });
-    assert_eq!(
-        results,
-        (0..count).collect::<Vec<_>>(),
-        "results in order of i"
-    );
-    assert_eq!(armed, count, "the task should run once per index");
-    assert!(
-        ended == armed,
-        "run_all returned while {} of its {count} threads were still running (their tasks had returned, the threads \
-         had not ended yet): join every thread (JoinHandle::join) before returning; results from a channel or a \
-         shared Vec, or a sleep, do not wait for the threads",
-        armed - ended
-    );
+    for (results, (armed, ended), target) in runs {
+        assert_eq!(
+            results,
+            (0..count).collect::<Vec<_>>(),
+            "results in order of i"
+        );
+        assert_eq!(armed, count, "the task should run once per index");
+        assert!(
+            ended == armed,
+            "run_all returned while {} of its {count} threads was still running (the one started {}: its task \
+             had returned, the thread had not ended yet): join every thread (JoinHandle::join) before returning; \
+             results from a channel or a shared Vec, or a sleep, do not wait for the threads",
+            armed - ended,
+            ordinal(target)
+        );
+    }
+}
+
+// "1st", "2nd", ... for the thread started `rank`-th (counting from 0).
+fn ordinal(rank: usize) -> String {
+    let n = rank + 1;
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 #[test]

@@ -81,13 +81,39 @@ fn run_with(readers: usize, books: Vec<u32>, gate: Option<Arc<Gate>>) -> Run {
 fn every_reader_returns_its_result() {
     let mut rng = Rng::from_env();
     let books: Vec<u32> = (0..100).map(|_| rng.range(0..1_000_000) as u32).collect();
-    let readers = rng.range(2..40) as usize;
+    let readers = rng.range(2..100) as usize;
     let run = run_with(readers, books.clone(), None);
     assert!(
         run.results == books[..readers],
         "handle i should return read(&data, i), in order of i: {readers} readers returned {:?}, expected {:?}",
         run.results,
         &books[..readers]
+    );
+    assert_one_copy_freed_once(&run, readers);
+}
+
+// Whatever the number of readers: no copy, one address, freed exactly once.
+#[track_caller]
+fn assert_one_copy_freed_once(run: &Run, readers: usize) {
+    assert_eq!(
+        run.clones, 0,
+        "the data was cloned {} times for {readers} readers: every clone is a deep copy. Put the data in an Arc \
+         once and give each reader an Arc::clone of it",
+        run.clones
+    );
+    let places: HashSet<usize> = run.seen.iter().map(|&(place, _)| place).collect();
+    assert_eq!(
+        places.len(),
+        1,
+        "{readers} readers read the data at {} different addresses: they should all read the one shared copy",
+        places.len()
+    );
+    assert_eq!(
+        run.drops, 1,
+        "after every one of {readers} readers was joined the data had been dropped {} times (expected exactly \
+         once: the last Arc owner frees it; more means copies were made, 0 that it was leaked or is still owned \
+         somewhere)",
+        run.drops
     );
 }
 
@@ -115,6 +141,7 @@ fn start_returns_while_the_readers_read_side_by_side() {
         (0..readers as u32).collect::<Vec<_>>(),
         "results in order of i"
     );
+    assert_one_copy_freed_once(&run, readers);
 }
 
 #[test]

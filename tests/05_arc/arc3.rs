@@ -1,5 +1,6 @@
 use super::support::{
-    EndProbe, Gate, Latch, Rng, ThreadIds, assert_waits_without_spinning, block, within,
+    Gate, Latch, RankedEndProbe, Rng, TargetFirst, ThreadIds, assert_waits_without_spinning, block,
+    ranks_to_probe, within,
 };
 use exercise::{finish, start_producers};
 
@@ -30,6 +31,7 @@ fn start_returns_while_the_producers_still_run() {
         let gate = Arc::new(Gate::new(workers + 1));
         let g = Arc::clone(&gate);
         let sink = Arc::new(Mutex::new(Vec::new()));
+        let weak = Arc::downgrade(&sink);
         let producers = start_producers(&sink, workers, move |i| {
             let _ = g.wait(Duration::from_secs(1));
             Item(i)
@@ -40,6 +42,11 @@ fn start_returns_while_the_producers_still_run() {
             items.len(),
             workers,
             "finish should return one item per producer"
+        );
+        assert!(
+            weak.upgrade().is_none(),
+            "after finish with {workers} producers, something still owns the sink: a producer thread still \
+             running, or a leaked Arc"
         );
         gate.timed_out()
     });
@@ -62,11 +69,17 @@ fn every_producer_is_its_own_thread() {
             let ids = Arc::new(ThreadIds::new());
             let i2 = Arc::clone(&ids);
             let sink = Arc::new(Mutex::new(Vec::new()));
+            let weak = Arc::downgrade(&sink);
             let producers = start_producers(&sink, workers, move |i| {
                 i2.record();
                 Item(i)
             });
             finish(sink, producers);
+            assert!(
+                weak.upgrade().is_none(),
+                "after finish with {workers} producers, something still owns the sink: a producer thread still \
+                 running, or a leaked Arc"
+            );
             (thread::current().id(), ids)
         });
         assert_eq!(
@@ -123,13 +136,18 @@ fn finish_waits_and_returns_the_vec_itself() {
 
 #[test]
 fn finish_joins_every_producer() {
-    let workers = Rng::from_env().range(2..12) as usize;
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..12) as usize;
     // How long finish takes with instant producers; then producers whose
     // threads take well over that to END, after they pushed their items and
     // dropped their Arc clones (a thread-local dropped as each thread ends
     // holds it). Only `join` waits for that: polling Arc::strong_count or
     // try_unwrap, or a sleep of any fixed length (it is part of the first
-    // measurement), does not.
+    // measurement), does not. One run per producer, side by side, each
+    // holding only that producer's thread (ranked by the order the threads
+    // were spawned): whichever producer finish leaves unjoined (the first,
+    // the last, one between), one run sees it return while that thread
+    // still holds.
     let quick = within(LIMIT, HANGS, move || {
         let sink = Arc::new(Mutex::new(Vec::new()));
         let producers = start_producers(&sink, workers, Item);
@@ -138,25 +156,61 @@ fn finish_joins_every_producer() {
         assert_eq!(items.len(), workers, "one item per producer");
         start.elapsed()
     });
-    let probe = EndProbe::new(quick);
-    let (items, (armed, ended)) = within(probe.limit(), HANGS, move || {
-        let sink = Arc::new(Mutex::new(Vec::new()));
-        let producers = start_producers(&sink, workers, move |i| {
-            probe.arm();
-            Item(i)
-        });
-        let items = finish(sink, producers);
-        (items, probe.returned())
+    let probes: Vec<&'static RankedEndProbe> = ranks_to_probe(workers, 12, &mut rng)
+        .into_iter()
+        .map(|rank| RankedEndProbe::new(quick, rank))
+        .collect();
+    let limit = probes[0].limit();
+    let runs = within(limit, HANGS, move || {
+        let runs: Vec<_> = probes
+            .into_iter()
+            .map(|probe| {
+                thread::spawn(move || {
+                    // Every producer arms before any of them ends.
+                    let gate = Arc::new(Gate::new(workers));
+                    let sink = Arc::new(Mutex::new(Vec::new()));
+                    let first = TargetFirst::new(probe.target());
+                    let producers = start_producers(&sink, workers, move |i| {
+                        first.enter();
+                        probe.arm();
+                        let _ = gate.wait(Duration::from_secs(1));
+                        Item(i)
+                    });
+                    let items = finish(sink, producers);
+                    (items.len(), probe.returned(), probe.target())
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .map(|run| run.join().unwrap())
+            .collect::<Vec<_>>()
     });
-    assert_eq!(items.len(), workers, "one item per producer");
-    assert_eq!(armed, workers, "make should be called once per producer");
-    assert!(
-        ended == armed,
-        "finish returned while {} of the {workers} producer threads were still running (they had pushed their \
-         items and dropped their Arc clones, but had not ended yet): join every producer (JoinHandle::join) before \
-         taking the Vec out; polling Arc::strong_count, or a sleep, does not wait for the threads",
-        armed - ended
-    );
+    for (items, (armed, ended), target) in runs {
+        assert_eq!(items, workers, "one item per producer");
+        assert_eq!(armed, workers, "make should be called once per producer");
+        assert!(
+            ended == armed,
+            "finish returned while {} of the {workers} producer threads was still running (the one started {}: it \
+             had pushed its item and dropped its Arc clones, but had not ended yet): join every producer \
+             (JoinHandle::join) before taking the Vec out; polling Arc::strong_count, or a sleep, does not wait \
+             for the threads",
+            armed - ended,
+            ordinal(target)
+        );
+    }
+}
+
+// "1st", "2nd", ... for the thread started `rank`-th (counting from 0).
+fn ordinal(rank: usize) -> String {
+    let n = rank + 1;
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 #[test]

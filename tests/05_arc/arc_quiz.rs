@@ -1,5 +1,5 @@
 use super::support::quiet::{self, Window};
-use super::support::{EndProbe, Gate, Latch, Rng, ThreadIds, lock, within};
+use super::support::{Gate, Latch, RankedEndProbe, Rng, TargetFirst, ThreadIds, lock, within};
 use exercise::Survey;
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -90,7 +90,14 @@ struct Report {
 // the caller (after `start` returned) have arrived.
 #[track_caller]
 fn survey(readings: Vec<u64>, workers: usize, fold: Fold, yield_in_combine: bool) -> Report {
-    within(LIMIT, HANGS, move || {
+    // Starting over a thousand threads takes a while on a busy machine: the
+    // gate waits longer then.
+    let (gate_wait, limit) = if workers > 256 {
+        (Duration::from_millis(1500), Duration::from_secs(4))
+    } else {
+        (Duration::from_secs(1), LIMIT)
+    };
+    within(limit, HANGS, move || {
         let probe = Arc::new(Probe {
             gate: Gate::new(workers + 1),
             calls: Mutex::new(Vec::new()),
@@ -108,7 +115,7 @@ fn survey(readings: Vec<u64>, workers: usize, fold: Fold, yield_in_combine: bool
                     first
                 };
                 if first {
-                    let _ = p.gate.wait(Duration::from_secs(1));
+                    let _ = p.gate.wait(gate_wait);
                 }
                 readings[i]
             },
@@ -121,7 +128,7 @@ fn survey(readings: Vec<u64>, workers: usize, fold: Fold, yield_in_combine: bool
                 fold.apply(total, value)
             },
         );
-        let _ = probe.gate.wait(Duration::from_secs(1));
+        let _ = probe.gate.wait(gate_wait);
         let total = survey.finish();
         let calls = lock(&probe.calls).clone();
         Report {
@@ -140,10 +147,12 @@ fn random_readings(rng: &mut Rng, len: usize) -> Vec<u64> {
 #[test]
 fn start_returns_at_once_and_workers_run_side_by_side() {
     let mut rng = Rng::from_env();
-    // More workers than any machine has cores and than any fixed cap (32,
-    // 64); then a few. The readings are a multiple of the workers, so that
-    // every way of splitting them gives every worker some.
-    let many = rng.range(65..130) as usize;
+    // More workers than any machine has cores and past every round number a
+    // survey might be capped at (64, 128, 200, 256, 512, 1000, 1024; info.toml
+    // raises the thread and memory limits); then a few. The readings are a
+    // multiple of the workers, so that every way of splitting them gives
+    // every worker some.
+    let many = rng.range(1025..1089) as usize;
     let few = rng.range(2..9) as usize;
     for workers in [many, few] {
         let len = workers * rng.range(1..4) as usize;
@@ -163,6 +172,55 @@ fn start_returns_at_once_and_workers_run_side_by_side() {
             workers,
             &format!("{workers} workers"),
             "each should run on a thread of its own",
+        );
+    }
+}
+
+#[test]
+fn later_measures_run_side_by_side_too() {
+    // Not only each worker's first measure: with two readings per worker,
+    // every worker's second measure() waits until all workers are in their
+    // second. A lock held while measure runs lets one in at a time.
+    let mut rng = Rng::from_env();
+    let workers = rng.range(2..9) as usize;
+    let len = workers * 2;
+    let second = Arc::new(Gate::new(workers));
+    let calls: Arc<Mutex<Vec<ThreadId>>> = Arc::new(Mutex::new(Vec::new()));
+    let (g, c) = (Arc::clone(&second), Arc::clone(&calls));
+    let total = within(LIMIT, HANGS, move || {
+        let survey = Survey::start(
+            vec![1; len],
+            workers,
+            move |readings: &[u64], i| {
+                let me = thread::current().id();
+                let made = {
+                    let mut calls = lock(&c);
+                    calls.push(me);
+                    calls.iter().filter(|&&id| id == me).count()
+                };
+                if made == 2 {
+                    let _ = g.wait(Duration::from_secs(1));
+                }
+                readings[i]
+            },
+            |t, v| t + v,
+        );
+        survey.finish()
+    });
+    assert_eq!(total, len as u64, "{len} readings of 1");
+    let calls = lock(&calls).clone();
+    let threads: HashSet<ThreadId> = calls.iter().copied().collect();
+    // Only where every worker measured two readings (an uneven split is
+    // not wrong) must the second ones all have met.
+    let two_each = threads.len() == workers
+        && threads
+            .iter()
+            .all(|t| calls.iter().filter(|&c| c == t).count() == 2);
+    if let (true, Some(arrived)) = (two_each, second.timed_out()) {
+        panic!(
+            "{workers} workers measured two readings each, but only {arrived} of them were inside their second \
+             measure() at the same time: is the total locked while measure runs (after a worker's first reading, \
+             say)? Measure first, without any lock, then lock to combine"
         );
     }
 }
@@ -281,10 +339,6 @@ fn finish_waits_for_the_slowest_worker() {
     );
 }
 
-thread_local! {
-    static ARMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 #[test]
 fn finish_joins_every_worker() {
     const WORKERS: usize = 4;
@@ -292,7 +346,11 @@ fn finish_joins_every_worker() {
     // take well over that to END, after their last update (a thread-local
     // dropped as each thread ends holds it). Only `join` waits for that:
     // polling is_finished, counting finished workers, or a sleep of any
-    // fixed length (it is part of the first measurement) does not.
+    // fixed length (it is part of the first measurement) does not. One
+    // survey per worker, side by side, each holding only that worker's
+    // thread (ranked by the order the threads were spawned): whichever
+    // worker finish leaves unjoined (the first, the last, one between), one
+    // survey sees it return while that thread still holds.
     let quick = within(LIMIT, HANGS, || {
         let survey = Survey::start((1..=8).collect(), WORKERS, |r, i| r[i], |t, v| t + v);
         let start = Instant::now();
@@ -300,30 +358,69 @@ fn finish_joins_every_worker() {
         assert_eq!(total, 36, "the total of 1..=8");
         start.elapsed()
     });
-    let probe = EndProbe::new(quick);
-    let (total, (armed, ended)) = within(probe.limit(), HANGS, move || {
-        let survey = Survey::start(
-            (1..=8).collect(),
-            WORKERS,
-            move |readings, i| {
-                if !ARMED.replace(true) {
-                    probe.arm();
-                }
-                readings[i]
-            },
-            |t, v| t + v,
-        );
-        let total = survey.finish();
-        (total, probe.returned())
+    let probes: Vec<&'static RankedEndProbe> = (0..WORKERS)
+        .map(|rank| RankedEndProbe::new(quick, rank))
+        .collect();
+    let limit = probes[0].limit();
+    let runs = within(limit, HANGS, move || {
+        let runs: Vec<_> = probes
+            .into_iter()
+            .map(|probe| {
+                thread::spawn(move || {
+                    // Every worker arms (in its first measure) before any of
+                    // them ends.
+                    let gate = Arc::new(Gate::new(WORKERS));
+                    let first = TargetFirst::new(probe.target());
+                    let survey = Survey::start(
+                        (1..=8).collect(),
+                        WORKERS,
+                        move |readings, i| {
+                            if !ARMED.replace(true) {
+                                first.enter();
+                                probe.arm();
+                                let _ = gate.wait(Duration::from_secs(1));
+                            }
+                            readings[i]
+                        },
+                        |t, v| t + v,
+                    );
+                    let total = survey.finish();
+                    (total, probe.returned(), probe.target())
+                })
+            })
+            .collect();
+        runs.into_iter()
+            .map(|run| run.join().unwrap())
+            .collect::<Vec<_>>()
     });
-    assert_eq!(total, 36, "the total of 1..=8");
-    assert!(
-        ended == armed,
-        "finish returned while {} of the {armed} worker threads were still running (their work was done, the \
-         threads had not ended yet): join every worker (JoinHandle::join); polling is_finished, counting finished \
-         workers, or a sleep does not wait for the threads",
-        armed - ended
-    );
+    for (total, (armed, ended), target) in runs {
+        assert_eq!(total, 36, "the total of 1..=8");
+        assert!(
+            ended == armed,
+            "finish returned while {} of the {armed} worker threads was still running (the one started {}: its \
+             work was done, the thread had not ended yet): join every worker (JoinHandle::join); polling \
+             is_finished, counting finished workers, or a sleep does not wait for the threads",
+            armed - ended,
+            ordinal(target)
+        );
+    }
+}
+
+thread_local! {
+    static ARMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+// "1st", "2nd", ... for the thread started `rank`-th (counting from 0).
+fn ordinal(rank: usize) -> String {
+    let n = rank + 1;
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 #[test]

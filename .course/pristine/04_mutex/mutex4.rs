@@ -35,10 +35,7 @@ pub fn process_all(
 fn main() {
     let inbox = Mutex::new((1..=8).collect());
     let results = Mutex::new(Vec::new());
-    process_all(&inbox, &results, 3, |job| {
-        thread::sleep(std::time::Duration::from_millis(10));
-        job * job
-    });
+    process_all(&inbox, &results, 3, |job| job * job);
     let mut results = results.into_inner().unwrap();
     results.sort();
     println!("{results:?}");
