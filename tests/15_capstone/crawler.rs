@@ -634,6 +634,50 @@ fn runs_workers_fetches_at_once_and_never_more() {
     );
 }
 
+// The fetches of the pages a slow fetch returned at once: counted as they
+// start. The first to start watches the process until they all have, or
+// until it is quiet (every other thread blocked) with some missing: then
+// idle workers were not woken for the pages that wait for them (they nap,
+// or wait for a timeout, instead of being notified, all of them).
+#[derive(Default)]
+struct LateWatch {
+    started: AtomicUsize,
+    watching: std::sync::atomic::AtomicBool,
+    short: Mutex<Option<usize>>,
+}
+
+impl LateWatch {
+    fn arrive(&self, workers: usize) {
+        self.started.fetch_add(1, SeqCst);
+        if self.watching.swap(true, SeqCst) {
+            return;
+        }
+        let deadline = Instant::now() + LIMIT;
+        while self.started.load(SeqCst) < workers && Instant::now() < deadline {
+            if quiet::wait_until_quiet().is_ok() {
+                let started = self.started.load(SeqCst);
+                if started < workers {
+                    *lock(&self.short) = Some(started);
+                }
+                return;
+            }
+        }
+    }
+
+    #[track_caller]
+    fn check(&self, workers: usize, what: &str) {
+        if let Some(started) = *lock(&self.short) {
+            panic!(
+                "{what} returned {workers} new pages (workers = {workers}), but only {started} \
+                 of their fetches had started when every other thread was idle: the idle \
+                 workers were not woken for the pages waiting on the frontier. Wake every \
+                 waiting worker when pages come (notify_all), and let them wait without a \
+                 timeout (not notify_one and a timed nap)"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
     let mut rng = Rng::from_env();
@@ -672,6 +716,7 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
     let seen = Arc::new(Seen::default());
     let chain_done = Arc::new(Latch::new(0_usize));
     let gate = Arc::new(Gate::new(workers));
+    let late_watch = Arc::new(LateWatch::default());
     // (chain pages fetched while A's fetch waited for them, how the pause
     // went)
     let pause: Arc<Mutex<Option<(usize, Option<quiet_through::Stretch>)>>> = Arc::default();
@@ -679,6 +724,7 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
     let s_done: Arc<OnceLock<Instant>> = Arc::default();
     let fetch = {
         let (web, seen, gate) = (Arc::clone(&web), Arc::clone(&seen), Arc::clone(&gate));
+        let late_watch = Arc::clone(&late_watch);
         let (chain_done, pause) = (Arc::clone(&chain_done), Arc::clone(&pause));
         let s_done = Arc::clone(&s_done);
         move |page: u64| {
@@ -696,6 +742,7 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
                 let stretch = chain_fetched.then(|| quiet_through::watch(PAUSE));
                 *lock(&pause) = Some((fetched, stretch));
             } else if late_set.contains(&page) {
+                late_watch.arrive(workers);
                 let _ = gate.wait(LIMIT);
             }
             seen.leave();
@@ -736,6 +783,10 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
             PAUSE,
         );
     }
+    late_watch.check(
+        workers,
+        &format!("page {a}'s fetch, slow while every other worker was idle,"),
+    );
     if let Some(arrived) = gate.timed_out() {
         panic!(
             "page {a}'s fetch took {PAUSE:?} while every other worker was idle and the frontier \
