@@ -517,7 +517,11 @@ fn runs_workers_fetches_at_once_and_never_more() {
     let workers = 1025 + rng.below(64);
     let first = workers + 1 + rng.below(workers);
     let mut taken = HashSet::new();
-    let root = distinct_ids(&mut rng, 1, &mut taken)[0];
+    let ids = distinct_ids(&mut rng, 2, &mut taken);
+    // The keeper, a second seed, is held like the first-level pages: the
+    // root's pages come while another fetch runs (a crawler that wakes
+    // every idle worker only when no fetch runs is seen too).
+    let (root, keeper) = (ids[0], ids[1]);
     let level1 = distinct_ids(&mut rng, first, &mut taken);
     let level2 = {
         let n = 1 + rng.below(20);
@@ -549,9 +553,10 @@ fn runs_workers_fetches_at_once_and_never_more() {
     for &page in &orphans {
         links.insert(page, vec![root, level1[0]]);
     }
+    links.insert(keeper, vec![root]);
     let web = Arc::new(Web {
         links,
-        seeds: vec![root],
+        seeds: vec![keeper, root],
         panics: HashSet::new(),
     });
     let level1_set: Arc<HashSet<u64>> = Arc::new(level1.iter().copied().collect());
@@ -559,12 +564,18 @@ fn runs_workers_fetches_at_once_and_never_more() {
     // First-level fetches that started; whether they may return.
     let arrived = Arc::new(Latch::new(0_usize));
     let release = Arc::new(Latch::new(false));
+    let keeping = Arc::new(Latch::new(false));
     let fetch = {
         let (web, seen) = (Arc::clone(&web), Arc::clone(&seen));
         let (arrived, release) = (Arc::clone(&arrived), Arc::clone(&release));
         move |page: u64| {
             seen.enter(page);
-            if level1_set.contains(&page) {
+            if page == keeper {
+                keeping.update(|k| *k = true);
+                release.wait_until(LIMIT * 4, |&go| go);
+            } else if page == root {
+                keeping.wait_until(LIMIT * 2, |&k| k);
+            } else if level1_set.contains(&page) {
                 arrived.update(|n| *n += 1);
                 // Well beyond the test's wait for them all to run: a fetch
                 // that gave up waiting would let a capped crawl run through
@@ -585,7 +596,16 @@ fn runs_workers_fetches_at_once_and_never_more() {
             let _ = done_tx.send(outcome);
         });
     }
-    let filled = arrived.wait_until(LIMIT * 2, |&n| n >= workers);
+    // Once the root's pages have come (a first one was taken), every idle
+    // worker has been woken for them: by the time the process is quiet
+    // (every thread blocked), all have taken one. A worker left to find
+    // them after a nap or a wait's time-out is blocked, and missing.
+    let deadline = Instant::now() + LIMIT * 2;
+    if arrived.wait_until(LIMIT * 2, |&n| n >= 1) {
+        while Instant::now() < deadline && quiet::wait_until_quiet().is_err() {}
+    }
+    // `workers - 1` of them, beside the keeper.
+    let filled = arrived.update(|n| *n) + 1 >= workers;
     let (quiet, running) = if filled {
         // Every worker is busy: nothing else may start, and nothing spin.
         let quiet = quiet::wait_until_quiet();
@@ -607,11 +627,12 @@ fn runs_workers_fetches_at_once_and_never_more() {
     };
     let Some(quiet) = quiet else {
         panic!(
-            "the root links to {first} pages, and each of their fetches waits; but only \
-             {running} fetches were running at once after {:?}, with workers = {workers}: \
-             the crawl must run `workers` fetches at the same time (not a fixed number, not the \
-             number of CPUs), and wake every idle worker when pages come (notify_all)",
-            LIMIT * 2
+            "the root links to {first} pages, and each of their fetches waits (as does the \
+             other seed's); but only {running} fetches were running at once when every thread \
+             was idle, with workers = {workers}: the crawl must run `workers` fetches at the \
+             same time (not a fixed number, not the number of CPUs), and wake every idle worker \
+             when pages come (notify_all, also while other fetches run), not leave them to a \
+             nap or a wait's time-out"
         );
     };
     assert!(
