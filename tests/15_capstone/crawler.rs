@@ -575,6 +575,10 @@ fn runs_workers_fetches_at_once_and_never_more() {
                 release.wait_until(LIMIT * 4, |&go| go);
             } else if page == root {
                 keeping.wait_until(LIMIT * 2, |&k| k);
+                // Every other worker has started and looked for a page (and
+                // found none): the root's pages must wake them.
+                let deadline = Instant::now() + LIMIT;
+                while Instant::now() < deadline && quiet::wait_until_quiet().is_err() {}
             } else if level1_set.contains(&page) {
                 arrived.update(|n| *n += 1);
                 // Well beyond the test's wait for them all to run: a fetch

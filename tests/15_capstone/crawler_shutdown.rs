@@ -615,8 +615,8 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
     let chain_len = 1 + rng.below(4);
     let q_len = 1 + rng.below(4);
     let mut taken = HashSet::new();
-    let ids = distinct_ids(&mut rng, 3, &mut taken);
-    let (s, a, b) = (ids[0], ids[1], ids[2]);
+    let ids = distinct_ids(&mut rng, 4, &mut taken);
+    let (s, a, b, k) = (ids[0], ids[1], ids[2], ids[3]);
     let chain = distinct_ids(&mut rng, chain_len, &mut taken);
     let late = distinct_ids(&mut rng, workers, &mut taken);
     let last = distinct_ids(&mut rng, q_len, &mut taken);
@@ -624,8 +624,12 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
     links.insert(s, vec![a, b, s]);
     links.insert(b, vec![chain[0]]);
     for (i, &page) in chain.iter().enumerate() {
-        links.insert(page, vec![*chain.get(i + 1).unwrap_or(&b)]);
+        links.insert(page, vec![*chain.get(i + 1).unwrap_or(&k), b]);
     }
+    // The keeper, found at the end of the chain: its fetch runs while A is
+    // slow, and holds until the pages A returns have been taken, so that
+    // they come while another fetch runs.
+    links.insert(k, vec![]);
     let mut a_links = late.clone();
     a_links.extend([s, a]);
     rng.shuffle(&mut a_links);
@@ -643,7 +647,7 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
     });
     let late_set: HashSet<u64> = late.iter().copied().collect();
     let gate = Arc::new(Gate::new(workers));
-    let late_watch = Arc::new(LateWatch::default());
+    let late_watch = Arc::new(LateWatch::new(workers - 1));
     // Results the consumer has taken.
     let received = Arc::new(Latch::new(0_usize));
     // (results the consumer had while A waited for them, how the pause
@@ -672,8 +676,10 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
                 let had = received.update(|n| *n);
                 let stretch = before.then(|| quiet_through::watch(PAUSE));
                 *lock(&pause) = Some((had, stretch));
+            } else if page == k {
+                late_watch.done.wait_until(PAUSE + LIMIT * 2, |&done| done);
             } else if late_set.contains(&page) {
-                late_watch.arrive(workers);
+                late_watch.arrive();
                 let _ = gate.wait(LIMIT);
             }
             web.links[&page].clone()
@@ -777,37 +783,52 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
 // until it is quiet (every other thread blocked) with some missing: then
 // idle workers were not woken for the pages that wait for them (they nap,
 // or wait for a timeout, instead of being notified, all of them).
-#[derive(Default)]
+// (`needed`: how many can start while the keeper's fetch holds a worker;
+// `done` once the watch is over, for the keeper.)
 struct LateWatch {
+    needed: usize,
     started: AtomicUsize,
-    watching: std::sync::atomic::AtomicBool,
+    watching: AtomicBool,
     short: Mutex<Option<usize>>,
+    done: Latch<bool>,
 }
 
 impl LateWatch {
-    fn arrive(&self, workers: usize) {
+    fn new(needed: usize) -> LateWatch {
+        LateWatch {
+            needed,
+            started: AtomicUsize::new(0),
+            watching: AtomicBool::new(false),
+            short: Mutex::new(None),
+            done: Latch::new(false),
+        }
+    }
+
+    fn arrive(&self) {
         self.started.fetch_add(1, SeqCst);
         if self.watching.swap(true, SeqCst) {
             return;
         }
         let deadline = Instant::now() + LIMIT;
-        while self.started.load(SeqCst) < workers && Instant::now() < deadline {
+        while self.started.load(SeqCst) < self.needed && Instant::now() < deadline {
             if quiet::wait_until_quiet().is_ok() {
                 let started = self.started.load(SeqCst);
-                if started < workers {
+                if started < self.needed {
                     *lock(&self.short) = Some(started);
                 }
-                return;
+                break;
             }
         }
+        self.done.update(|done| *done = true);
     }
 
     #[track_caller]
     fn check(&self, workers: usize, what: &str) {
         if let Some(started) = *lock(&self.short) {
             panic!(
-                "{what} returned {workers} new pages (workers = {workers}), but only {started} \
-                 of their fetches had started when every other thread was idle: the idle \
+                "{what} returned {workers} new pages (workers = {workers}, one of them held in \
+                 another fetch), but only {started} of their fetches had started when every \
+                 other thread was idle: the idle \
                  workers were not woken for the pages waiting on the frontier. Wake every \
                  waiting worker when pages come (notify_all), and let them wait without a \
                  timeout (not notify_one and a timed nap)"
