@@ -14,7 +14,11 @@
 //   number a crawler might be capped at, 256, 512 and 1024 too), more
 //   first-level pages than workers, each fetch held until the test has
 //   seen `workers` of them running and then the process quiet: a cap below
-//   `workers` never fills, a thread per page shows more.
+//   `workers` never fills, a thread per page shows more. The root's fetch
+//   returns once every other worker is idle, while a second seed's fetch
+//   still runs, and once the process is quiet again every worker must have
+//   taken a page: workers woken one at a time (or only when no fetch runs)
+//   and left to a nap or a wait's time-out are blocked, and missing.
 // - "The end waits for the last fetch": one page's fetch waits until the
 //   pages found beside it are all fetched (a free worker goes on while one
 //   is slow), then holds for 1.5 s while every other worker is idle (longer

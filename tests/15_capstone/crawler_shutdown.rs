@@ -9,7 +9,9 @@
 //   workers, one per rank, whose probe holds only the worker spawned
 //   rank-th, so that a `drop` that joins all workers but one (the first,
 //   the last, any) returns while that one still holds. One of those
-//   crawls has 1025-1088 workers, all fetching at once (past any cap).
+//   crawls has 1025-1088 workers, all fetching at once (past any cap), its
+//   first, last and one between probed at once (a drop that joins only the
+//   first 64 or 1024 is caught every time).
 // - "No fetch starts after drop": when the consumer drops the crawl, every
 //   worker is inside a fetch the test holds (a web with no end), or idle
 //   while the only running fetch is held; the test waits until the process
@@ -19,7 +21,11 @@
 // - The stream waits for a slow fetch: one fetch holds for 1.5 s while the
 //   consumer waits in next() and every other worker is idle (every 60 ms
 //   window quiet), then returns new pages whose fetches all run at once;
-//   next() returns None only once the crawl is over. The seed's fetch
+//   next() returns None only once the crawl is over. A keeper page's fetch
+//   (found at the end of the chain) runs while those pages come, and the
+//   first of their fetches watches: once the process is quiet, every free
+//   worker must have taken one (not woken one at a time, or only when no
+//   fetch runs, and left to a wait's time-out). The seed's fetch
 //   first waits until every other thread is idle; the results before the
 //   slow fetch must then come within `FIRST`, shorter than the pause: a
 //   consumer that naps between looks misses that if it naps longer than
