@@ -30,6 +30,8 @@
 //   slow one must then be fetched within `FIRST`, shorter than the pause:
 //   a worker that naps instead of being woken misses that if it naps
 //   longer than the pause, and wakes up inside the pause if it naps less.
+// - The crawls that check concurrency come after one to four small ones:
+//   a crawler that does right only in the process's first crawl is seen.
 // - Panics: the test's fetch panics (silently) for some pages; each must be
 //   reported under its page with that panic's payload, and the crawl go on.
 
@@ -229,6 +231,26 @@ where
             "crawl panicked: {message}. A fetch that panics is caught (catch_unwind) and \
              reported under its page; nothing else of the crawl should panic"
         ),
+    }
+}
+
+// One to four crawls of one page, before the crawl a test checks: that
+// one is not always the process's first (a crawler that does right only in
+// its first crawl, with a `static` count, and cuts corners later, is seen).
+fn warm_up(rng: &mut Rng) {
+    for _ in 0..1 + rng.below(4) {
+        let page = rng.next_u64();
+        let results = run_crawl(
+            LIMIT,
+            "a crawl of one page that links nowhere did not end",
+            vec![page],
+            1 + rng.below(4),
+            |_page: u64| Vec::new(),
+        );
+        assert!(
+            results.len() == 1 && matches!(results.get(&page), Some(Ok(links)) if links.is_empty()),
+            "a crawl of one page that links nowhere returned {results:?}"
+        );
     }
 }
 
@@ -453,6 +475,7 @@ fn empty_and_tiny_webs_end() {
 #[test]
 fn a_page_two_workers_find_together_is_fetched_once() {
     let mut rng = Rng::from_env();
+    warm_up(&mut rng);
     let workers = 2 + rng.below(30);
     let mut taken = HashSet::new();
     let ids = distinct_ids(&mut rng, 4, &mut taken);
@@ -515,6 +538,7 @@ fn a_page_two_workers_find_together_is_fetched_once() {
 #[test]
 fn runs_workers_fetches_at_once_and_never_more() {
     let mut rng = Rng::from_env();
+    warm_up(&mut rng);
     // More workers than any machine has cores (they only wait, blocked),
     // and past every round number a crawler might be capped at (256, 512
     // and 1024 too).
@@ -710,6 +734,7 @@ impl LateWatch {
 #[test]
 fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
     let mut rng = Rng::from_env();
+    warm_up(&mut rng);
     let workers = 2 + rng.below(39);
     let chain_len = 1 + rng.below(4);
     let q_len = 1 + rng.below(4);
