@@ -201,3 +201,7 @@ fn main() {
 //   caught: the timed crawl includes its sleep, and the hold is 3 x that.)
 // - As in the crawler, a visited set checked and updated under two
 //   separate locks loses only an instruction-sized race.
+// - The crawl past 1024 workers probes only its last worker (one probe per
+//   crawl: a held first worker makes `drop` wait as long as any other
+//   probe holds): a drop that leaves out a middle worker, or the first,
+//   only in crawls that large (special-casing the size) passes.

@@ -633,7 +633,9 @@ fn runs_workers_fetches_at_once_and_never_more() {
     // (every thread blocked), all have taken one. A worker left to find
     // them after a nap or a wait's time-out is blocked, and missing.
     let deadline = Instant::now() + LIMIT * 2;
-    if arrived.wait_until(LIMIT * 2, |&n| n >= 1) {
+    if arrived.wait_until(LIMIT * 2, |&n| n >= 1)
+        && !arrived.wait_until(LIMIT / 4, |&n| n + 1 >= workers)
+    {
         while Instant::now() < deadline && quiet::wait_until_quiet().is_err() {}
     }
     // `workers - 1` of them, beside the keeper.
@@ -692,28 +694,40 @@ fn runs_workers_fetches_at_once_and_never_more() {
 // until it is quiet (every other thread blocked) with some missing: then
 // idle workers were not woken for the pages that wait for them (they nap,
 // or wait for a timeout, instead of being notified, all of them).
-#[derive(Default)]
 struct LateWatch {
-    started: AtomicUsize,
+    started: Latch<usize>,
     watching: std::sync::atomic::AtomicBool,
     short: Mutex<Option<usize>>,
 }
 
 impl LateWatch {
+    fn new() -> LateWatch {
+        LateWatch {
+            started: Latch::new(0),
+            watching: std::sync::atomic::AtomicBool::new(false),
+            short: Mutex::new(None),
+        }
+    }
+
     fn arrive(&self, workers: usize) {
-        self.started.fetch_add(1, SeqCst);
+        self.started.update(|n| *n += 1);
         if self.watching.swap(true, SeqCst) {
             return;
         }
+        // Woken workers take them at once: only if some are missing after
+        // a while does the watch look for a quiet process (a poller that
+        // wakes up sooner is seen in the quiet stretch before).
         let deadline = Instant::now() + LIMIT;
-        while self.started.load(SeqCst) < workers && Instant::now() < deadline {
+        let mut all = self.started.wait_until(LIMIT / 4, |&n| n >= workers);
+        while !all && Instant::now() < deadline {
             if quiet::wait_until_quiet().is_ok() {
-                let started = self.started.load(SeqCst);
+                let started = self.started.update(|n| *n);
                 if started < workers {
                     *lock(&self.short) = Some(started);
                 }
                 return;
             }
+            all = self.started.update(|n| *n) >= workers;
         }
     }
 
@@ -770,7 +784,7 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
     let seen = Arc::new(Seen::default());
     let chain_done = Arc::new(Latch::new(0_usize));
     let gate = Arc::new(Gate::new(workers));
-    let late_watch = Arc::new(LateWatch::default());
+    let late_watch = Arc::new(LateWatch::new());
     // (chain pages fetched while A's fetch waited for them, how the pause
     // went)
     let pause: Arc<Mutex<Option<(usize, Option<quiet_through::Stretch>)>>> = Arc::default();

@@ -793,7 +793,7 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
 // `done` once the watch is over, for the keeper.)
 struct LateWatch {
     needed: usize,
-    started: AtomicUsize,
+    started: Latch<usize>,
     watching: AtomicBool,
     short: Mutex<Option<usize>>,
     done: Latch<bool>,
@@ -803,7 +803,7 @@ impl LateWatch {
     fn new(needed: usize) -> LateWatch {
         LateWatch {
             needed,
-            started: AtomicUsize::new(0),
+            started: Latch::new(0),
             watching: AtomicBool::new(false),
             short: Mutex::new(None),
             done: Latch::new(false),
@@ -811,19 +811,24 @@ impl LateWatch {
     }
 
     fn arrive(&self) {
-        self.started.fetch_add(1, SeqCst);
+        self.started.update(|n| *n += 1);
         if self.watching.swap(true, SeqCst) {
             return;
         }
+        // Woken workers take them at once: only if some are missing after
+        // a while does the watch look for a quiet process (a poller that
+        // wakes up sooner is seen in the quiet stretch before).
         let deadline = Instant::now() + LIMIT;
-        while self.started.load(SeqCst) < self.needed && Instant::now() < deadline {
+        let mut all = self.started.wait_until(LIMIT / 4, |&n| n >= self.needed);
+        while !all && Instant::now() < deadline {
             if quiet::wait_until_quiet().is_ok() {
-                let started = self.started.load(SeqCst);
+                let started = self.started.update(|n| *n);
                 if started < self.needed {
                     *lock(&self.short) = Some(started);
                 }
                 break;
             }
+            all = self.started.update(|n| *n) >= self.needed;
         }
         self.done.update(|done| *done = true);
     }

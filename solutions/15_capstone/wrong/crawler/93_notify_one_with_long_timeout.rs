@@ -1,7 +1,4 @@
-// WRONG: wakes one idle worker per batch of new pages (notify_one; all at
-// the end), and the
-// others only when their 3 s wait_timeout runs out: lost wake-ups hidden by
-// a long nap.
+// WRONG: new pages wake one idle worker (notify_one) while other fetches run (all only when none runs), and the others find them only when their 3 s wait_timeout runs out: lost wake-ups hidden by a long nap
 // crawler: a concurrent crawler over a fake link graph.
 //
 // `crawl(seeds, workers, fetch)` fetches every page it can reach from the

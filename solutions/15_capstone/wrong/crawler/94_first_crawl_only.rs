@@ -1,5 +1,4 @@
-// WRONG: only the first crawl of the process runs `workers` fetches at
-// once; every later one runs on one worker (a `static` count).
+// WRONG: only the first crawl of the process runs `workers` fetches at once; every later one runs on one worker (a `static` count)
 // crawler: a concurrent crawler over a fake link graph.
 //
 // `crawl(seeds, workers, fetch)` fetches every page it can reach from the

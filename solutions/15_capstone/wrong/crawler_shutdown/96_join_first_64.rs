@@ -1,5 +1,4 @@
-// WRONG: drop joins only the first 64 workers; the others are left
-// running (detached).
+// WRONG: drop joins only the first 64 workers; the others are left running (detached)
 // crawler_shutdown: a crawl that streams its results, and stops when its
 // consumer does.
 //
