@@ -159,3 +159,7 @@ fn main() {
 // - A cap on the workers above 1088 (the largest gate; 1025-1088 is past
 //   256, 512 and 1024), or a cap lifted only for the sizes the tests use
 //   (special-casing the gates' sizes: up to 40 workers, and 1025-1088).
+// - A `static` count of crawls that does right only in the process's first
+//   N crawls: the tests run 1-4 one-page crawls before each crawl that
+//   checks concurrency, so N = 1 is caught every time, N = 2-4 only on some
+//   runs, N >= 5 never (more warm-ups would only move the number).

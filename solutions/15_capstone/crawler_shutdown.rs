@@ -201,3 +201,17 @@ fn main() {
 //   caught: the timed crawl includes its sleep, and the hold is 3 x that.)
 // - As in the crawler, a visited set checked and updated under two
 //   separate locks loses only an instruction-sized race.
+// - The crawl past 1024 workers probes only its last worker (one probe per
+//   crawl: a held first worker makes `drop` wait as long as any other
+//   probe holds): a drop that leaves out a middle worker, or the first,
+//   only in crawls that large (special-casing the size) passes.
+// - OPEN (not closed on pinned runs): new pages that wake one idle worker
+//   (notify_one) while other fetches run, the others left to a 3 s
+//   wait_timeout. The slow-fetch test makes the pages come while a keeper
+//   fetch runs and, if they are not all taken within 0.5 s, requires them
+//   all taken once the process is quiet: caught unpinned; pinned, the
+//   time-outs can fall inside that window.
+// - OPEN (caught on most runs, not all): a drop that joins only the first
+//   64 workers. The crawl past 1024 workers probes its last worker, but its
+//   hold (120 ms + 3 x a small crawl) can run out while a thousand threads
+//   are still ending, before the 64th join returns.

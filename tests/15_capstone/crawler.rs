@@ -14,7 +14,11 @@
 //   number a crawler might be capped at, 256, 512 and 1024 too), more
 //   first-level pages than workers, each fetch held until the test has
 //   seen `workers` of them running and then the process quiet: a cap below
-//   `workers` never fills, a thread per page shows more.
+//   `workers` never fills, a thread per page shows more. The root's fetch
+//   returns once every other worker is idle, while a second seed's fetch
+//   still runs, and once the process is quiet again every worker must have
+//   taken a page: workers woken one at a time (or only when no fetch runs)
+//   and left to a nap or a wait's time-out are blocked, and missing.
 // - "The end waits for the last fetch": one page's fetch waits until the
 //   pages found beside it are all fetched (a free worker goes on while one
 //   is slow), then holds for 1.5 s while every other worker is idle (longer
@@ -26,6 +30,8 @@
 //   slow one must then be fetched within `FIRST`, shorter than the pause:
 //   a worker that naps instead of being woken misses that if it naps
 //   longer than the pause, and wakes up inside the pause if it naps less.
+// - The crawls that check concurrency come after one to four small ones:
+//   a crawler that does right only in the process's first crawl is seen.
 // - Panics: the test's fetch panics (silently) for some pages; each must be
 //   reported under its page with that panic's payload, and the crawl go on.
 
@@ -225,6 +231,26 @@ where
             "crawl panicked: {message}. A fetch that panics is caught (catch_unwind) and \
              reported under its page; nothing else of the crawl should panic"
         ),
+    }
+}
+
+// One to four crawls of one page, before the crawl a test checks: that
+// one is not always the process's first (a crawler that does right only in
+// its first crawl, with a `static` count, and cuts corners later, is seen).
+fn warm_up(rng: &mut Rng) {
+    for _ in 0..1 + rng.below(4) {
+        let page = rng.next_u64();
+        let results = run_crawl(
+            LIMIT,
+            "a crawl of one page that links nowhere did not end",
+            vec![page],
+            1 + rng.below(4),
+            |_page: u64| Vec::new(),
+        );
+        assert!(
+            results.len() == 1 && matches!(results.get(&page), Some(Ok(links)) if links.is_empty()),
+            "a crawl of one page that links nowhere returned {results:?}"
+        );
     }
 }
 
@@ -449,6 +475,7 @@ fn empty_and_tiny_webs_end() {
 #[test]
 fn a_page_two_workers_find_together_is_fetched_once() {
     let mut rng = Rng::from_env();
+    warm_up(&mut rng);
     let workers = 2 + rng.below(30);
     let mut taken = HashSet::new();
     let ids = distinct_ids(&mut rng, 4, &mut taken);
@@ -511,13 +538,18 @@ fn a_page_two_workers_find_together_is_fetched_once() {
 #[test]
 fn runs_workers_fetches_at_once_and_never_more() {
     let mut rng = Rng::from_env();
+    warm_up(&mut rng);
     // More workers than any machine has cores (they only wait, blocked),
     // and past every round number a crawler might be capped at (256, 512
     // and 1024 too).
     let workers = 1025 + rng.below(64);
     let first = workers + 1 + rng.below(workers);
     let mut taken = HashSet::new();
-    let root = distinct_ids(&mut rng, 1, &mut taken)[0];
+    let ids = distinct_ids(&mut rng, 2, &mut taken);
+    // The keeper, a second seed, is held like the first-level pages: the
+    // root's pages come while another fetch runs (a crawler that wakes
+    // every idle worker only when no fetch runs is seen too).
+    let (root, keeper) = (ids[0], ids[1]);
     let level1 = distinct_ids(&mut rng, first, &mut taken);
     let level2 = {
         let n = 1 + rng.below(20);
@@ -549,9 +581,10 @@ fn runs_workers_fetches_at_once_and_never_more() {
     for &page in &orphans {
         links.insert(page, vec![root, level1[0]]);
     }
+    links.insert(keeper, vec![root]);
     let web = Arc::new(Web {
         links,
-        seeds: vec![root],
+        seeds: vec![keeper, root],
         panics: HashSet::new(),
     });
     let level1_set: Arc<HashSet<u64>> = Arc::new(level1.iter().copied().collect());
@@ -559,12 +592,22 @@ fn runs_workers_fetches_at_once_and_never_more() {
     // First-level fetches that started; whether they may return.
     let arrived = Arc::new(Latch::new(0_usize));
     let release = Arc::new(Latch::new(false));
+    let keeping = Arc::new(Latch::new(false));
     let fetch = {
         let (web, seen) = (Arc::clone(&web), Arc::clone(&seen));
         let (arrived, release) = (Arc::clone(&arrived), Arc::clone(&release));
         move |page: u64| {
             seen.enter(page);
-            if level1_set.contains(&page) {
+            if page == keeper {
+                keeping.update(|k| *k = true);
+                release.wait_until(LIMIT * 4, |&go| go);
+            } else if page == root {
+                keeping.wait_until(LIMIT * 2, |&k| k);
+                // Every other worker has started and looked for a page (and
+                // found none): the root's pages must wake them.
+                let deadline = Instant::now() + LIMIT;
+                while Instant::now() < deadline && quiet::wait_until_quiet().is_err() {}
+            } else if level1_set.contains(&page) {
                 arrived.update(|n| *n += 1);
                 // Well beyond the test's wait for them all to run: a fetch
                 // that gave up waiting would let a capped crawl run through
@@ -585,7 +628,18 @@ fn runs_workers_fetches_at_once_and_never_more() {
             let _ = done_tx.send(outcome);
         });
     }
-    let filled = arrived.wait_until(LIMIT * 2, |&n| n >= workers);
+    // Once the root's pages have come (a first one was taken), every idle
+    // worker has been woken for them: by the time the process is quiet
+    // (every thread blocked), all have taken one. A worker left to find
+    // them after a nap or a wait's time-out is blocked, and missing.
+    let deadline = Instant::now() + LIMIT * 2;
+    if arrived.wait_until(LIMIT * 2, |&n| n >= 1)
+        && !arrived.wait_until(LIMIT / 4, |&n| n + 1 >= workers)
+    {
+        while Instant::now() < deadline && quiet::wait_until_quiet().is_err() {}
+    }
+    // `workers - 1` of them, beside the keeper.
+    let filled = arrived.update(|n| *n) + 1 >= workers;
     let (quiet, running) = if filled {
         // Every worker is busy: nothing else may start, and nothing spin.
         let quiet = quiet::wait_until_quiet();
@@ -607,11 +661,12 @@ fn runs_workers_fetches_at_once_and_never_more() {
     };
     let Some(quiet) = quiet else {
         panic!(
-            "the root links to {first} pages, and each of their fetches waits; but only \
-             {running} fetches were running at once after {:?}, with workers = {workers}: \
-             the crawl must run `workers` fetches at the same time (not a fixed number, not the \
-             number of CPUs), and wake every idle worker when pages come (notify_all)",
-            LIMIT * 2
+            "the root links to {first} pages, and each of their fetches waits (as does the \
+             other seed's); but only {running} fetches were running at once when every thread \
+             was idle, with workers = {workers}: the crawl must run `workers` fetches at the \
+             same time (not a fixed number, not the number of CPUs), and wake every idle worker \
+             when pages come (notify_all, also while other fetches run), not leave them to a \
+             nap or a wait's time-out"
         );
     };
     assert!(
@@ -634,9 +689,66 @@ fn runs_workers_fetches_at_once_and_never_more() {
     );
 }
 
+// The fetches of the pages a slow fetch returned at once: counted as they
+// start. The first to start watches the process until they all have, or
+// until it is quiet (every other thread blocked) with some missing: then
+// idle workers were not woken for the pages that wait for them (they nap,
+// or wait for a timeout, instead of being notified, all of them).
+struct LateWatch {
+    started: Latch<usize>,
+    watching: std::sync::atomic::AtomicBool,
+    short: Mutex<Option<usize>>,
+}
+
+impl LateWatch {
+    fn new() -> LateWatch {
+        LateWatch {
+            started: Latch::new(0),
+            watching: std::sync::atomic::AtomicBool::new(false),
+            short: Mutex::new(None),
+        }
+    }
+
+    fn arrive(&self, workers: usize) {
+        self.started.update(|n| *n += 1);
+        if self.watching.swap(true, SeqCst) {
+            return;
+        }
+        // Woken workers take them at once: only if some are missing after
+        // a while does the watch look for a quiet process (a poller that
+        // wakes up sooner is seen in the quiet stretch before).
+        let deadline = Instant::now() + LIMIT;
+        let mut all = self.started.wait_until(LIMIT / 4, |&n| n >= workers);
+        while !all && Instant::now() < deadline {
+            if quiet::wait_until_quiet().is_ok() {
+                let started = self.started.update(|n| *n);
+                if started < workers {
+                    *lock(&self.short) = Some(started);
+                }
+                return;
+            }
+            all = self.started.update(|n| *n) >= workers;
+        }
+    }
+
+    #[track_caller]
+    fn check(&self, workers: usize, what: &str) {
+        if let Some(started) = *lock(&self.short) {
+            panic!(
+                "{what} returned {workers} new pages (workers = {workers}), but only {started} \
+                 of their fetches had started when every other thread was idle: the idle \
+                 workers were not woken for the pages waiting on the frontier. Wake every \
+                 waiting worker when pages come (notify_all), and let them wait without a \
+                 timeout (not notify_one and a timed nap)"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
     let mut rng = Rng::from_env();
+    warm_up(&mut rng);
     let workers = 2 + rng.below(39);
     let chain_len = 1 + rng.below(4);
     let q_len = 1 + rng.below(4);
@@ -672,6 +784,7 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
     let seen = Arc::new(Seen::default());
     let chain_done = Arc::new(Latch::new(0_usize));
     let gate = Arc::new(Gate::new(workers));
+    let late_watch = Arc::new(LateWatch::new());
     // (chain pages fetched while A's fetch waited for them, how the pause
     // went)
     let pause: Arc<Mutex<Option<(usize, Option<quiet_through::Stretch>)>>> = Arc::default();
@@ -679,6 +792,7 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
     let s_done: Arc<OnceLock<Instant>> = Arc::default();
     let fetch = {
         let (web, seen, gate) = (Arc::clone(&web), Arc::clone(&seen), Arc::clone(&gate));
+        let late_watch = Arc::clone(&late_watch);
         let (chain_done, pause) = (Arc::clone(&chain_done), Arc::clone(&pause));
         let s_done = Arc::clone(&s_done);
         move |page: u64| {
@@ -696,6 +810,7 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
                 let stretch = chain_fetched.then(|| quiet_through::watch(PAUSE));
                 *lock(&pause) = Some((fetched, stretch));
             } else if late_set.contains(&page) {
+                late_watch.arrive(workers);
                 let _ = gate.wait(LIMIT);
             }
             seen.leave();
@@ -736,6 +851,10 @@ fn the_crawl_waits_for_a_slow_fetch_before_it_ends() {
             PAUSE,
         );
     }
+    late_watch.check(
+        workers,
+        &format!("page {a}'s fetch, slow while every other worker was idle,"),
+    );
     if let Some(arrived) = gate.timed_out() {
         panic!(
             "page {a}'s fetch took {PAUSE:?} while every other worker was idle and the frontier \

@@ -9,7 +9,9 @@
 //   workers, one per rank, whose probe holds only the worker spawned
 //   rank-th, so that a `drop` that joins all workers but one (the first,
 //   the last, any) returns while that one still holds. One of those
-//   crawls has 1025-1088 workers, all fetching at once (past any cap).
+//   crawls has 1025-1088 workers, all fetching at once (past any cap), its
+//   last worker probed (a drop that joins only the first 64 or 1024 is
+//   caught every time).
 // - "No fetch starts after drop": when the consumer drops the crawl, every
 //   worker is inside a fetch the test holds (a web with no end), or idle
 //   while the only running fetch is held; the test waits until the process
@@ -19,7 +21,11 @@
 // - The stream waits for a slow fetch: one fetch holds for 1.5 s while the
 //   consumer waits in next() and every other worker is idle (every 60 ms
 //   window quiet), then returns new pages whose fetches all run at once;
-//   next() returns None only once the crawl is over. The seed's fetch
+//   next() returns None only once the crawl is over. A keeper page's fetch
+//   (found at the end of the chain) runs while those pages come, and the
+//   first of their fetches watches: once the process is quiet, every free
+//   worker must have taken one (not woken one at a time, or only when no
+//   fetch runs, and left to a wait's time-out). The seed's fetch
 //   first waits until every other thread is idle; the results before the
 //   slow fetch must then come within `FIRST`, shorter than the pause: a
 //   consumer that naps between looks misses that if it naps longer than
@@ -615,8 +621,8 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
     let chain_len = 1 + rng.below(4);
     let q_len = 1 + rng.below(4);
     let mut taken = HashSet::new();
-    let ids = distinct_ids(&mut rng, 3, &mut taken);
-    let (s, a, b) = (ids[0], ids[1], ids[2]);
+    let ids = distinct_ids(&mut rng, 4, &mut taken);
+    let (s, a, b, k) = (ids[0], ids[1], ids[2], ids[3]);
     let chain = distinct_ids(&mut rng, chain_len, &mut taken);
     let late = distinct_ids(&mut rng, workers, &mut taken);
     let last = distinct_ids(&mut rng, q_len, &mut taken);
@@ -624,8 +630,12 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
     links.insert(s, vec![a, b, s]);
     links.insert(b, vec![chain[0]]);
     for (i, &page) in chain.iter().enumerate() {
-        links.insert(page, vec![*chain.get(i + 1).unwrap_or(&b)]);
+        links.insert(page, vec![*chain.get(i + 1).unwrap_or(&k), b]);
     }
+    // The keeper, found at the end of the chain: its fetch runs while A is
+    // slow, and holds until the pages A returns have been taken, so that
+    // they come while another fetch runs.
+    links.insert(k, vec![]);
     let mut a_links = late.clone();
     a_links.extend([s, a]);
     rng.shuffle(&mut a_links);
@@ -643,6 +653,7 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
     });
     let late_set: HashSet<u64> = late.iter().copied().collect();
     let gate = Arc::new(Gate::new(workers));
+    let late_watch = Arc::new(LateWatch::new(workers - 1));
     // Results the consumer has taken.
     let received = Arc::new(Latch::new(0_usize));
     // (results the consumer had while A waited for them, how the pause
@@ -652,6 +663,7 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
     let s_done: Arc<OnceLock<Instant>> = Arc::default();
     let fetch = {
         let (web, gate) = (Arc::clone(&web), Arc::clone(&gate));
+        let late_watch = Arc::clone(&late_watch);
         let (received, pause) = (Arc::clone(&received), Arc::clone(&pause));
         let s_done = Arc::clone(&s_done);
         move |page: u64| {
@@ -670,7 +682,10 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
                 let had = received.update(|n| *n);
                 let stretch = before.then(|| quiet_through::watch(PAUSE));
                 *lock(&pause) = Some((had, stretch));
+            } else if page == k {
+                late_watch.done.wait_until(PAUSE + LIMIT * 2, |&done| done);
             } else if late_set.contains(&page) {
+                late_watch.arrive();
                 let _ = gate.wait(LIMIT);
             }
             web.links[&page].clone()
@@ -739,6 +754,10 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
             PAUSE,
         );
     }
+    late_watch.check(
+        workers,
+        &format!("page {a}'s fetch, slow while every other worker was idle,"),
+    );
     if let Some(arrived) = gate.timed_out() {
         panic!(
             "page {a}'s fetch took {PAUSE:?} while every other worker was idle, then returned \
@@ -763,6 +782,70 @@ fn the_stream_waits_for_a_slow_fetch_and_ends() {
         panic!("the stream was taken to its end, and then drop panicked: {message}");
     }
     check_ended(armed, ended, "after the stream was taken to its end");
+}
+
+// The fetches of the pages a slow fetch returned at once: counted as they
+// start. The first to start watches the process until they all have, or
+// until it is quiet (every other thread blocked) with some missing: then
+// idle workers were not woken for the pages that wait for them (they nap,
+// or wait for a timeout, instead of being notified, all of them).
+// (`needed`: how many can start while the keeper's fetch holds a worker;
+// `done` once the watch is over, for the keeper.)
+struct LateWatch {
+    needed: usize,
+    started: Latch<usize>,
+    watching: AtomicBool,
+    short: Mutex<Option<usize>>,
+    done: Latch<bool>,
+}
+
+impl LateWatch {
+    fn new(needed: usize) -> LateWatch {
+        LateWatch {
+            needed,
+            started: Latch::new(0),
+            watching: AtomicBool::new(false),
+            short: Mutex::new(None),
+            done: Latch::new(false),
+        }
+    }
+
+    fn arrive(&self) {
+        self.started.update(|n| *n += 1);
+        if self.watching.swap(true, SeqCst) {
+            return;
+        }
+        // Woken workers take them at once: only if some are missing after
+        // a while does the watch look for a quiet process (a poller that
+        // wakes up sooner is seen in the quiet stretch before).
+        let deadline = Instant::now() + LIMIT;
+        let mut all = self.started.wait_until(LIMIT / 4, |&n| n >= self.needed);
+        while !all && Instant::now() < deadline {
+            if quiet::wait_until_quiet().is_ok() {
+                let started = self.started.update(|n| *n);
+                if started < self.needed {
+                    *lock(&self.short) = Some(started);
+                }
+                break;
+            }
+            all = self.started.update(|n| *n) >= self.needed;
+        }
+        self.done.update(|done| *done = true);
+    }
+
+    #[track_caller]
+    fn check(&self, workers: usize, what: &str) {
+        if let Some(started) = *lock(&self.short) {
+            panic!(
+                "{what} returned {workers} new pages (workers = {workers}, one of them held in \
+                 another fetch), but only {started} of their fetches had started when every \
+                 other thread was idle: the idle \
+                 workers were not woken for the pages waiting on the frontier. Wake every \
+                 waiting worker when pages come (notify_all), and let them wait without a \
+                 timeout (not notify_one and a timed nap)"
+            );
+        }
+    }
 }
 
 // Fails unless the stream `got` holds exactly one result for each page a
@@ -927,19 +1010,25 @@ fn random_webs_with_panics_on_the_stream() {
 }
 
 // A crawl of `workers` seeds that link only to themselves, each fetch held
-// until every worker runs one (so every worker has armed `probe` before
-// one ends), taken to its end and dropped: (threads armed, ended when drop
-// returned, results), or how many fetches ran at once if not `workers`.
+// until every worker runs one (so every worker has armed each probe before
+// one ends), taken to its end and dropped: (for each probe, its target,
+// threads armed and ended when drop returned; results), or how many
+// fetches ran at once if not `workers`.
+type Probed = (Vec<(usize, usize, usize)>, usize);
+
 fn drop_a_probed_crawl(
     workers: usize,
     seeds: Vec<u64>,
-    probe: &'static RankedEndProbe,
-) -> Result<(usize, usize, usize), usize> {
+    probes: Vec<&'static RankedEndProbe>,
+) -> Result<Probed, usize> {
     let gate = Arc::new(Gate::new(workers));
     let fetch = {
         let gate = Arc::clone(&gate);
+        let probes = probes.clone();
         move |page: u64| {
-            probe.arm();
+            for probe in &probes {
+                probe.arm();
+            }
             let _ = gate.wait(LIMIT * 2);
             vec![page]
         }
@@ -947,10 +1036,16 @@ fn drop_a_probed_crawl(
     let mut stream = crawl(seeds, workers, fetch);
     let got = stream.by_ref().count();
     drop(stream);
-    let (armed, ended) = probe.returned();
+    let ended: Vec<(usize, usize, usize)> = probes
+        .iter()
+        .map(|probe| {
+            let (armed, ended) = probe.returned();
+            (probe.target(), armed, ended)
+        })
+        .collect();
     match gate.timed_out() {
         Some(arrived) => Err(arrived),
-        None => Ok((armed, ended, got)),
+        None => Ok((ended, got)),
     }
 }
 
@@ -960,46 +1055,53 @@ fn drop_joins_each_worker_and_all_run_at_once() {
     let mut rng = Rng::from_env();
     let quick = quick_run(&mut rng);
     // Every rank of a small crawl, the first, the last and one between of
-    // a larger one, and one of those of a crawl past any cap.
+    // a larger one, and the last of a crawl past any cap: a drop that joins
+    // only the first 64 or 1024 workers is caught on every run. (One probe
+    // per crawl: a held first worker would make `drop` wait as long as the
+    // others hold, so a second probe of the same crawl would see nothing.)
     let small = 2 + rng.below(7);
     let large = 17 + rng.below(16);
     let huge = 1025 + rng.below(64);
-    let mut trials: Vec<(usize, usize)> = (0..small).map(|rank| (small, rank)).collect();
+    let mut trials: Vec<(usize, Vec<usize>)> = (0..small).map(|rank| (small, vec![rank])).collect();
     trials.extend(
         ranks_to_probe(large, 0, &mut rng)
             .into_iter()
-            .map(|rank| (large, rank)),
+            .map(|rank| (large, vec![rank])),
     );
-    let huge_ranks = ranks_to_probe(huge, 0, &mut rng);
-    trials.push((huge, huge_ranks[rng.below(huge_ranks.len())]));
+    trials.push((huge, vec![huge - 1]));
     let (tx, rx) = mpsc::channel();
     let mut limit = LIMIT * 2;
     let mut taken = HashSet::new();
-    for &(workers, rank) in &trials {
-        let probe = RankedEndProbe::new(quick, rank);
-        limit = limit.max(probe.limit() + LIMIT * 2);
+    for (workers, ranks) in trials.iter().cloned() {
+        let probes: Vec<&'static RankedEndProbe> = ranks
+            .iter()
+            .map(|&rank| RankedEndProbe::new(quick, rank))
+            .collect();
+        for probe in &probes {
+            limit = limit.max(probe.limit() + LIMIT * 2);
+        }
         let seeds = distinct_ids(&mut rng, workers, &mut taken);
         let tx = tx.clone();
         thread::spawn(move || {
             let outcome = panic::catch_unwind(AssertUnwindSafe(move || {
-                drop_a_probed_crawl(workers, seeds, probe)
+                drop_a_probed_crawl(workers, seeds, probes)
             }))
             .map_err(|payload| panic_message(&payload));
-            let _ = tx.send((workers, rank, outcome));
+            let _ = tx.send((workers, outcome));
         });
     }
     drop(tx);
     let deadline = Instant::now() + limit;
     for _ in 0..trials.len() {
         let left = deadline.saturating_duration_since(Instant::now());
-        let Ok((workers, rank, outcome)) = rx.recv_timeout(left) else {
+        let Ok((workers, outcome)) = rx.recv_timeout(left) else {
             panic!(
                 "crawls of as many seeds as workers (each linking only to itself), taken to the \
                  end and dropped, did not all finish within {limit:?}: does next() return None \
                  once the crawl is over, and drop return once the workers have ended?"
             );
         };
-        let (armed, ended, got) = match outcome {
+        let (probed, got) = match outcome {
             Ok(Ok(done)) => done,
             Ok(Err(arrived)) => panic!(
                 "a crawl with workers = {workers} and as many seeds, each of whose fetches waits \
@@ -1013,18 +1115,20 @@ fn drop_joins_each_worker_and_all_run_at_once() {
             got == workers,
             "a crawl of {workers} seeds (each linking only to itself) gave {got} results"
         );
-        assert!(
-            ended == armed,
-            "a crawl with workers = {workers}, taken to the end and dropped: drop returned while \
-             the worker spawned {} of {armed} had not ended yet: drop must join every worker, \
-             not all but one (the first, the last, or any other), and not wait a while \
-             instead",
-            match rank {
-                0 => "first".to_string(),
-                r if r + 1 == armed => "last".to_string(),
-                r => format!("{}-th", r + 1),
-            }
-        );
+        for (rank, armed, ended) in probed {
+            assert!(
+                ended == armed,
+                "a crawl with workers = {workers}, taken to the end and dropped: drop returned \
+                 while the worker spawned {} of {armed} had not ended yet: drop must join every \
+                 worker, not all but one (the first, the last, or any other), not only some, \
+                 and not wait a while instead",
+                match rank {
+                    0 => "first".to_string(),
+                    r if r + 1 == armed => "last".to_string(),
+                    r => format!("{}-th", r + 1),
+                }
+            );
+        }
     }
     check_no_panics("in crawls taken to their end and dropped");
 }
