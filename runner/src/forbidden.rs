@@ -29,7 +29,6 @@ pub const EVERYWHERE: &[(&str, &str)] = &[
     ("align_of", TYPE_IDENTITY),
     ("align_of_val", TYPE_IDENTITY),
     ("needs_drop", TYPE_IDENTITY),
-    ("Layout", TYPE_IDENTITY),
     ("track_caller", CALLER),
     ("Backtrace", CALLER),
     ("backtrace", CALLER),
